@@ -1,0 +1,266 @@
+// The C++ core against PyTorch golden files written by tools/reference.py: every layer's
+// activation, the K-class gradients, Grad-CAM and Layer-CAM, upsampling, preprocessing.
+// CAMSCOPE_GOLDEN=DIR points the tests at another golden folder (the live regeneration).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "maps.h"
+#include "npy.h"
+#include "preprocess.h"
+#include "session.h"
+#include "weights_io.h"
+
+namespace camscope {
+namespace {
+
+constexpr double kTol = 1e-4;  // max |ours - torch| relative to max |torch|
+
+std::string golden_root() {
+  const char* env = std::getenv("CAMSCOPE_GOLDEN");
+  return env && *env ? env : CAMSCOPE_GOLDEN_DIR;
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+NpyArray load(const std::string& path) {
+  NpyArray a;
+  std::string err;
+  EXPECT_TRUE(read_npy(path, a, err)) << err;
+  return a;
+}
+
+// max |got - ref| / max |ref| (ref all zero: max |got|).
+double rel_error(const float* got, const std::vector<float>& ref) {
+  double diff = 0.0, scale = 0.0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    diff = std::max(diff, std::fabs(static_cast<double>(got[i]) - ref[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(ref[i])));
+  }
+  return scale > 0.0 ? diff / scale : diff;
+}
+
+Tensor tensor_from(const NpyArray& a) {
+  Tensor t;
+  t.shape.c = a.shape.size() > 0 ? a.shape[a.shape.size() == 4 ? 1 : 0] : 0;
+  t.shape.h = a.shape.size() >= 3 ? a.shape[a.shape.size() - 2] : 1;
+  t.shape.w = a.shape.size() >= 3 ? a.shape[a.shape.size() - 1] : 1;
+  t.data = a.data;
+  return t;
+}
+
+struct Case {
+  std::string dir;  // e.g. .../alexnet
+  std::string sub;  // "" or "in193"
+};
+
+class Golden : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    const Case& c = GetParam();
+    dir_ = c.dir + (c.sub.empty() ? "" : "/" + c.sub);
+    if (!exists(c.dir + "/weights.csw")) GTEST_SKIP() << "no golden case at " << c.dir;
+    std::string err;
+    std::ifstream f(c.dir + "/weights.csw", std::ios::binary);
+    bytes_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(session_.load_weights(bytes_.data(), bytes_.size(), err)) << err;
+    const NpyArray input = load(dir_ + "/input.npy");
+    ASSERT_TRUE(session_.set_input(tensor_from(input), err)) << err;
+  }
+  std::string file(const std::string& name) const { return dir_ + "/" + name; }
+
+  std::string dir_;
+  std::vector<uint8_t> bytes_;
+  Session session_;
+};
+
+TEST_P(Golden, PreprocessMatchesTorch) {
+  if (!exists(file("picture.npy"))) GTEST_SKIP() << "raw input case";
+  const NpyArray pic = load(file("picture.npy"));
+  const NpyArray input = load(file("input.npy"));
+  ASSERT_EQ(pic.shape.size(), 3u);
+  std::vector<uint8_t> px(pic.data.begin(), pic.data.end());
+  const NetInfo& info = session_.net().info;
+  const Tensor x = preprocess(px.data(), pic.shape[1], pic.shape[0], 3, info.input.h, info.input.w,
+                              info.mean, info.std);
+  ASSERT_EQ(x.data.size(), input.data.size());
+  EXPECT_LT(rel_error(x.data.data(), input.data), kTol);
+}
+
+TEST_P(Golden, EveryActivationMatchesTorch) {
+  const Net& net = session_.net();
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const std::string path = file("act__" + net.layers[i].name + ".npy");
+    ASSERT_TRUE(exists(path)) << path;
+    const NpyArray ref = load(path);
+    const Tensor& a = session_.activation(static_cast<int>(i));
+    ASSERT_EQ(a.data.size(), ref.data.size()) << net.layers[i].name;
+    EXPECT_LT(rel_error(a.data.data(), ref.data), kTol) << net.layers[i].name;
+  }
+  const NpyArray logits = load(file("logits.npy"));
+  EXPECT_LT(rel_error(session_.logits().data(), logits.data), kTol);
+  const NpyArray probs = load(file("probs.npy"));
+  const std::vector<float> p = session_.probabilities();
+  EXPECT_LT(rel_error(p.data(), probs.data), kTol);
+}
+
+TEST_P(Golden, GradientsOfRawLogitsMatchTorch) {
+  const Net& net = session_.net();
+  const int k = static_cast<int>(session_.logits().size());
+  int compared = 0;
+  for (int i = static_cast<int>(net.layers.size()) - 1; i >= 0; --i) {
+    const std::string path = file("grad__" + net.layers[i].name + ".npy");
+    if (!exists(path)) continue;
+    const NpyArray ref = load(path);
+    const size_t n = session_.activation(i).data.size();
+    ASSERT_EQ(ref.data.size(), n * k) << net.layers[i].name;
+    for (int c = 0; c < k; ++c) {
+      const float* g = session_.gradient(i, c);
+      ASSERT_NE(g, nullptr);
+      const std::vector<float> row(ref.data.begin() + c * n, ref.data.begin() + (c + 1) * n);
+      EXPECT_LT(rel_error(g, row), kTol) << net.layers[i].name << " class " << c;
+    }
+    ++compared;
+  }
+  EXPECT_GE(compared, 8) << "too few gradient files in " << dir_;
+}
+
+TEST_P(Golden, CamsMatchTorch) {
+  const Net& net = session_.net();
+  const int k = static_cast<int>(session_.logits().size());
+  int compared = 0;
+  for (const CamMethod& m : cam_methods()) {
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      const std::string path = file("cam__" + std::string(m.name) + "__" + net.layers[i].name + ".npy");
+      if (!exists(path)) continue;
+      const NpyArray ref = load(path);
+      const Shape s = session_.activation(static_cast<int>(i)).shape;
+      ASSERT_EQ(ref.data.size(), s.plane() * k);
+      for (int c = 0; c < k; ++c) {
+        const std::vector<float> map = session_.cam(m.name, static_cast<int>(i), c);
+        const std::vector<float> row(ref.data.begin() + c * s.plane(), ref.data.begin() + (c + 1) * s.plane());
+        EXPECT_LT(rel_error(map.data(), row), kTol) << m.name << " " << net.layers[i].name << " class " << c;
+        // Upsampled to the network input and to the picture, where torch wrote them.
+        for (const char* kind : {"up", "uppic"}) {
+          const std::string up = file(std::string(kind) + "__" + m.name + "__" + net.layers[i].name + ".npy");
+          if (!exists(up)) continue;
+          const NpyArray ur = load(up);
+          ASSERT_EQ(ur.shape.size(), 3u);
+          const int oh = ur.shape[1], ow = ur.shape[2];
+          const std::vector<float> big = upsample_bilinear(map.data(), s.h, s.w, oh, ow);
+          const std::vector<float> urow(ur.data.begin() + c * oh * ow, ur.data.begin() + (c + 1) * oh * ow);
+          EXPECT_LT(rel_error(big.data(), urow), kTol) << kind << " " << m.name << " class " << c;
+        }
+      }
+      ++compared;
+    }
+  }
+  EXPECT_GE(compared, 4) << "too few CAM files in " << dir_;
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> out;
+  for (const char* name : {"alexnet", "alexnet_bn", "tv_alexnet"})
+    for (const char* sub : {"", "in193"}) out.push_back({golden_root() + "/" + name, sub});
+  return out;
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string n = info.param.dir.substr(info.param.dir.rfind('/') + 1);
+  return n + (info.param.sub.empty() ? "_224" : "_" + info.param.sub);
+}
+
+INSTANTIATE_TEST_SUITE_P(Torch, Golden, ::testing::ValuesIn(cases()), case_name);
+
+// The committed golden set must be there: a missing folder would skip everything above.
+TEST(GoldenSet, CommittedCasesExist) {
+  for (const char* name : {"alexnet", "alexnet_bn"})
+    EXPECT_TRUE(exists(golden_root() + "/" + name + "/weights.csw")) << name;
+}
+
+// The in-place trap: features.10 of AlexNet is the conv output, before its ReLU.
+TEST(GoldenSet, LastConvIsPreRelu) {
+  const std::string dir = golden_root() + "/alexnet";
+  Session s;
+  std::string err;
+  std::ifstream f(dir + "/weights.csw", std::ios::binary);
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(s.load_weights(bytes.data(), bytes.size(), err)) << err;
+  ASSERT_TRUE(s.set_input(tensor_from(load(dir + "/input.npy")), err)) << err;
+  const int conv = s.net().find("features.10");
+  const int relu = s.net().find("features.11");
+  ASSERT_GE(conv, 0);
+  ASSERT_EQ(s.net().layers[conv].type, LayerType::Conv);
+  const std::vector<float>& a = s.activation(conv).data;
+  EXPECT_LT(*std::min_element(a.begin(), a.end()), 0.0f);
+  const std::vector<float>& r = s.activation(relu).data;
+  EXPECT_GE(*std::min_element(r.begin(), r.end()), 0.0f);
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(r[i], std::max(a[i], 0.0f));
+}
+
+// One K-row backward pass equals K separate one-class passes.
+TEST(GoldenSet, BatchedGradientEqualsPerClass) {
+  const std::string dir = golden_root() + "/alexnet_bn";
+  Net net;
+  std::string err;
+  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", net, err)) << err;
+  Activations acts;
+  ASSERT_TRUE(forward(net, tensor_from(load(dir + "/input.npy")), acts, &err)) << err;
+  Gradients all;
+  backward_to(net, acts, 0, all);
+  const int k = static_cast<int>(acts.logits().data.size());
+  ASSERT_EQ(all.classes.size(), static_cast<size_t>(k));
+  for (int c = 0; c < k; ++c) {
+    Gradients one;
+    backward_to(net, acts, 0, one, {c});
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      const size_t n = acts.out[i].data.size();
+      for (size_t j = 0; j < n; ++j) ASSERT_EQ(all.grad[i][c * n + j], one.grad[i][j]) << i;
+    }
+  }
+}
+
+// Pearson correlation of two equally long vectors.
+double correlation(const std::vector<float>& a, const std::vector<float>& b) {
+  double ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i) ma += a[i], mb += b[i];
+  ma /= a.size(), mb /= b.size();
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return sab / std::sqrt(saa * sbb);
+}
+
+// int8 weights change the maps by less than correlation 0.999 against float32 weights.
+TEST(GoldenSet, Int8MapsCorrelateWithFloat32) {
+  const std::string dir = golden_root() + "/alexnet_bn";
+  Session q, f;
+  std::string err;
+  for (auto [s, name] : {std::pair<Session*, const char*>{&q, "weights.csw"}, {&f, "weights_f32.csw"}}) {
+    std::ifstream in(dir + "/" + name, std::ios::binary);
+    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(s->load_weights(bytes.data(), bytes.size(), err)) << name << ": " << err;
+    ASSERT_TRUE(s->set_input(tensor_from(load(dir + "/input.npy")), err)) << err;
+  }
+  int last_conv = -1;
+  for (size_t i = 0; i < q.net().layers.size(); ++i)
+    if (q.net().layers[i].type == LayerType::Conv) last_conv = static_cast<int>(i);
+  ASSERT_GE(last_conv, 0);
+  for (const CamMethod& m : cam_methods()) {
+    for (int c = 0; c < static_cast<int>(q.logits().size()); ++c) {
+      const std::vector<float> a = q.cam(m.name, last_conv, c), b = f.cam(m.name, last_conv, c);
+      EXPECT_GE(correlation(a, b), 0.999) << m.name << " class " << c;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace camscope

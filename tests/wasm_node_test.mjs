@@ -1,0 +1,90 @@
+// The WASM build in Node against the native build (1e-5) and PyTorch's goldens (1e-4).
+// node tests/wasm_node_test.mjs MODULE.js GOLDEN_CASE_DIR NATIVE_DUMP.json
+import { createRequire } from "node:module";
+import { readFileSync, existsSync } from "node:fs";
+
+const [modulePath, caseDir, dumpPath] = process.argv.slice(2);
+const require = createRequire(import.meta.url);
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) passed++;
+  else {
+    failed++;
+    console.error(`FAIL ${what}`);
+  }
+}
+
+// Parses a little-endian .npy file of '<f4' or '|u1' values.
+function readNpy(path) {
+  const b = readFileSync(path);
+  const hlen = b.readUInt16LE(8);
+  const header = b.toString("latin1", 10, 10 + hlen);
+  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(",").filter((s) => s.trim()).map(Number);
+  const start = 10 + hlen;
+  const data = header.includes("'<f4'")
+    ? new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length))
+    : new Uint8Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
+  return { shape, data };
+}
+
+// max |a - b| / max |b|.
+function relError(a, b) {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+const createCamscope = require(modulePath);
+const M = await createCamscope();
+const s = new M.Session();
+const err = s.loadWeights(readFileSync(`${caseDir}/weights.csw`));
+check(err === "", `loadWeights: ${err}`);
+const info = JSON.parse(s.info());
+check(info.layers.length > 10 && info.classes.length >= 2, "info lists layers and classes");
+
+// A corrupt file is refused with the checksum message and the model stays.
+const bad = new Uint8Array(readFileSync(`${caseDir}/weights.csw`));
+bad[bad.length - 1] ^= 1;
+check(s.loadWeights(bad).includes("checksum"), "corrupt weights refused");
+check(s.loadWeights(new Uint8Array(10)).includes("too short"), "short file refused");
+
+const pic = readNpy(`${caseDir}/picture.npy`);
+const [h, w] = pic.shape;
+const rgba = new Uint8Array(w * h * 4);
+for (let i = 0; i < w * h; i++) {
+  rgba.set(pic.data.subarray(3 * i, 3 * i + 3), 4 * i);
+  rgba[4 * i + 3] = 255;
+}
+check(s.setPicture(rgba, w, h) === "", "setPicture");
+check(s.setPicture(rgba, w + 1, h) !== "", "setPicture size mismatch refused");
+
+const native = JSON.parse(readFileSync(dumpPath, "utf8"));
+const logitErr = relError(s.logits(), native.logits);
+check(logitErr < 1e-5, `logits vs native ${logitErr}`);
+const torchLogits = readNpy(`${caseDir}/logits.npy`).data;
+check(relError(s.logits(), torchLogits) < 1e-4, "logits vs torch");
+let worst = 0;
+let compared = 0;
+for (const m of native.maps) {
+  const map = s.cam(m.method, m.layer, m.class);
+  const e = relError(map, m.values);
+  worst = Math.max(worst, e);
+  check(e < 1e-5, `${m.method} layer ${info.layers[m.layer].name} class ${m.class}: ${e}`);
+  const torchPath = `${caseDir}/cam__${m.method}__${info.layers[m.layer].name}.npy`;
+  if (existsSync(torchPath)) {
+    const ref = readNpy(torchPath);
+    const n = ref.shape[1] * ref.shape[2];
+    const e2 = relError(map, ref.data.subarray(m.class * n, (m.class + 1) * n));
+    check(e2 < 1e-4, `${m.method} ${info.layers[m.layer].name} class ${m.class} vs torch: ${e2}`);
+    compared++;
+  }
+}
+check(native.maps.length >= 8 && compared >= 4, "enough maps compared");
+console.log(`wasm (simd=${M.simd()}) vs native: worst map error ${worst.toExponential(2)} over ${native.maps.length} maps`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

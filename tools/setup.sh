@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what camscope needs on Debian 12, skipping what is already there.
+# Used by tools/demo.sh and tools/test.sh; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake make g++ pkg-config libeigen3-dev libstb-dev libgtest-dev emscripten node-acorn
+          python3 python3-numpy python3-pil)
+if [ "${1:-}" = "--test" ]; then
+  # Tests also need PyTorch (live golden regeneration) and Chromium (browser tests).
+  packages+=(python3-torch python3-torchvision chromium clang-14 libclang-rt-14-dev)
+fi
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Browser tests drive Debian's chromium through npm's playwright-core (no browser download).
+if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi

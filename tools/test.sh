@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds native + WASM, runs the core's tests
+# under AddressSanitizer/UBSan (hostile weights files, fuzzing, goldens), then CTest:
+# golden files vs PyTorch, live regeneration when torch is there, the CLI, the WASM
+# modules in Node, the page in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh --test
+tools/build.sh
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAMSCOPE_ASAN=ON >/dev/null
+cmake --build build-asan -j"$(nproc)" --target camscope_tests
+echo "== core tests under AddressSanitizer + UBSan"
+ASAN_OPTIONS=detect_leaks=1 build-asan/tests/camscope_tests --gtest_brief=1
+
+echo "== fuzzing the weights parser (libFuzzer + ASan/UBSan, 30 s)"
+mkdir -p build-fuzz/corpus
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -DEIGEN_MPL2_ONLY -Iwasm \
+  -isystem /usr/include/eigen3 tests/fuzz/fuzz_weights.cpp wasm/weights_io.cpp wasm/network.cpp \
+  -o build-fuzz/fuzz_weights
+if ! build-fuzz/fuzz_weights build-fuzz/corpus tests/fuzz/seeds -max_total_time=30 -max_len=4096 \
+    >build-fuzz/log 2>&1; then
+  tail -40 build-fuzz/log
+  exit 1
+fi
+grep -E "^Done" build-fuzz/log
+
+echo "== all tests"
+ctest --test-dir build --output-on-failure -j"$(nproc)"

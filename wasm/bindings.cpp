@@ -1,0 +1,253 @@
+// Embind bindings: the Session and drawing helpers as a small JS API (see web/README.md).
+// Arrays cross the boundary as typed-array copies; errors come back as strings, never throws.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "colormap.h"
+#include "maps.h"
+#include "session.h"
+
+namespace camscope {
+namespace {
+
+using emscripten::val;
+
+// Copies a JS typed array (or ArrayBuffer view) into a byte vector.
+std::vector<uint8_t> bytes_from(const val& array) {
+  const size_t n = array["byteLength"].as<size_t>();
+  std::vector<uint8_t> out(n);
+  val view = val(emscripten::typed_memory_view(n, out.data()));
+  view.call<void>("set", val::global("Uint8Array").new_(array["buffer"], array["byteOffset"], n));
+  return out;
+}
+
+// Copies a JS Float32Array into a float vector.
+std::vector<float> floats_from(const val& array) {
+  const size_t n = array["length"].as<size_t>();
+  std::vector<float> out(n);
+  val(emscripten::typed_memory_view(n, out.data())).call<void>("set", array);
+  return out;
+}
+
+// A JS-owned Float32Array copy of n floats.
+val float_array(const float* p, size_t n) {
+  return val(emscripten::typed_memory_view(n, p)).call<val>("slice");
+}
+
+val float_array(const std::vector<float>& v) { return float_array(v.data(), v.size()); }
+
+// A JS-owned Uint8ClampedArray copy of n bytes.
+val byte_array(const uint8_t* p, size_t n) {
+  return val::global("Uint8ClampedArray").new_(val(emscripten::typed_memory_view(n, p)));
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+const char* type_name(LayerType t) {
+  switch (t) {
+    case LayerType::Conv: return "conv";
+    case LayerType::BatchNorm: return "batchnorm";
+    case LayerType::ReLU: return "relu";
+    case LayerType::MaxPool: return "maxpool";
+    case LayerType::AdaptiveAvgPool: return "adaptiveavgpool";
+    case LayerType::Dropout: return "dropout";
+    case LayerType::Flatten: return "flatten";
+    case LayerType::Linear: return "linear";
+  }
+  return "?";
+}
+
+// The Session as seen from JS: layers addressed by index (see info().layers).
+class JsSession {
+ public:
+  // Loads a weights file; "" on success, else the loader's message (old model kept).
+  std::string loadWeights(const val& bytes) {
+    const std::vector<uint8_t> b = bytes_from(bytes);
+    std::string err;
+    return s_.load_weights(b.data(), b.size(), err) ? "" : err;
+  }
+  // Preprocesses RGBA pixels and runs the forward pass; "" or an error.
+  std::string setPicture(const val& rgba, int width, int height) {
+    const std::vector<uint8_t> px = bytes_from(rgba);
+    if (width < 1 || height < 1 || px.size() != static_cast<size_t>(width) * height * 4)
+      return "pixel buffer does not match " + std::to_string(width) + "x" + std::to_string(height) + " RGBA";
+    std::string err;
+    return s_.set_picture(px.data(), width, height, 4, err) ? "" : err;
+  }
+  // Network description as JSON: name, input, mean, std, classes, layers with shapes.
+  std::string info() const {
+    const Net& net = s_.net();
+    const std::vector<Shape> shapes = net.shapes(net.info.input);
+    std::string j = "{\"name\":" + json_string(net.info.name) + ",\"input\":[" +
+                    std::to_string(net.info.input.c) + "," + std::to_string(net.info.input.h) + "," +
+                    std::to_string(net.info.input.w) + "],\"classes\":[";
+    for (size_t i = 0; i < net.info.classes.size(); ++i)
+      j += (i ? "," : "") + json_string(net.info.classes[i]);
+    j += "],\"layers\":[";
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      const Shape s = i < shapes.size() ? shapes[i] : Shape{};
+      j += std::string(i ? "," : "") + "{\"name\":" + json_string(net.layers[i].name) + ",\"type\":\"" +
+           type_name(net.layers[i].type) + "\",\"shape\":[" + std::to_string(s.c) + "," + std::to_string(s.h) +
+           "," + std::to_string(s.w) + "]}";
+    }
+    return j + "]}";
+  }
+  bool hasPicture() const { return s_.has_picture(); }
+  val logits() const { return float_array(s_.logits()); }
+  val probabilities() const { return float_array(s_.probabilities()); }
+  int predicted() const { return s_.predicted(); }
+  int layerIndex(const std::string& name) const { return s_.net().find(name); }
+  // Output of layer i (C*H*W floats).
+  val activation(int layer) const {
+    if (!valid(layer)) return val::null();
+    return float_array(s_.activation(layer).data);
+  }
+  // d logit_cls / d output of layer i.
+  val gradient(int layer, int cls) {
+    if (!valid(layer)) return val::null();
+    const float* g = s_.gradient(layer, cls);
+    return g ? float_array(g, s_.activation(layer).data.size()) : val::null();
+  }
+  // Raw map (H*W of the layer) of a method for a class.
+  val cam(const std::string& method, int layer, int cls) {
+    if (!valid(layer)) return val::null();
+    const std::vector<float> m = s_.cam(method, layer, cls);
+    return m.empty() ? val::null() : float_array(m);
+  }
+  // Grad-CAM channel weights (mean gradient per channel) of a class at a layer.
+  val gradcamWeights(int layer, int cls) {
+    if (!valid(layer)) return val::null();
+    const float* g = s_.gradient(layer, cls);
+    if (!g) return val::null();
+    const Shape s = s_.activation(layer).shape;
+    return float_array(gradcam_weights(g, s.c, static_cast<int>(s.plane())));
+  }
+  // Every channel of a layer as one RGBA grid: {width, height, pixels}.
+  val featureGrid(int layer, int cols, int scale, int gap, bool shared, const std::string& cmap) const {
+    Colormap cm;
+    if (!valid(layer) || !parse_colormap(cmap, cm)) return val::null();
+    const Tensor& a = s_.activation(layer);
+    int w = 0, h = 0;
+    const std::vector<uint8_t> px =
+        feature_grid(a.data.data(), a.shape.c, a.shape.h, a.shape.w, cols, scale, gap, shared, cm, &w, &h);
+    val out = val::object();
+    out.set("width", w);
+    out.set("height", h);
+    out.set("pixels", byte_array(px.data(), px.size()));
+    return out;
+  }
+  double forwardMs() const { return s_.forward_ms(); }
+  double backwardMs() const { return s_.backward_ms(); }
+
+ private:
+  bool valid(int layer) const {
+    return s_.has_picture() && layer >= 0 && layer < static_cast<int>(s_.net().layers.size());
+  }
+  Session s_;
+};
+
+// Bilinear upsampling of an H x W map (PyTorch align_corners=False).
+val upsample(const val& map, int h, int w, int oh, int ow) {
+  const std::vector<float> m = floats_from(map);
+  if (h < 1 || w < 1 || oh < 1 || ow < 1 || m.size() != static_cast<size_t>(h) * w) return val::null();
+  return float_array(upsample_bilinear(m.data(), h, w, oh, ow));
+}
+
+// {min, max, empty} of a map.
+val mapStats(const val& map) {
+  const std::vector<float> m = floats_from(map);
+  const MapStats s = map_stats(m.data(), static_cast<int>(m.size()));
+  val out = val::object();
+  out.set("min", s.min);
+  out.set("max", s.max);
+  out.set("empty", s.empty);
+  return out;
+}
+
+// The 256-entry RGB table of a colour map (768 bytes), or null.
+val colormapLut(const std::string& name) {
+  Colormap cm;
+  if (!parse_colormap(name, cm)) return val::null();
+  std::vector<uint8_t> lut(768);
+  for (int i = 0; i < 256; ++i) colormap_rgb(cm, static_cast<float>(i) / 255.0f, &lut[3 * i]);
+  return byte_array(lut.data(), lut.size());
+}
+
+// Heatmap (width x height, values in [0, 1]) blended over an RGBA picture.
+val overlay(const val& rgba, int width, int height, const val& map01, const std::string& cmap, float alpha) {
+  Colormap cm;
+  const std::vector<uint8_t> px = bytes_from(rgba);
+  const std::vector<float> m = floats_from(map01);
+  const size_t n = static_cast<size_t>(width) * height;
+  if (!parse_colormap(cmap, cm) || width < 1 || height < 1 || px.size() != 4 * n || m.size() != n)
+    return val::null();
+  std::vector<uint8_t> out(4 * n);
+  blend_overlay(px.data(), width, height, m.data(), cm, alpha, out.data());
+  return byte_array(out.data(), out.size());
+}
+
+// Names of the registered CAM methods, in order, as JSON [[name, title], ...].
+std::string camMethods() {
+  std::string j = "[";
+  for (size_t i = 0; i < cam_methods().size(); ++i)
+    j += std::string(i ? "," : "") + "[\"" + cam_methods()[i].name + "\",\"" + cam_methods()[i].title + "\"]";
+  return j + "]";
+}
+
+// Whether this build uses WebAssembly SIMD.
+bool simd() {
+#ifdef __wasm_simd128__
+  return true;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+}  // namespace camscope
+
+EMSCRIPTEN_BINDINGS(camscope) {
+  using camscope::JsSession;
+  emscripten::class_<JsSession>("Session")
+      .constructor<>()
+      .function("loadWeights", &JsSession::loadWeights)
+      .function("setPicture", &JsSession::setPicture)
+      .function("info", &JsSession::info)
+      .function("hasPicture", &JsSession::hasPicture)
+      .function("logits", &JsSession::logits)
+      .function("probabilities", &JsSession::probabilities)
+      .function("predicted", &JsSession::predicted)
+      .function("layerIndex", &JsSession::layerIndex)
+      .function("activation", &JsSession::activation)
+      .function("gradient", &JsSession::gradient)
+      .function("cam", &JsSession::cam)
+      .function("gradcamWeights", &JsSession::gradcamWeights)
+      .function("featureGrid", &JsSession::featureGrid)
+      .function("forwardMs", &JsSession::forwardMs)
+      .function("backwardMs", &JsSession::backwardMs);
+  emscripten::function("upsample", &camscope::upsample);
+  emscripten::function("mapStats", &camscope::mapStats);
+  emscripten::function("colormapLut", &camscope::colormapLut);
+  emscripten::function("overlay", &camscope::overlay);
+  emscripten::function("camMethods", &camscope::camMethods);
+  emscripten::function("simd", &camscope::simd);
+}

@@ -1,0 +1,374 @@
+// Layers with PyTorch semantics (forward and input-gradient), and the network chain.
+#include "network.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace camscope {
+namespace {
+
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using MapMat = Eigen::Map<RowMat>;
+using ConstMapMat = Eigen::Map<const RowMat>;
+
+// Output length of a window of size k, stride s, padding p over n inputs (floor mode).
+int window_out(int n, int k, int s, int p) { return (n + 2 * p - k) / s + 1; }
+
+// PyTorch's adaptive pooling window [start, end) for output index i of o over n inputs.
+int adaptive_start(int i, int n, int o) { return static_cast<int>((static_cast<long>(i) * n) / o); }
+int adaptive_end(int i, int n, int o) {
+  return static_cast<int>(((static_cast<long>(i) + 1) * n + o - 1) / o);
+}
+
+// Unfolds a CHW input into a (C*K*K) x (OH*OW) matrix of zero-padded windows.
+void im2col(const float* x, Shape in, int k, int s, int p, int oh, int ow, float* col) {
+  const int ohw = oh * ow;
+  for (int c = 0; c < in.c; ++c) {
+    const float* xc = x + static_cast<size_t>(c) * in.plane();
+    for (int ky = 0; ky < k; ++ky) {
+      for (int kx = 0; kx < k; ++kx) {
+        float* row = col + (static_cast<size_t>(c) * k * k + ky * k + kx) * ohw;
+        for (int oy = 0; oy < oh; ++oy) {
+          const int iy = oy * s - p + ky;
+          float* dst = row + oy * ow;
+          if (iy < 0 || iy >= in.h) {
+            std::fill(dst, dst + ow, 0.0f);
+            continue;
+          }
+          const float* src = xc + static_cast<size_t>(iy) * in.w;
+          for (int ox = 0; ox < ow; ++ox) {
+            const int ix = ox * s - p + kx;
+            dst[ox] = (ix >= 0 && ix < in.w) ? src[ix] : 0.0f;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Adds a (C*K*K) x (OH*OW) window matrix back onto a zeroed CHW gradient (im2col's adjoint).
+void col2im(const float* col, Shape in, int k, int s, int p, int oh, int ow, float* dx) {
+  const int ohw = oh * ow;
+  for (int c = 0; c < in.c; ++c) {
+    float* dc = dx + static_cast<size_t>(c) * in.plane();
+    for (int ky = 0; ky < k; ++ky) {
+      for (int kx = 0; kx < k; ++kx) {
+        const float* row = col + (static_cast<size_t>(c) * k * k + ky * k + kx) * ohw;
+        for (int oy = 0; oy < oh; ++oy) {
+          const int iy = oy * s - p + ky;
+          if (iy < 0 || iy >= in.h) continue;
+          float* dst = dc + static_cast<size_t>(iy) * in.w;
+          const float* src = row + oy * ow;
+          for (int ox = 0; ox < ow; ++ox) {
+            const int ix = ox * s - p + kx;
+            if (ix >= 0 && ix < in.w) dst[ix] += src[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+void conv_forward(const Layer& l, const Tensor& x, Tensor& y) {
+  const int ohw = static_cast<int>(y.shape.plane());
+  const int kk = l.cin * l.k * l.k;
+  ConstMapMat w(l.weight.data(), l.cout, kk);
+  MapMat out(y.data.data(), l.cout, ohw);
+  if (l.k == 1 && l.stride == 1 && l.pad == 0) {
+    out.noalias() = w * ConstMapMat(x.data.data(), kk, ohw);
+  } else {
+    std::vector<float> col(static_cast<size_t>(kk) * ohw);
+    im2col(x.data.data(), x.shape, l.k, l.stride, l.pad, y.shape.h, y.shape.w, col.data());
+    out.noalias() = w * ConstMapMat(col.data(), kk, ohw);
+  }
+  for (int o = 0; o < l.cout; ++o) out.row(o).array() += l.bias[o];
+}
+
+void conv_backward(const Layer& l, Shape in, Shape outs, int k_rows, const float* gy, float* gx) {
+  const int ohw = static_cast<int>(outs.plane());
+  const int kk = l.cin * l.k * l.k;
+  ConstMapMat w(l.weight.data(), l.cout, kk);
+  std::vector<float> col(static_cast<size_t>(kk) * ohw);
+  for (int r = 0; r < k_rows; ++r) {
+    const float* g = gy + static_cast<size_t>(r) * outs.size();
+    float* dx = gx + static_cast<size_t>(r) * in.size();
+    MapMat dcol(col.data(), kk, ohw);
+    dcol.noalias() = w.transpose() * ConstMapMat(g, l.cout, ohw);
+    std::fill(dx, dx + in.size(), 0.0f);
+    col2im(col.data(), in, l.k, l.stride, l.pad, outs.h, outs.w, dx);
+  }
+}
+
+void batchnorm_forward(const Layer& l, const Tensor& x, Tensor& y) {
+  const size_t hw = x.shape.plane();
+  for (int c = 0; c < x.shape.c; ++c) {
+    const float invstd = 1.0f / std::sqrt(l.var[c] + l.eps);
+    const float a = l.weight[c] * invstd;
+    const float b = l.bias[c] - l.mean[c] * a;
+    const float* src = x.data.data() + c * hw;
+    float* dst = y.data.data() + c * hw;
+    for (size_t i = 0; i < hw; ++i) dst[i] = src[i] * a + b;
+  }
+}
+
+void batchnorm_backward(const Layer& l, Shape s, int k_rows, const float* gy, float* gx) {
+  const size_t hw = s.plane();
+  for (int r = 0; r < k_rows; ++r) {
+    for (int c = 0; c < s.c; ++c) {
+      const float a = l.weight[c] / std::sqrt(l.var[c] + l.eps);
+      const size_t base = r * s.size() + c * hw;
+      for (size_t i = 0; i < hw; ++i) gx[base + i] = gy[base + i] * a;
+    }
+  }
+}
+
+void maxpool_forward(const Layer& l, const Tensor& x, Tensor& y, std::vector<int32_t>& arg) {
+  const Shape in = x.shape, out = y.shape;
+  arg.resize(out.size());
+  for (int c = 0; c < in.c; ++c) {
+    const float* xc = x.data.data() + c * in.plane();
+    for (int oy = 0; oy < out.h; ++oy) {
+      for (int ox = 0; ox < out.w; ++ox) {
+        const int y0 = oy * l.stride, x0 = ox * l.stride;
+        int best = y0 * in.w + x0;
+        float bestv = -std::numeric_limits<float>::infinity();
+        for (int ky = 0; ky < l.k; ++ky) {
+          for (int kx = 0; kx < l.k; ++kx) {
+            const int idx = (y0 + ky) * in.w + x0 + kx;
+            const float v = xc[idx];
+            if (v > bestv || std::isnan(v)) {  // PyTorch: first maximum wins, NaN propagates
+              bestv = v;
+              best = idx;
+            }
+          }
+        }
+        const size_t o = c * out.plane() + oy * out.w + ox;
+        y.data[o] = bestv;
+        arg[o] = static_cast<int32_t>(c * in.plane() + best);
+      }
+    }
+  }
+}
+
+void adaptive_forward(const Tensor& x, Tensor& y) {
+  const Shape in = x.shape, out = y.shape;
+  for (int c = 0; c < in.c; ++c) {
+    const float* xc = x.data.data() + c * in.plane();
+    for (int oy = 0; oy < out.h; ++oy) {
+      const int ys = adaptive_start(oy, in.h, out.h), ye = adaptive_end(oy, in.h, out.h);
+      for (int ox = 0; ox < out.w; ++ox) {
+        const int xs = adaptive_start(ox, in.w, out.w), xe = adaptive_end(ox, in.w, out.w);
+        float sum = 0.0f;
+        for (int iy = ys; iy < ye; ++iy)
+          for (int ix = xs; ix < xe; ++ix) sum += xc[iy * in.w + ix];
+        y.data[c * out.plane() + oy * out.w + ox] = sum / static_cast<float>((ye - ys) * (xe - xs));
+      }
+    }
+  }
+}
+
+void adaptive_backward(Shape in, Shape out, int k_rows, const float* gy, float* gx) {
+  std::fill(gx, gx + static_cast<size_t>(k_rows) * in.size(), 0.0f);
+  for (int r = 0; r < k_rows; ++r) {
+    for (int c = 0; c < in.c; ++c) {
+      float* dc = gx + r * in.size() + c * in.plane();
+      const float* gc = gy + r * out.size() + c * out.plane();
+      for (int oy = 0; oy < out.h; ++oy) {
+        const int ys = adaptive_start(oy, in.h, out.h), ye = adaptive_end(oy, in.h, out.h);
+        for (int ox = 0; ox < out.w; ++ox) {
+          const int xs = adaptive_start(ox, in.w, out.w), xe = adaptive_end(ox, in.w, out.w);
+          const float g = gc[oy * out.w + ox] / static_cast<float>((ye - ys) * (xe - xs));
+          for (int iy = ys; iy < ye; ++iy)
+            for (int ix = xs; ix < xe; ++ix) dc[iy * in.w + ix] += g;
+        }
+      }
+    }
+  }
+}
+
+void linear_forward(const Layer& l, const Tensor& x, Tensor& y) {
+  ConstMapMat w(l.weight.data(), l.cout, l.cin);
+  Eigen::Map<const Eigen::VectorXf> xin(x.data.data(), l.cin);
+  Eigen::Map<Eigen::VectorXf> out(y.data.data(), l.cout);
+  out.noalias() = w * xin;
+  out += Eigen::Map<const Eigen::VectorXf>(l.bias.data(), l.cout);
+}
+
+// Gradient of K rows through layer `l` (input `x`, output `y`): gy -> gx.
+void layer_backward(const Layer& l, const Tensor& x, const Tensor& y, const std::vector<int32_t>& arg,
+                    int k_rows, const float* gy, float* gx) {
+  const size_t n_in = x.shape.size(), n_out = y.shape.size();
+  switch (l.type) {
+    case LayerType::Conv:
+      conv_backward(l, x.shape, y.shape, k_rows, gy, gx);
+      break;
+    case LayerType::BatchNorm:
+      batchnorm_backward(l, x.shape, k_rows, gy, gx);
+      break;
+    case LayerType::ReLU:
+      for (int r = 0; r < k_rows; ++r)
+        for (size_t i = 0; i < n_in; ++i)
+          gx[r * n_in + i] = y.data[i] > 0.0f ? gy[r * n_out + i] : 0.0f;
+      break;
+    case LayerType::MaxPool:
+      std::fill(gx, gx + k_rows * n_in, 0.0f);
+      for (int r = 0; r < k_rows; ++r)
+        for (size_t i = 0; i < n_out; ++i) gx[r * n_in + arg[i]] += gy[r * n_out + i];
+      break;
+    case LayerType::AdaptiveAvgPool:
+      adaptive_backward(x.shape, y.shape, k_rows, gy, gx);
+      break;
+    case LayerType::Dropout:
+    case LayerType::Flatten:
+      std::copy(gy, gy + k_rows * n_out, gx);
+      break;
+    case LayerType::Linear: {
+      ConstMapMat w(l.weight.data(), l.cout, l.cin);
+      MapMat(gx, k_rows, l.cin).noalias() = ConstMapMat(gy, k_rows, l.cout) * w;
+      break;
+    }
+  }
+}
+
+// Output shape of one layer, or false with a message.
+bool layer_shape(const Layer& l, Shape in, Shape& out, std::string* error) {
+  auto fail = [&](const std::string& why) {
+    if (error) {
+      *error = "layer " + l.name + ": input " + std::to_string(in.c) + "x" + std::to_string(in.h) +
+               "x" + std::to_string(in.w) + " " + why;
+    }
+    return false;
+  };
+  switch (l.type) {
+    case LayerType::Conv:
+      if (in.c != l.cin) return fail("does not have " + std::to_string(l.cin) + " channels");
+      if (in.h + 2 * l.pad < l.k || in.w + 2 * l.pad < l.k) return fail("is smaller than the kernel");
+      out = {l.cout, window_out(in.h, l.k, l.stride, l.pad), window_out(in.w, l.k, l.stride, l.pad)};
+      return true;
+    case LayerType::BatchNorm:
+      if (in.c != l.cin) return fail("does not have " + std::to_string(l.cin) + " channels");
+      out = in;
+      return true;
+    case LayerType::MaxPool:
+      if (in.h < l.k || in.w < l.k) return fail("is smaller than the pooling window");
+      out = {in.c, window_out(in.h, l.k, l.stride, 0), window_out(in.w, l.k, l.stride, 0)};
+      return true;
+    case LayerType::AdaptiveAvgPool:
+      out = {in.c, l.oh, l.ow};
+      return true;
+    case LayerType::Flatten:
+      out = {static_cast<int>(in.size()), 1, 1};
+      return true;
+    case LayerType::Linear:
+      if (in.h != 1 || in.w != 1 || in.c != l.cin)
+        return fail("is not a flat vector of " + std::to_string(l.cin) + " values");
+      out = {l.cout, 1, 1};
+      return true;
+    case LayerType::ReLU:
+    case LayerType::Dropout:
+      out = in;
+      return true;
+  }
+  return fail("has an unknown layer type");
+}
+
+}  // namespace
+
+int Net::find(const std::string& name) const {
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (layers[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<Shape> Net::shapes(Shape in, std::string* error) const {
+  std::vector<Shape> out;
+  out.reserve(layers.size());
+  for (const Layer& l : layers) {
+    Shape s;
+    if (!layer_shape(l, in, s, error)) return {};
+    out.push_back(s);
+    in = s;
+  }
+  return out;
+}
+
+bool forward(const Net& net, Tensor input, Activations& acts, std::string* error) {
+  const std::vector<Shape> shapes = net.shapes(input.shape, error);
+  if (shapes.empty()) return false;
+  acts.input = std::move(input);
+  acts.out.assign(net.layers.size(), Tensor{});
+  acts.argmax.assign(net.layers.size(), {});
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const Layer& l = net.layers[i];
+    const Tensor& x = i == 0 ? acts.input : acts.out[i - 1];
+    Tensor& y = acts.out[i];
+    y = Tensor::zeros(shapes[i]);
+    switch (l.type) {
+      case LayerType::Conv:
+        conv_forward(l, x, y);
+        break;
+      case LayerType::BatchNorm:
+        batchnorm_forward(l, x, y);
+        break;
+      case LayerType::ReLU:
+        for (size_t j = 0; j < x.data.size(); ++j) y.data[j] = x.data[j] > 0.0f ? x.data[j] : 0.0f;
+        break;
+      case LayerType::MaxPool:
+        maxpool_forward(l, x, y, acts.argmax[i]);
+        break;
+      case LayerType::AdaptiveAvgPool:
+        adaptive_forward(x, y);
+        break;
+      case LayerType::Dropout:
+      case LayerType::Flatten:
+        y.data = x.data;
+        break;
+      case LayerType::Linear:
+        linear_forward(l, x, y);
+        break;
+    }
+  }
+  return true;
+}
+
+void backward_to(const Net& net, const Activations& acts, int target, Gradients& g,
+                 const std::vector<int>& classes) {
+  const int n = static_cast<int>(net.layers.size());
+  if (target < 0 || target >= n || acts.out.size() != static_cast<size_t>(n)) return;
+  const int k = static_cast<int>(acts.out.back().shape.size());
+  if (g.lowest < 0) {
+    g.classes.clear();
+    for (int c : classes)
+      if (c >= 0 && c < k) g.classes.push_back(c);
+    if (classes.empty())
+      for (int c = 0; c < k; ++c) g.classes.push_back(c);
+    g.grad.assign(n, {});
+    std::vector<float>& top = g.grad[n - 1];
+    top.assign(g.classes.size() * k, 0.0f);
+    for (size_t r = 0; r < g.classes.size(); ++r) top[r * k + g.classes[r]] = 1.0f;
+    g.lowest = n - 1;
+  }
+  const int k_rows = static_cast<int>(g.classes.size());
+  for (int i = g.lowest; i > target; --i) {
+    const Tensor& x = acts.out[i - 1];
+    g.grad[i - 1].resize(static_cast<size_t>(k_rows) * x.shape.size());
+    layer_backward(net.layers[i], x, acts.out[i], acts.argmax[i], k_rows, g.grad[i].data(),
+                   g.grad[i - 1].data());
+    g.lowest = i - 1;
+  }
+}
+
+std::vector<float> softmax(const std::vector<float>& logits) {
+  std::vector<float> p(logits.size());
+  if (logits.empty()) return p;
+  const float m = *std::max_element(logits.begin(), logits.end());
+  double sum = 0.0;
+  for (size_t i = 0; i < logits.size(); ++i) sum += std::exp(static_cast<double>(logits[i] - m));
+  for (size_t i = 0; i < logits.size(); ++i)
+    p[i] = static_cast<float>(std::exp(static_cast<double>(logits[i] - m)) / sum);
+  return p;
+}
+
+}  // namespace camscope

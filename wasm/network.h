@@ -1,0 +1,77 @@
+// The network: a chain of layers described by the weights file, its forward pass
+// (keeping every activation) and its K-class backward pass to any layer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tensor.h"
+
+namespace camscope {
+
+enum class LayerType { Conv, BatchNorm, ReLU, MaxPool, AdaptiveAvgPool, Dropout, Flatten, Linear };
+
+// One layer with its parameters already dequantised to float32.
+struct Layer {
+  std::string name;  // PyTorch module name, e.g. "features.10"
+  LayerType type = LayerType::ReLU;
+  int cin = 0, cout = 0;        // conv: channels; linear: in/out features; batchnorm: cin
+  int k = 0, stride = 1, pad = 0;  // conv and maxpool
+  int oh = 0, ow = 0;           // adaptiveavgpool output size
+  float eps = 1e-5f;            // batchnorm
+  std::vector<float> weight;    // conv (COUT,CIN,K,K); linear (OUT,IN); batchnorm gamma
+  std::vector<float> bias;      // conv/linear bias; batchnorm beta
+  std::vector<float> mean, var; // batchnorm running statistics
+};
+
+// What the weights file says about the network besides its layers.
+struct NetInfo {
+  std::string name;
+  Shape input;                   // preprocessing target, e.g. 3 x 224 x 224
+  std::vector<float> mean, std;  // per input channel, applied to values in [0, 1]
+  std::vector<std::string> classes;
+};
+
+// A loaded network.
+struct Net {
+  NetInfo info;
+  std::vector<Layer> layers;
+  // Index of the layer with this PyTorch name, or -1.
+  int find(const std::string& name) const;
+  // Output shape of every layer for an input of shape `in`; empty if a layer cannot take it.
+  std::vector<Shape> shapes(Shape in, std::string* error = nullptr) const;
+};
+
+// Everything the forward pass keeps: the input and every layer's own output (never
+// overwritten in place), plus max-pool argmax indices for the backward pass.
+struct Activations {
+  Tensor input;
+  std::vector<Tensor> out;                  // out[i]: output of layers[i]
+  std::vector<std::vector<int32_t>> argmax;  // maxpool layers: input index per output value
+  // The logits (output of the last layer).
+  const Tensor& logits() const { return out.back(); }
+};
+
+// Gradients of chosen logits (one row per class in `classes`) with respect to layer
+// outputs, filled from the last layer backwards; grad[i] holds classes.size() *
+// shape(i).size() values once i >= lowest.
+struct Gradients {
+  int lowest = -1;           // smallest layer index computed so far (-1: none)
+  std::vector<int> classes;  // the logit of each row
+  std::vector<std::vector<float>> grad;
+};
+
+// Runs the network on one CHW input; fails (returns false, sets error) on a shape mismatch.
+bool forward(const Net& net, Tensor input, Activations& acts, std::string* error = nullptr);
+
+// Extends `g` down to layer `target`: d logit_c / d out[target] for every class c in
+// `classes` (empty: all classes) at once, as one K-row pass from the raw logits (never
+// softmax). Reuses what `g` already holds (its classes are fixed by the first call).
+void backward_to(const Net& net, const Activations& acts, int target, Gradients& g,
+                 const std::vector<int>& classes = {});
+
+// Softmax of the logits (for display only; gradients never go through it).
+std::vector<float> softmax(const std::vector<float>& logits);
+
+}  // namespace camscope

@@ -1,0 +1,103 @@
+// Session: keeps one picture's forward pass and gradients, computes maps on demand.
+#include "session.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "preprocess.h"
+#include "weights_io.h"
+
+namespace camscope {
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+bool Session::load_weights(const uint8_t* data, size_t size, std::string& error) {
+  Net fresh;
+  if (!camscope::load_weights(data, size, fresh, error)) return false;
+  net_ = std::move(fresh);
+  acts_ = Activations{};
+  grads_ = Gradients{};
+  class_grads_.clear();
+  return true;
+}
+
+bool Session::set_picture(const uint8_t* pixels, int width, int height, int channels,
+                          std::string& error) {
+  if (!has_net()) {
+    error = "no network loaded";
+    return false;
+  }
+  if (pixels == nullptr || width < 1 || height < 1 || (channels != 3 && channels != 4)) {
+    error = "picture must be RGB or RGBA with a positive size";
+    return false;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  Tensor x = preprocess(pixels, width, height, channels, net_.info.input.h, net_.info.input.w,
+                        net_.info.mean, net_.info.std);
+  const double pre = ms_since(t0);
+  const bool ok = set_input(std::move(x), error);
+  forward_ms_ += pre;
+  return ok;
+}
+
+bool Session::set_input(Tensor input, std::string& error) {
+  if (!has_net()) {
+    error = "no network loaded";
+    return false;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  Activations fresh;
+  if (!forward(net_, std::move(input), fresh, &error)) return false;
+  acts_ = std::move(fresh);
+  grads_ = Gradients{};
+  class_grads_.clear();
+  forward_ms_ = ms_since(t0);
+  backward_ms_ = 0.0;
+  return true;
+}
+
+int Session::predicted() const {
+  const std::vector<float>& l = logits();
+  return static_cast<int>(std::max_element(l.begin(), l.end()) - l.begin());
+}
+
+const float* Session::gradient(int layer, int cls) {
+  if (!has_picture() || layer < 0 || layer >= static_cast<int>(net_.layers.size()) || cls < 0 ||
+      cls >= static_cast<int>(logits().size()))
+    return nullptr;
+  const bool all = logits().size() <= static_cast<size_t>(kAllClassesMax);
+  Gradients* g = &grads_;
+  if (!all) {
+    auto it = std::find_if(class_grads_.begin(), class_grads_.end(),
+                           [cls](const Gradients& x) { return x.classes == std::vector<int>{cls}; });
+    if (it == class_grads_.end()) {
+      class_grads_.emplace_back();
+      it = class_grads_.end() - 1;
+    }
+    g = &*it;
+  }
+  if (g->lowest < 0 || g->lowest > layer) {
+    const auto t0 = std::chrono::steady_clock::now();
+    backward_to(net_, acts_, layer, *g, all ? std::vector<int>{} : std::vector<int>{cls});
+    backward_ms_ += ms_since(t0);
+  }
+  const size_t row = all ? static_cast<size_t>(cls) : 0;
+  return g->grad[layer].data() + row * acts_.out[layer].shape.size();
+}
+
+std::vector<float> Session::cam(const std::string& method, int layer, int cls) {
+  const CamMethod* m = find_cam_method(method);
+  const float* g = gradient(layer, cls);
+  if (m == nullptr || g == nullptr) return {};
+  const Tensor& a = acts_.out[layer];
+  std::vector<float> out(a.shape.plane());
+  m->fn(a.data.data(), g, a.shape.c, static_cast<int>(a.shape.plane()), out.data());
+  return out;
+}
+
+}  // namespace camscope
