@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::ifstream in(argv[1], std::ios::binary);
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
   camscope::Session s;
   std::string err;
   if (!s.load_weights(bytes.data(), bytes.size(), err)) {
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
   }
   camscope::NpyArray pic;
   if (!camscope::read_npy(argv[2], pic, err) || pic.shape.size() != 3 || pic.shape[2] != 3) {
-    std::fprintf(stderr, "dump_maps: %s: %s\n", argv[2], err.empty() ? "need an (H, W, 3) array" : err.c_str());
+    std::fprintf(stderr, "dump_maps: %s: %s\n", argv[2],
+                 err.empty() ? "need an (H, W, 3) array" : err.c_str());
     return 1;
   }
   const std::vector<uint8_t> px(pic.data.begin(), pic.data.end());
@@ -57,8 +59,8 @@ int main(int argc, char** argv) {
     for (const camscope::CamMethod& m : camscope::cam_methods()) {
       for (size_t c = 0; c < s.logits().size(); ++c) {
         const std::vector<float> map = s.cam(m.name, static_cast<int>(i), static_cast<int>(c));
-        std::fprintf(f, "%s{\"layer\":%zu,\"method\":\"%s\",\"class\":%zu,\"values\":", first ? "" : ",", i,
-                     m.name, c);
+        std::fprintf(f, "%s{\"layer\":%zu,\"method\":\"%s\",\"class\":%zu,\"values\":",
+                     first ? "" : ",", i, m.name, c);
         put_array(f, map.data(), map.size());
         std::fputc('}', f);
         first = false;

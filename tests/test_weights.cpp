@@ -42,7 +42,8 @@ void put_floats(std::vector<uint8_t>& data, const std::vector<float>& v) {
 // A tiny valid net: conv 3->2 (k3, pad 1), relu, adaptiveavgpool 2x2, flatten, linear 8->2.
 struct Tiny {
   std::string head =
-      "camscope 1\nname tiny\ninput 3 8 8\nmean 0.5 0.5 0.5\nstd 0.25 0.25 0.25\nclass cat\nclass dog\n"
+      "camscope 1\nname tiny\ninput 3 8 8\nmean 0.5 0.5 0.5\nstd 0.25 0.25 0.25\nclass cat\nclass "
+      "dog\n"
       "layer c conv 3 2 3 1 1\nlayer r relu\nlayer p adaptiveavgpool 2 2\nlayer f flatten\n"
       "layer l linear 8 2\n";
   std::string tensors =
@@ -52,11 +53,12 @@ struct Tiny {
   Tiny() {
     std::vector<float> w(54);
     for (size_t i = 0; i < w.size(); ++i) w[i] = 0.01f * static_cast<float>(i % 7) - 0.02f;
-    put_floats(data, w);                // 0..216
-    put_floats(data, {0.1f, -0.1f});    // 216..224
-    for (int i = 0; i < 16; ++i) data.push_back(static_cast<uint8_t>(static_cast<int8_t>(i * 9 - 60)));
-    put_floats(data, {0.01f, 0.02f});   // scales 240..248
-    put_floats(data, {0.5f, -0.5f});    // 248..256
+    put_floats(data, w);              // 0..216
+    put_floats(data, {0.1f, -0.1f});  // 216..224
+    for (int i = 0; i < 16; ++i)
+      data.push_back(static_cast<uint8_t>(static_cast<int8_t>(i * 9 - 60)));
+    put_floats(data, {0.01f, 0.02f});  // scales 240..248
+    put_floats(data, {0.5f, -0.5f});   // 248..256
   }
   std::vector<uint8_t> file() const { return make_file(head + tensors, data); }
 };
@@ -104,8 +106,8 @@ TEST(Weights, Crc32KnownValue) {
 
 struct Bad {
   const char* what;
-  std::string desc;          // replaces the description ("" keeps it)
-  const char* expect;        // substring of the message
+  std::string desc;    // replaces the description ("" keeps it)
+  const char* expect;  // substring of the message
 };
 
 TEST(Weights, HostileDescriptionsGetTheirMessage) {
@@ -121,11 +123,13 @@ TEST(Weights, HostileDescriptionsGetTheirMessage) {
       {"no magic line", replace("camscope 1\n", ""), "must start with 'camscope 1'"},
       {"unknown layer", replace("layer r relu", "layer r swish"), "unknown type 'swish'"},
       {"unknown statement", ok + "bogus 1\n", "unknown statement 'bogus'"},
-      {"huge count", replace("tensor c.weight f32 0 4 2 3 3 3", "tensor c.weight f32 0 4 99999 99999 3 3"),
+      {"huge count",
+       replace("tensor c.weight f32 0 4 2 3 3 3", "tensor c.weight f32 0 4 99999 99999 3 3"),
        "too many elements"},
       {"offset past end", replace("tensor l.bias f32 248 1 2", "tensor l.bias f32 252 1 2"),
        "past the end of the data section"},
-      {"offset far past end", replace("tensor l.bias f32 248 1 2", "tensor l.bias f32 99999999999 1 2"),
+      {"offset far past end",
+       replace("tensor l.bias f32 248 1 2", "tensor l.bias f32 99999999999 1 2"),
        "past the end of the data"},
       {"unaligned offset", replace("tensor l.bias f32 248 1 2", "tensor l.bias f32 246 1 2"),
        "multiple of 4"},
@@ -147,8 +151,10 @@ TEST(Weights, HostileDescriptionsGetTheirMessage) {
        "cannot run on its own input size: layer l: input 18x1x1 is not a flat vector of 8"},
       {"no classes", replace("class cat\nclass dog\n", ""), "no class names"},
       {"dtype", replace("tensor l.bias f32", "tensor l.bias f64"), "unknown dtype 'f64'"},
-      {"zero dim", replace("tensor c.bias f32 216 1 2", "tensor c.bias f32 216 1 0"), "zero dimension"},
-      {"too many dims", replace("tensor c.bias f32 216 1 2", "tensor c.bias f32 216 9 1 1 1 1 1 1 1 1 2"),
+      {"zero dim", replace("tensor c.bias f32 216 1 2", "tensor c.bias f32 216 1 0"),
+       "zero dimension"},
+      {"too many dims",
+       replace("tensor c.bias f32 216 1 2", "tensor c.bias f32 216 9 1 1 1 1 1 1 1 1 2"),
        "NDIM must be 1..8"},
       {"control char", replace("name tiny", std::string("name t\x01iny")), "control character"},
   };

@@ -4,6 +4,7 @@ Module names match torchvision (features.N, avgpool, classifier.N), so layer nam
 weights file, the C++ core, the CLI and the page are PyTorch's own.
 """
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -74,7 +75,7 @@ def preprocess(img_u8_hwc, size=224, mean=(0.485, 0.456, 0.406), std=(0.229, 0.2
     img_u8_hwc: uint8 numpy array (H, W, 3). Returns a float32 tensor (1, 3, size, size).
     The C++ core implements the same resize (PIL/torch triangle filter, half-pixel centres).
     """
-    x = torch.from_numpy(img_u8_hwc).permute(2, 0, 1).unsqueeze(0).to(torch.float64)
+    x = torch.from_numpy(np.array(img_u8_hwc, dtype=np.uint8)).permute(2, 0, 1).unsqueeze(0).to(torch.float64)
     if x.shape[2] != size or x.shape[3] != size:
         x = torch.nn.functional.interpolate(
             x, size=(size, size), mode="bilinear", align_corners=False, antialias=True

@@ -38,7 +38,9 @@ val float_array(const float* p, size_t n) {
   return val(emscripten::typed_memory_view(n, p)).call<val>("slice");
 }
 
-val float_array(const std::vector<float>& v) { return float_array(v.data(), v.size()); }
+val float_array(const std::vector<float>& v) {
+  return float_array(v.data(), v.size());
+}
 
 // A JS-owned Uint8ClampedArray copy of n bytes.
 val byte_array(const uint8_t* p, size_t n) {
@@ -89,7 +91,8 @@ class JsSession {
   std::string setPicture(const val& rgba, int width, int height) {
     const std::vector<uint8_t> px = bytes_from(rgba);
     if (width < 1 || height < 1 || px.size() != static_cast<size_t>(width) * height * 4)
-      return "pixel buffer does not match " + std::to_string(width) + "x" + std::to_string(height) + " RGBA";
+      return "pixel buffer does not match " + std::to_string(width) + "x" + std::to_string(height) +
+             " RGBA";
     std::string err;
     return s_.set_picture(px.data(), width, height, 4, err) ? "" : err;
   }
@@ -98,16 +101,16 @@ class JsSession {
     const Net& net = s_.net();
     const std::vector<Shape> shapes = net.shapes(net.info.input);
     std::string j = "{\"name\":" + json_string(net.info.name) + ",\"input\":[" +
-                    std::to_string(net.info.input.c) + "," + std::to_string(net.info.input.h) + "," +
-                    std::to_string(net.info.input.w) + "],\"classes\":[";
+                    std::to_string(net.info.input.c) + "," + std::to_string(net.info.input.h) +
+                    "," + std::to_string(net.info.input.w) + "],\"classes\":[";
     for (size_t i = 0; i < net.info.classes.size(); ++i)
       j += (i ? "," : "") + json_string(net.info.classes[i]);
     j += "],\"layers\":[";
     for (size_t i = 0; i < net.layers.size(); ++i) {
       const Shape s = i < shapes.size() ? shapes[i] : Shape{};
-      j += std::string(i ? "," : "") + "{\"name\":" + json_string(net.layers[i].name) + ",\"type\":\"" +
-           type_name(net.layers[i].type) + "\",\"shape\":[" + std::to_string(s.c) + "," + std::to_string(s.h) +
-           "," + std::to_string(s.w) + "]}";
+      j += std::string(i ? "," : "") + "{\"name\":" + json_string(net.layers[i].name) +
+           ",\"type\":\"" + type_name(net.layers[i].type) + "\",\"shape\":[" + std::to_string(s.c) +
+           "," + std::to_string(s.h) + "," + std::to_string(s.w) + "]}";
     }
     return j + "]}";
   }
@@ -142,13 +145,14 @@ class JsSession {
     return float_array(gradcam_weights(g, s.c, static_cast<int>(s.plane())));
   }
   // Every channel of a layer as one RGBA grid: {width, height, pixels}.
-  val featureGrid(int layer, int cols, int scale, int gap, bool shared, const std::string& cmap) const {
+  val featureGrid(int layer, int cols, int scale, int gap, bool shared,
+                  const std::string& cmap) const {
     Colormap cm;
     if (!valid(layer) || !parse_colormap(cmap, cm)) return val::null();
     const Tensor& a = s_.activation(layer);
     int w = 0, h = 0;
-    const std::vector<uint8_t> px =
-        feature_grid(a.data.data(), a.shape.c, a.shape.h, a.shape.w, cols, scale, gap, shared, cm, &w, &h);
+    const std::vector<uint8_t> px = feature_grid(a.data.data(), a.shape.c, a.shape.h, a.shape.w,
+                                                 cols, scale, gap, shared, cm, &w, &h);
     val out = val::object();
     out.set("width", w);
     out.set("height", h);
@@ -168,7 +172,8 @@ class JsSession {
 // Bilinear upsampling of an H x W map (PyTorch align_corners=False).
 val upsample(const val& map, int h, int w, int oh, int ow) {
   const std::vector<float> m = floats_from(map);
-  if (h < 1 || w < 1 || oh < 1 || ow < 1 || m.size() != static_cast<size_t>(h) * w) return val::null();
+  if (h < 1 || w < 1 || oh < 1 || ow < 1 || m.size() != static_cast<size_t>(h) * w)
+    return val::null();
   return float_array(upsample_bilinear(m.data(), h, w, oh, ow));
 }
 
@@ -193,7 +198,8 @@ val colormapLut(const std::string& name) {
 }
 
 // Heatmap (width x height, values in [0, 1]) blended over an RGBA picture.
-val overlay(const val& rgba, int width, int height, const val& map01, const std::string& cmap, float alpha) {
+val overlay(const val& rgba, int width, int height, const val& map01, const std::string& cmap,
+            float alpha) {
   Colormap cm;
   const std::vector<uint8_t> px = bytes_from(rgba);
   const std::vector<float> m = floats_from(map01);
@@ -209,7 +215,8 @@ val overlay(const val& rgba, int width, int height, const val& map01, const std:
 std::string camMethods() {
   std::string j = "[";
   for (size_t i = 0; i < cam_methods().size(); ++i)
-    j += std::string(i ? "," : "") + "[\"" + cam_methods()[i].name + "\",\"" + cam_methods()[i].title + "\"]";
+    j += std::string(i ? "," : "") + "[\"" + cam_methods()[i].name + "\",\"" +
+         cam_methods()[i].title + "\"]";
   return j + "]";
 }
 

@@ -18,8 +18,8 @@ std::vector<float> gradcam_weights(const float* g, int c, int hw);
 
 // A registered method.
 struct CamMethod {
-  const char* name;  // "gradcam", "layercam"
-  const char* title; // "Grad-CAM", "Layer-CAM"
+  const char* name;   // "gradcam", "layercam"
+  const char* title;  // "Grad-CAM", "Layer-CAM"
   CamFn fn;
 };
 

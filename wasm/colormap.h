@@ -25,7 +25,7 @@ void blend_overlay(const uint8_t* rgba, int width, int height, const float* map0
 // channel (shared=false: v-min / max-min of that channel) or over all channels (shared=true).
 // cols is capped at c. Gaps and unused tiles are dark gray (32, 32, 32, 255).
 // Returns the pixels; grid size in *out_w x *out_h (empty and 0 x 0 on bad arguments).
-std::vector<uint8_t> feature_grid(const float* chw, int c, int h, int w, int cols, int scale, int gap,
-                                  bool shared, Colormap cm, int* out_w, int* out_h);
+std::vector<uint8_t> feature_grid(const float* chw, int c, int h, int w, int cols, int scale,
+                                  int gap, bool shared, Colormap cm, int* out_w, int* out_h);
 
 }  // namespace camscope

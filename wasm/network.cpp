@@ -14,10 +14,14 @@ using MapMat = Eigen::Map<RowMat>;
 using ConstMapMat = Eigen::Map<const RowMat>;
 
 // Output length of a window of size k, stride s, padding p over n inputs (floor mode).
-int window_out(int n, int k, int s, int p) { return (n + 2 * p - k) / s + 1; }
+int window_out(int n, int k, int s, int p) {
+  return (n + 2 * p - k) / s + 1;
+}
 
 // PyTorch's adaptive pooling window [start, end) for output index i of o over n inputs.
-int adaptive_start(int i, int n, int o) { return static_cast<int>((static_cast<long>(i) * n) / o); }
+int adaptive_start(int i, int n, int o) {
+  return static_cast<int>((static_cast<long>(i) * n) / o);
+}
 int adaptive_end(int i, int n, int o) {
   return static_cast<int>(((static_cast<long>(i) + 1) * n + o - 1) / o);
 }
@@ -197,16 +201,12 @@ void linear_forward(const Layer& l, const Tensor& x, Tensor& y) {
 }
 
 // Gradient of K rows through layer `l` (input `x`, output `y`): gy -> gx.
-void layer_backward(const Layer& l, const Tensor& x, const Tensor& y, const std::vector<int32_t>& arg,
-                    int k_rows, const float* gy, float* gx) {
+void layer_backward(const Layer& l, const Tensor& x, const Tensor& y,
+                    const std::vector<int32_t>& arg, int k_rows, const float* gy, float* gx) {
   const size_t n_in = x.shape.size(), n_out = y.shape.size();
   switch (l.type) {
-    case LayerType::Conv:
-      conv_backward(l, x.shape, y.shape, k_rows, gy, gx);
-      break;
-    case LayerType::BatchNorm:
-      batchnorm_backward(l, x.shape, k_rows, gy, gx);
-      break;
+    case LayerType::Conv: conv_backward(l, x.shape, y.shape, k_rows, gy, gx); break;
+    case LayerType::BatchNorm: batchnorm_backward(l, x.shape, k_rows, gy, gx); break;
     case LayerType::ReLU:
       for (int r = 0; r < k_rows; ++r)
         for (size_t i = 0; i < n_in; ++i)
@@ -217,13 +217,9 @@ void layer_backward(const Layer& l, const Tensor& x, const Tensor& y, const std:
       for (int r = 0; r < k_rows; ++r)
         for (size_t i = 0; i < n_out; ++i) gx[r * n_in + arg[i]] += gy[r * n_out + i];
       break;
-    case LayerType::AdaptiveAvgPool:
-      adaptive_backward(x.shape, y.shape, k_rows, gy, gx);
-      break;
+    case LayerType::AdaptiveAvgPool: adaptive_backward(x.shape, y.shape, k_rows, gy, gx); break;
     case LayerType::Dropout:
-    case LayerType::Flatten:
-      std::copy(gy, gy + k_rows * n_out, gx);
-      break;
+    case LayerType::Flatten: std::copy(gy, gy + k_rows * n_out, gx); break;
     case LayerType::Linear: {
       ConstMapMat w(l.weight.data(), l.cout, l.cin);
       MapMat(gx, k_rows, l.cin).noalias() = ConstMapMat(gy, k_rows, l.cout) * w;
@@ -244,8 +240,10 @@ bool layer_shape(const Layer& l, Shape in, Shape& out, std::string* error) {
   switch (l.type) {
     case LayerType::Conv:
       if (in.c != l.cin) return fail("does not have " + std::to_string(l.cin) + " channels");
-      if (in.h + 2 * l.pad < l.k || in.w + 2 * l.pad < l.k) return fail("is smaller than the kernel");
-      out = {l.cout, window_out(in.h, l.k, l.stride, l.pad), window_out(in.w, l.k, l.stride, l.pad)};
+      if (in.h + 2 * l.pad < l.k || in.w + 2 * l.pad < l.k)
+        return fail("is smaller than the kernel");
+      out = {l.cout, window_out(in.h, l.k, l.stride, l.pad),
+             window_out(in.w, l.k, l.stride, l.pad)};
       return true;
     case LayerType::BatchNorm:
       if (in.c != l.cin) return fail("does not have " + std::to_string(l.cin) + " channels");
@@ -255,21 +253,15 @@ bool layer_shape(const Layer& l, Shape in, Shape& out, std::string* error) {
       if (in.h < l.k || in.w < l.k) return fail("is smaller than the pooling window");
       out = {in.c, window_out(in.h, l.k, l.stride, 0), window_out(in.w, l.k, l.stride, 0)};
       return true;
-    case LayerType::AdaptiveAvgPool:
-      out = {in.c, l.oh, l.ow};
-      return true;
-    case LayerType::Flatten:
-      out = {static_cast<int>(in.size()), 1, 1};
-      return true;
+    case LayerType::AdaptiveAvgPool: out = {in.c, l.oh, l.ow}; return true;
+    case LayerType::Flatten: out = {static_cast<int>(in.size()), 1, 1}; return true;
     case LayerType::Linear:
       if (in.h != 1 || in.w != 1 || in.c != l.cin)
         return fail("is not a flat vector of " + std::to_string(l.cin) + " values");
       out = {l.cout, 1, 1};
       return true;
     case LayerType::ReLU:
-    case LayerType::Dropout:
-      out = in;
-      return true;
+    case LayerType::Dropout: out = in; return true;
   }
   return fail("has an unknown layer type");
 }
@@ -306,28 +298,16 @@ bool forward(const Net& net, Tensor input, Activations& acts, std::string* error
     Tensor& y = acts.out[i];
     y = Tensor::zeros(shapes[i]);
     switch (l.type) {
-      case LayerType::Conv:
-        conv_forward(l, x, y);
-        break;
-      case LayerType::BatchNorm:
-        batchnorm_forward(l, x, y);
-        break;
+      case LayerType::Conv: conv_forward(l, x, y); break;
+      case LayerType::BatchNorm: batchnorm_forward(l, x, y); break;
       case LayerType::ReLU:
         for (size_t j = 0; j < x.data.size(); ++j) y.data[j] = x.data[j] > 0.0f ? x.data[j] : 0.0f;
         break;
-      case LayerType::MaxPool:
-        maxpool_forward(l, x, y, acts.argmax[i]);
-        break;
-      case LayerType::AdaptiveAvgPool:
-        adaptive_forward(x, y);
-        break;
+      case LayerType::MaxPool: maxpool_forward(l, x, y, acts.argmax[i]); break;
+      case LayerType::AdaptiveAvgPool: adaptive_forward(x, y); break;
       case LayerType::Dropout:
-      case LayerType::Flatten:
-        y.data = x.data;
-        break;
-      case LayerType::Linear:
-        linear_forward(l, x, y);
-        break;
+      case LayerType::Flatten: y.data = x.data; break;
+      case LayerType::Linear: linear_forward(l, x, y); break;
     }
   }
   return true;

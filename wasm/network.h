@@ -16,13 +16,13 @@ enum class LayerType { Conv, BatchNorm, ReLU, MaxPool, AdaptiveAvgPool, Dropout,
 struct Layer {
   std::string name;  // PyTorch module name, e.g. "features.10"
   LayerType type = LayerType::ReLU;
-  int cin = 0, cout = 0;        // conv: channels; linear: in/out features; batchnorm: cin
+  int cin = 0, cout = 0;           // conv: channels; linear: in/out features; batchnorm: cin
   int k = 0, stride = 1, pad = 0;  // conv and maxpool
-  int oh = 0, ow = 0;           // adaptiveavgpool output size
-  float eps = 1e-5f;            // batchnorm
-  std::vector<float> weight;    // conv (COUT,CIN,K,K); linear (OUT,IN); batchnorm gamma
-  std::vector<float> bias;      // conv/linear bias; batchnorm beta
-  std::vector<float> mean, var; // batchnorm running statistics
+  int oh = 0, ow = 0;              // adaptiveavgpool output size
+  float eps = 1e-5f;               // batchnorm
+  std::vector<float> weight;       // conv (COUT,CIN,K,K); linear (OUT,IN); batchnorm gamma
+  std::vector<float> bias;         // conv/linear bias; batchnorm beta
+  std::vector<float> mean, var;    // batchnorm running statistics
 };
 
 // What the weights file says about the network besides its layers.
@@ -47,7 +47,7 @@ struct Net {
 // overwritten in place), plus max-pool argmax indices for the backward pass.
 struct Activations {
   Tensor input;
-  std::vector<Tensor> out;                  // out[i]: output of layers[i]
+  std::vector<Tensor> out;                   // out[i]: output of layers[i]
   std::vector<std::vector<int32_t>> argmax;  // maxpool layers: input index per output value
   // The logits (output of the last layer).
   const Tensor& logits() const { return out.back(); }

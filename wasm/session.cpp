@@ -73,8 +73,9 @@ const float* Session::gradient(int layer, int cls) {
   const bool all = logits().size() <= static_cast<size_t>(kAllClassesMax);
   Gradients* g = &grads_;
   if (!all) {
-    auto it = std::find_if(class_grads_.begin(), class_grads_.end(),
-                           [cls](const Gradients& x) { return x.classes == std::vector<int>{cls}; });
+    auto it = std::find_if(class_grads_.begin(), class_grads_.end(), [cls](const Gradients& x) {
+      return x.classes == std::vector<int>{cls};
+    });
     if (it == class_grads_.end()) {
       class_grads_.emplace_back();
       it = class_grads_.end() - 1;

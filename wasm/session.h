@@ -55,7 +55,7 @@ class Session {
  private:
   Net net_;
   Activations acts_;
-  Gradients grads_;                   // all classes (small heads)
+  Gradients grads_;                     // all classes (small heads)
   std::vector<Gradients> class_grads_;  // one per class asked for (wide heads)
   double forward_ms_ = 0.0;
   double backward_ms_ = 0.0;

@@ -24,7 +24,9 @@ constexpr size_t kMaxClasses = 100000;
 uint32_t read_u32(const uint8_t* p) {
   return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
 }
-uint64_t read_u64(const uint8_t* p) { return uint64_t{read_u32(p)} | uint64_t{read_u32(p + 4)} << 32; }
+uint64_t read_u64(const uint8_t* p) {
+  return uint64_t{read_u32(p)} | uint64_t{read_u32(p + 4)} << 32;
+}
 
 float read_f32(const uint8_t* p) {
   const uint32_t u = read_u32(p);
@@ -145,7 +147,8 @@ class Parser {
       net.info.name = line.size() > 5 ? line.substr(5) : "";
     } else if (key == "input") {
       if (!ints(t, 1, 3, 4096, v)) return false;
-      if (v[0] < 1 || v[0] > 16 || v[1] < 1 || v[2] < 1) return fail("input must be C H W with C in 1..16");
+      if (v[0] < 1 || v[0] > 16 || v[1] < 1 || v[2] < 1)
+        return fail("input must be C H W with C in 1..16");
       net.info.input = {v[0], v[1], v[2]};
     } else if (key == "mean" || key == "std") {
       std::vector<float>& dst = key == "mean" ? net.info.mean : net.info.std;
@@ -184,7 +187,8 @@ class Parser {
       l.cin = v[0], l.cout = v[1], l.k = v[2], l.stride = v[3], l.pad = v[4];
       if (l.cin < 1 || l.cout < 1 || l.k < 1 || l.k > 64 || l.stride < 1 || l.stride > 64 ||
           l.pad > 64)
-        return fail("conv " + l.name + ": channels, kernel and stride must be positive (kernel, stride, pad <= 64)");
+        return fail("conv " + l.name +
+                    ": channels, kernel and stride must be positive (kernel, stride, pad <= 64)");
     } else if (type == "batchnorm") {
       if (t.size() != 5) return fail("batchnorm needs C and EPS");
       long long c;
@@ -209,7 +213,9 @@ class Parser {
       l.cin = v[0], l.cout = v[1];
     } else if (type == "relu" || type == "dropout" || type == "flatten") {
       if (t.size() != 3) return fail(type + " takes no arguments");
-      l.type = type == "relu" ? LayerType::ReLU : type == "dropout" ? LayerType::Dropout : LayerType::Flatten;
+      l.type = type == "relu"      ? LayerType::ReLU
+               : type == "dropout" ? LayerType::Dropout
+                                   : LayerType::Flatten;
     } else {
       return fail("layer " + l.name + ": unknown type '" + type + "'");
     }
@@ -239,7 +245,8 @@ class Parser {
       return fail("tensor " + name + ": offset '" + t[3] + "' is past the end of the data (" +
                   std::to_string(data_size_) + " bytes)");
     if (off % 4 != 0) return fail("tensor " + name + ": offset is not a multiple of 4");
-    if (!parse_int(t[4], 8, ndim) || ndim < 1) return fail("tensor " + name + ": NDIM must be 1..8");
+    if (!parse_int(t[4], 8, ndim) || ndim < 1)
+      return fail("tensor " + name + ": NDIM must be 1..8");
     std::vector<int> dims;
     if (!ints(t, 5, static_cast<size_t>(ndim), kMaxDim * 16, dims)) return false;
     uint64_t count = 1;
@@ -280,13 +287,15 @@ class Parser {
     if (e.dtype == "f32") {
       for (uint64_t i = 0; i < e.count; ++i) out[i] = read_f32(p + 4 * i);
     } else if (e.dtype == "f16") {
-      for (uint64_t i = 0; i < e.count; ++i) out[i] = half_to_float(static_cast<uint16_t>(p[2 * i] | p[2 * i + 1] << 8));
+      for (uint64_t i = 0; i < e.count; ++i)
+        out[i] = half_to_float(static_cast<uint16_t>(p[2 * i] | p[2 * i + 1] << 8));
     } else {
       const uint64_t per = e.count / e.dims[0];
       const uint8_t* scales = p + ((e.count + 3) / 4) * 4;
       for (int o = 0; o < e.dims[0]; ++o) {
         const float s = read_f32(scales + 4 * o);
-        if (!std::isfinite(s) || s < 0.0f) return fail(e.line, "tensor '" + name + "': bad int8 scale");
+        if (!std::isfinite(s) || s < 0.0f)
+          return fail(e.line, "tensor '" + name + "': bad int8 scale");
         for (uint64_t i = 0; i < per; ++i) {
           const int8_t q = static_cast<int8_t>(p[o * per + i]);
           out[o * per + i] = static_cast<float>(q) * s;
@@ -308,7 +317,8 @@ class Parser {
     if (net.layers.empty()) return fail(0, "no layers");
     // Tensors must not overlap.
     std::vector<std::pair<uint64_t, uint64_t>> ranges;
-    for (const auto& kv : tensors_) ranges.emplace_back(kv.second.offset, kv.second.offset + kv.second.bytes);
+    for (const auto& kv : tensors_)
+      ranges.emplace_back(kv.second.offset, kv.second.offset + kv.second.bytes);
     std::sort(ranges.begin(), ranges.end());
     for (size_t i = 1; i < ranges.size(); ++i)
       if (ranges[i].first < ranges[i - 1].second)
@@ -317,7 +327,8 @@ class Parser {
       const std::string& n = l.name;
       bool ok = true;
       if (l.type == LayerType::Conv) {
-        ok = take(n + ".weight", {l.cout, l.cin, l.k, l.k}, l.weight) && take(n + ".bias", {l.cout}, l.bias);
+        ok = take(n + ".weight", {l.cout, l.cin, l.k, l.k}, l.weight) &&
+             take(n + ".bias", {l.cout}, l.bias);
       } else if (l.type == LayerType::Linear) {
         ok = take(n + ".weight", {l.cout, l.cin}, l.weight) && take(n + ".bias", {l.cout}, l.bias);
       } else if (l.type == LayerType::BatchNorm) {
@@ -331,13 +342,15 @@ class Parser {
       if (!ok) return false;
     }
     for (const auto& kv : tensors_)
-      if (!kv.second.used) return fail(kv.second.line, "tensor '" + kv.first + "' belongs to no layer");
+      if (!kv.second.used)
+        return fail(kv.second.line, "tensor '" + kv.first + "' belongs to no layer");
     std::string err;
     const std::vector<Shape> shapes = net.shapes(info.input, &err);
     if (shapes.empty()) return fail(0, "the network cannot run on its own input size: " + err);
     if (shapes.back().size() != info.classes.size())
-      return fail(0, "the last layer gives " + std::to_string(shapes.back().size()) + " values but there are " +
-                         std::to_string(info.classes.size()) + " class names");
+      return fail(0, "the last layer gives " + std::to_string(shapes.back().size()) +
+                         " values but there are " + std::to_string(info.classes.size()) +
+                         " class names");
     return true;
   }
 
@@ -414,16 +427,18 @@ bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error
   const uint64_t desc_end = kHeaderSize + uint64_t{desc_size};
   const uint64_t data_start = (desc_end + 15) / 16 * 16;
   if (data_start > size || data_size != size - data_start) {
-    error = "header says the file has " + std::to_string(data_start) + " + " + std::to_string(data_size) +
-            " bytes, but it has " + std::to_string(size) + " (truncated or padded)";
+    error = "header says the file has " + std::to_string(data_start) + " + " +
+            std::to_string(data_size) + " bytes, but it has " + std::to_string(size) +
+            " (truncated or padded)";
     return false;
   }
   const uint32_t want = read_u32(data + 24);
   const uint32_t got = crc32(data + kHeaderSize, size - kHeaderSize);
   if (want != got) {
     char buf[96];
-    std::snprintf(buf, sizeof buf, "checksum mismatch: header says %08x, contents give %08x (corrupt file)",
-                  want, got);
+    std::snprintf(buf, sizeof buf,
+                  "checksum mismatch: header says %08x, contents give %08x (corrupt file)", want,
+                  got);
     error = buf;
     return false;
   }

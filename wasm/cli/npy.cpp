@@ -50,7 +50,8 @@ bool read_npy(const std::string& path, NpyArray& out, std::string& error) {
     hstart = 10;
   } else {
     hlen = 0;
-    for (int i = 0; i < 4; ++i) hlen |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      hlen |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
     hstart = 12;
   }
   if (hstart + hlen > bytes.size()) {
