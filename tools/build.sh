@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the native CLI and tests (build/) and both WebAssembly modules (build-wasm/), then
-# puts the page's generated files into web/: camscope.js, camscope_nosimd.js, weights.js.
+# generates the page's scripts in web/ (git-ignored; see web/README.md): camscope_page.js,
+# camscope_core_simd.js, camscope_core_nosimd.js, samples.js, weights.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs
@@ -15,9 +16,15 @@ fi
 cmake --build build-wasm -j"$jobs"
 
 if [ -d web ]; then
-  cp build-wasm/camscope.js build-wasm/camscope_nosimd.js web/
+  # The page's generated files (all git-ignored; see web/README.md): the page's modules as
+  # one classic script, each core as a JS string for the worker, the samples and the shipped
+  # weights inlined, so that web/index.html also works from file://.
+  node tools/bundle_web.mjs --wasm build-wasm --web web
   if [ -f weights/camscope_catsdogs_int8.csw ]; then
     python3 tools/embed_weights.py weights/camscope_catsdogs_int8.csw web/weights.js
+  else
+    echo "build: weights/camscope_catsdogs_int8.csw is missing: the page has no model (web/weights.js)" >&2
   fi
+  rm -f web/camscope.js web/camscope_nosimd.js  # older builds copied the bare modules here
 fi
 echo "build: native in build/, wasm in build-wasm/"

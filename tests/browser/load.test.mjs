@@ -1,0 +1,98 @@
+// The page loads over HTTP and from file://, with no console errors, and asks nothing of
+// anyone but the server it came from (nothing at all after load).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { launch, startServer, openPage, idle, lastMaps, FILE_URL, WEB, SHIPPED_WEIGHTS } from "./helpers.mjs";
+
+let browser;
+let server;
+before(async () => {
+  browser = await launch();
+  server = await startServer();
+});
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.close();
+});
+
+const local = (u) => u.startsWith("blob:") || u.startsWith("data:") || u.startsWith("worker:blob:");
+
+async function basics(t, page, seen) {
+  const d = await page.evaluate(() => ({
+    error: window.camscopeDebug.error,
+    mode: window.camscopeDebug.mode,
+    simd: window.camscopeDebug.simd,
+    firstMapMs: window.camscopeDebug.firstMapMs,
+    timings: window.camscopeDebug.state.timings,
+    verdict: document.querySelector("[data-testid=verdict]")?.textContent,
+  }));
+  assert.equal(d.error, null);
+  assert.equal(d.mode, "worker", "the core runs in a Web Worker");
+  assert.equal(d.simd, true, "this chromium has WebAssembly SIMD");
+  assert.match(d.verdict || "", /^(cat|dog)/);
+  assert.deepEqual(seen.errors, [], "no console errors");
+  t.diagnostic(
+    `first map ${Math.round(d.firstMapMs)} ms after navigation; forward ${d.timings.forwardMs.toFixed(1)} ms, ` +
+      `backward ${d.timings.backwardMs.toFixed(1)} ms, maps ${d.timings.mapsMs.toFixed(2)} ms`,
+  );
+  return d;
+}
+
+// Clicks through every view and a few layers; returns nothing, only exercises the page.
+async function tour(page) {
+  for (const key of ["2", "3", "4", "ArrowRight", "ArrowRight", "1"]) {
+    await page.keyboard.press(key);
+    await idle(page);
+  }
+  const layers = await page.$$eval("#layer option", (o) => o.map((x) => x.value));
+  await page.selectOption("#layer", layers[layers.length - 1]);
+  await idle(page);
+}
+
+test("loads over HTTP: no console errors, no request but to its own server", async (t) => {
+  const { page, context, seen } = await openPage(browser, server.url);
+  await basics(t, page, seen);
+  const foreign = seen.requests.filter((u) => !u.startsWith(`${server.origin}/`) && !local(u));
+  assert.deepEqual(foreign, [], "only the page's own server is asked");
+  const asked = server.requests.length;
+  await tour(page);
+  assert.equal(server.requests.length, asked, "nothing is requested after load");
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
+
+test("works from file:// (blob worker, inline weights), no console errors", async (t) => {
+  const { page, context, seen } = await openPage(browser, FILE_URL);
+  await basics(t, page, seen);
+  const foreign = seen.requests.filter((u) => !u.startsWith("file://") && !local(u));
+  assert.deepEqual(foreign, [], "only files beside the page are read");
+  const files = seen.requests.filter((u) => !local(u)).length;
+  await tour(page);
+  assert.equal(seen.requests.filter((u) => !local(u)).length, files, "nothing is read after load");
+  const m = await lastMaps(page);
+  assert.ok(m.shape[1] >= 1);
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
+
+test("no-SIMD build and in-page fallback still explain (and say so)", async () => {
+  const { page, context, seen } = await openPage(browser, `${server.url}?simd=off&worker=off`);
+  const d = await page.evaluate(() => ({ mode: window.camscopeDebug.mode, simd: window.camscopeDebug.simd }));
+  assert.deepEqual(d, { mode: "inline", simd: false });
+  const status = await page.textContent("#model-line");
+  assert.match(status, /without SIMD/);
+  assert.match(status, /no worker/);
+  const m = await lastMaps(page);
+  assert.deepEqual(m.shape.slice(1), [13, 13]);
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
+
+test("the page's built-in weights are the shipped file (web/weights.js is up to date)", () => {
+  const script = readFileSync(join(WEB, "weights.js"), "utf8");
+  const b64 = script.match(/"base64": "([^"]*)"/)[1];
+  const same = Buffer.from(b64, "base64").equals(readFileSync(SHIPPED_WEIGHTS));
+  assert.ok(same, "web/weights.js differs from weights/camscope_catsdogs_int8.csw: run tools/build.sh");
+});

@@ -1,0 +1,162 @@
+// Pictures in: recognise, check and decode a file into RGBA pixels (at most MAX_SIDE on the
+// long side; the core then resizes to its own input size). Every failure is a PictureError
+// whose message is meant for the person who dropped the file.
+
+export const MAX_SIDE = 1024; // long side handed to the core (and drawn)
+export const MAX_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_PIXELS = 50e6; // decoding more than this would use gigabytes
+export const MAX_DIMENSION = 16384;
+
+export class PictureError extends Error {}
+
+function u16be(b, i) {
+  return (b[i] << 8) | b[i + 1];
+}
+function u32be(b, i) {
+  return ((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]);
+}
+function u16le(b, i) {
+  return b[i] | (b[i + 1] << 8);
+}
+function u32le(b, i) {
+  return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16)) + b[i + 3] * 0x1000000;
+}
+function ascii(b, i, n) {
+  return String.fromCharCode(...b.subarray(i, i + n));
+}
+
+// The format and size in a file's first bytes, without decoding: {format, width, height}
+// (width/height 0 when the header does not say), or null for anything that is not a picture
+// this page reads.
+export function sniffPicture(b) {
+  if (b.length >= 24 && b[0] === 0x89 && ascii(b, 1, 3) === "PNG") {
+    return { format: "PNG", width: u32be(b, 16), height: u32be(b, 20) };
+  }
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
+    // Walk the segments up to a start-of-frame marker.
+    let i = 2;
+    while (i + 9 < b.length) {
+      if (b[i] !== 0xff) {
+        i++;
+        continue;
+      }
+      const marker = b[i + 1];
+      if (marker === 0xff || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+        i += 2;
+        continue;
+      }
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { format: "JPEG", width: u16be(b, i + 7), height: u16be(b, i + 5) };
+      }
+      i += 2 + u16be(b, i + 2);
+    }
+    return { format: "JPEG", width: 0, height: 0 };
+  }
+  if (b.length >= 10 && ascii(b, 0, 3) === "GIF") {
+    return { format: "GIF", width: u16le(b, 6), height: u16le(b, 8) };
+  }
+  if (b.length >= 30 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 4) === "WEBP") {
+    const chunk = ascii(b, 12, 4);
+    if (chunk === "VP8X") return { format: "WebP", width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)) };
+    if (chunk === "VP8L") {
+      const v = u32le(b, 21);
+      return { format: "WebP", width: 1 + (v & 0x3fff), height: 1 + ((v >>> 14) & 0x3fff) };
+    }
+    return { format: "WebP", width: u16le(b, 26) & 0x3fff, height: u16le(b, 28) & 0x3fff };
+  }
+  if (b.length >= 26 && ascii(b, 0, 2) === "BM") {
+    return { format: "BMP", width: Math.abs(u32le(b, 18) | 0), height: Math.abs(u32le(b, 22) | 0) };
+  }
+  if (b.length >= 12 && ascii(b, 4, 4) === "ftyp" && /avif|avis|heic|heix|mif1/.test(ascii(b, 8, 4))) {
+    return { format: ascii(b, 8, 4).startsWith("av") ? "AVIF" : "HEIC", width: 0, height: 0 };
+  }
+  return null;
+}
+
+// Whether the file's end is missing (a download cut short): JPEG without its end marker,
+// PNG without its IEND chunk.
+export function looksTruncated(format, tail) {
+  if (format === "JPEG") {
+    for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
+    return true;
+  }
+  if (format === "PNG") return !ascii(tail, 0, tail.length).includes("IEND");
+  return false;
+}
+
+export function isWeightsFile(head) {
+  return head.length >= 8 && ascii(head, 0, 8) === "CAMSCOPE";
+}
+
+function mb(bytes) {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}
+
+// Decodes a Blob into {width, height, rgba, canvas, format}: the picture's own pixels when
+// its long side is at most MAX_SIDE, else the browser's downscale to MAX_SIDE.
+export async function decodePicture(blob, name) {
+  if (blob.size === 0) throw new PictureError(`“${name}” is empty (0 bytes).`);
+  if (blob.size > MAX_FILE_BYTES)
+    throw new PictureError(`“${name}” is ${mb(blob.size)}; pictures up to ${mb(MAX_FILE_BYTES)} are read.`);
+  const head = new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer());
+  const sniff = sniffPicture(head);
+  if (!sniff) {
+    const kind = blob.type ? ` (${blob.type})` : "";
+    throw new PictureError(`“${name}”${kind} is not a picture this page can read. Try a JPEG, PNG, GIF, WebP or BMP photo.`);
+  }
+  const { width: w, height: h, format } = sniff;
+  if (w > MAX_DIMENSION || h > MAX_DIMENSION || w * h > MAX_PIXELS) {
+    throw new PictureError(
+      `“${name}” is ${w} × ${h} pixels — too large to decode safely in a browser tab ` +
+        `(at most ${MAX_DIMENSION} px a side and ${MAX_PIXELS / 1e6} megapixels). Make it smaller and try again.`,
+    );
+  }
+  const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 1024)).arrayBuffer());
+  if (looksTruncated(format, tail))
+    throw new PictureError(`“${name}” is a ${format} file that ends early — it seems truncated (an incomplete download?).`);
+
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  } catch (err) {
+    throw new PictureError(`“${name}” looks like a ${format} file but could not be decoded — it may be damaged.`);
+  }
+  if (bitmap.width < 1 || bitmap.height < 1) throw new PictureError(`“${name}” has no pixels.`);
+  if (bitmap.width * bitmap.height > MAX_PIXELS) {
+    bitmap.close();
+    throw new PictureError(`“${name}” is ${bitmap.width} × ${bitmap.height} pixels — too large.`);
+  }
+  const originalWidth = bitmap.width;
+  const originalHeight = bitmap.height;
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  if (scale < 1) {
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+  }
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  return {
+    width,
+    height,
+    rgba,
+    canvas,
+    format,
+    originalWidth,
+    originalHeight,
+  };
+}
+
+// Base64 -> bytes (the embedded weights and sample pictures).
+export function base64Bytes(b64) {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,488 @@
+// The page: starts the core, wires inputs, controls, tabs and keys, and redraws the view
+// whenever the state changes. Drawing lives in draw.js and the views, page state in
+// state.js, the worker protocol in protocol.js (through engine.js).
+/* global camscopeWorkerSource */
+import {
+  state, update, subscribe, currentPicture, layerChoices, defaultLayer, classNames, focusClassOf,
+  NORMS, CMAPS, VIEWS,
+} from "./state.js";
+import { $, h, clear, ms } from "./dom.js";
+import { decodePicture, PictureError, isWeightsFile, base64Bytes } from "./images.js";
+import { startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode } from "./engine.js";
+import { downloadCanvas, forgetMapCaches } from "./draw.js";
+import { renderExplain, exportExplain } from "./view_explain.js";
+import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
+import { renderCompare, exportCompare, setDownloader } from "./view_compare.js";
+import { renderTeach, exportTeach, STEPS } from "./view_teach.js";
+
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const MAX_USER_PICTURES = 8;
+const params = new URLSearchParams(location.search);
+let nextPictureId = 1;
+let refreshToken = 0;
+let refreshScheduled = false;
+let lastContext = null;
+let idleWaiters = [];
+let pendingRefresh = null;
+
+// ---- the test and console hook: last raw maps and their shapes, timings, messages
+const debug = {
+  ready: false,
+  error: null,
+  mode: "",
+  simd: null,
+  messages: [],
+  lastMaps: null,
+  firstMapMs: null,
+  renders: 0,
+  state,
+  // Resolves once nothing is running and the view is drawn.
+  idle() {
+    return new Promise((resolve) => {
+      idleWaiters.push(resolve);
+      checkIdle();
+    });
+  },
+};
+window.camscopeDebug = debug;
+
+function checkIdle() {
+  if (state.busy === 0 && !refreshScheduled && !pendingRefresh && (debug.ready || debug.error)) {
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) setTimeout(w, 0);
+  }
+}
+
+// ---- messages
+function say(kind, text) {
+  debug.messages.push({ kind, text });
+  update({ message: { kind, text } });
+}
+
+function renderMessage() {
+  const box = $("#message");
+  const m = state.message;
+  box.hidden = !m;
+  if (!m) return;
+  box.className = `message ${m.kind}`;
+  $("#message-text").textContent = m.text;
+}
+
+// ---- pictures
+async function addPicture(blob, name, { source = "user", title = "" } = {}) {
+  const decoded = await decodePicture(blob, name);
+  const picture = { id: `p${nextPictureId++}`, name, title: title || name, source, ...decoded };
+  let pictures = [...state.pictures, picture];
+  const users = pictures.filter((p) => p.source === "user");
+  if (users.length > MAX_USER_PICTURES) pictures = pictures.filter((p) => p !== users[0]);
+  update({ pictures });
+  return picture;
+}
+
+function showPicture(picture) {
+  update({ pictureId: picture.id, channel: -1 });
+  renderSampleButtons();
+}
+
+async function handleFiles(files) {
+  const list = [...files];
+  if (!list.length) return;
+  update({ busy: state.busy + 1 });
+  try {
+    await readFiles(list);
+  } finally {
+    update({ busy: state.busy - 1 });
+  }
+}
+
+async function readFiles(list) {
+  let shown = null;
+  for (const file of list) {
+    const name = file.name || "pasted picture";
+    try {
+      const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+      if (/\.csw$/i.test(name) || isWeightsFile(head)) {
+        await loadWeightsFile(file, name);
+        continue;
+      }
+      shown = await addPicture(file, name);
+    } catch (err) {
+      say("error", err instanceof PictureError ? err.message : `“${name}” could not be read: ${err.message}`);
+      return;
+    }
+  }
+  if (shown) {
+    update({ message: null });
+    showPicture(shown);
+  }
+}
+
+async function loadWeightsFile(file, name) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const before = state.model.name;
+  try {
+    await loadModel(bytes, name);
+  } catch (err) {
+    say("error", `“${name}” was not loaded: ${err.message}. Still explaining the previous model (${before}).`);
+    return;
+  }
+  forgetMapCaches();
+  const info = state.model.info;
+  update({ layer: defaultLayer(info), focusClass: -1, channel: -1 });
+  fillControls();
+  say("info", `Now explaining “${name}”: ${info.name}, classes ${info.classes.join(", ")}.`);
+}
+
+// ---- static UI
+function renderSampleButtons() {
+  const box = $("#samples");
+  clear(box);
+  for (const p of state.pictures.filter((q) => q.source === "sample")) {
+    box.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "sample",
+          "data-sample": p.name,
+          "aria-pressed": String(p.id === state.pictureId),
+          title: `Explain the sample picture: ${p.title}`,
+          onclick: () => showPicture(p),
+        },
+        h("img", { src: p.thumb, alt: "" }),
+        h("span", { class: "sample-title" }, p.title),
+      ),
+    );
+  }
+}
+
+function fillControls() {
+  const info = state.model.info;
+  const layerSel = $("#layer");
+  clear(layerSel).append(
+    ...layerChoices(info).map((c) => h("option", { value: String(c.index), selected: c.index === state.layer }, c.label)),
+  );
+  const names = info.classes;
+  clear($("#focus-class")).append(
+    h("option", { value: "-1", selected: state.focusClass < 0 }, "the predicted class"),
+    ...names.map((n, c) => h("option", { value: String(c), selected: c === state.focusClass }, n)),
+  );
+}
+
+function buildControls() {
+  clear($("#cmap")).append(...CMAPS.map(([v, t]) => h("option", { value: v, selected: v === state.cmap }, t)));
+  clear($("#norm")).append(
+    ...NORMS.map(([v, t]) =>
+      h("label", {}, h("input", { type: "radio", name: "norm", value: v, checked: v === state.norm, onchange: () => update({ norm: v }) }), t),
+    ),
+  );
+  $("#layer").addEventListener("change", (e) => update({ layer: Number(e.target.value), channel: -1 }));
+  $("#focus-class").addEventListener("change", (e) => update({ focusClass: Number(e.target.value) }));
+  $("#cmap").addEventListener("change", (e) => update({ cmap: e.target.value }));
+  $("#opacity").addEventListener("input", (e) => update({ opacity: Number(e.target.value) }));
+  $("#raw-max").addEventListener("change", (e) => update({ rawMax: Math.max(0, Number(e.target.value) || 0) }));
+  const tabs = $("#tabs");
+  VIEWS.forEach(([v, t], i) =>
+    tabs.append(
+      h(
+        "button",
+        { type: "button", role: "tab", id: `tab-${v}`, "aria-controls": `view-${v}`, "data-view": v, onclick: () => update({ view: v }) },
+        t,
+        h("span", { class: "key", "aria-hidden": "true" }, String(i + 1)),
+      ),
+    ),
+  );
+  $("#open").addEventListener("click", () => $("#file").click());
+  $("#file").addEventListener("change", (e) => {
+    handleFiles(e.target.files).finally(() => (e.target.value = ""));
+  });
+  $("#message-close").addEventListener("click", () => update({ message: null }));
+  $("#large").addEventListener("click", () => update({ large: !state.large }));
+  $("#keys").addEventListener("click", () => $("#keys-dialog").showModal());
+  $("#keys-close").addEventListener("click", () => $("#keys-dialog").close());
+  setDownloader((canvas, name) => downloadCanvas(canvas, name));
+  syncControls();
+}
+
+function syncControls() {
+  document.querySelectorAll("#tabs [role=tab]").forEach((b) => {
+    const on = b.dataset.view === state.view;
+    b.setAttribute("aria-selected", String(on));
+    b.tabIndex = on ? 0 : -1;
+  });
+  for (const [v] of VIEWS) $(`#view-${v}`).hidden = v !== state.view;
+  document.querySelectorAll("#controls [data-views]").forEach((el) => {
+    el.hidden = !el.dataset.views.split(" ").includes(state.view);
+  });
+  const rawBox = document.querySelector(".raw-max");
+  rawBox.hidden = state.norm !== "raw" || !["explain", "compare"].includes(state.view);
+  $("#layer").value = String(state.layer);
+  $("#focus-class").value = String(state.focusClass);
+  $("#cmap").value = state.cmap;
+  $("#opacity").value = String(state.opacity);
+  $("#opacity-value").textContent = `${Math.round(state.opacity * 100)} %`;
+  document.querySelectorAll("#norm input").forEach((i) => (i.checked = i.value === state.norm));
+  document.documentElement.classList.toggle("large", state.large);
+  $("#large").setAttribute("aria-pressed", String(state.large));
+}
+
+function renderStatus() {
+  const m = state.model;
+  if (m) {
+    const where = m.mode === "worker" ? "in a worker" : "in the page (no worker)";
+    const simd = m.simd ? "WebAssembly SIMD" : "WebAssembly without SIMD (slower)";
+    $("#model-line").textContent = `${m.info.name} · ${simd} · ${where}`;
+    $("#model-line").title = `weights file: ${m.name}; classes: ${m.info.classes.join(", ")}`;
+  }
+  const t = state.timings;
+  const parts = [`forward ${ms(t.forwardMs)}`, `backward ${ms(t.backwardMs)}`, `maps ${ms(t.mapsMs)}`];
+  if (t.firstMapMs !== null) parts.push(`first map ${(t.firstMapMs / 1000).toFixed(2)} s after opening`);
+  $("#timings").textContent = parts.join(" · ");
+  const busy = $("#busy");
+  busy.classList.toggle("on", state.busy > 0);
+  busy.textContent = state.busy > 0 ? "working…" : "";
+}
+
+// ---- drawing the view
+const exportButtons = {};
+function exportButton(view) {
+  if (!exportButtons[view])
+    exportButtons[view] = h("button", { type: "button", onclick: () => exportView(), title: "Save this view as a PNG picture (key: S)" }, "Save PNG");
+  return exportButtons[view];
+}
+
+function exportView() {
+  if (!lastContext) return;
+  const make = { explain: exportExplain, features: exportFeatures, compare: exportCompare, teach: exportTeach }[state.view];
+  const canvas = make(lastContext);
+  if (!canvas) return;
+  const stem = (currentPicture() ? currentPicture().name : "camscope").replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "_");
+  downloadCanvas(canvas, `camscope_${state.view}_${stem}.png`);
+}
+
+function scheduleRefresh() {
+  if (refreshScheduled) return;
+  refreshScheduled = true;
+  requestAnimationFrame(() => {
+    refreshScheduled = false;
+    pendingRefresh = refresh().finally(() => {
+      pendingRefresh = null;
+      checkIdle();
+    });
+  });
+}
+
+async function refresh() {
+  const picture = currentPicture();
+  if (!picture || !state.model || state.layer < 0) return;
+  const token = ++refreshToken;
+  const isStale = () => token !== refreshToken;
+  try {
+    const prediction = await predictionFor(picture);
+    const maps = await mapsFor(picture, state.layer);
+    if (isStale()) return;
+    const needActs = state.view === "features" || state.view === "teach";
+    const acts = needActs ? await activationsFor(picture, state.layer) : null;
+    if (isStale()) return;
+    const ctx = { picture, prediction, maps, acts, isStale };
+    lastContext = ctx;
+    const root = $(`#view-${state.view}`);
+    if (state.view === "explain") renderExplain(root, ctx, exportButton("explain"));
+    else if (state.view === "features") renderFeatures(root, ctx, exportButton("features"));
+    else if (state.view === "teach") renderTeach(root, ctx, exportButton("teach"));
+    else await renderCompare(root, ctx, exportButton("compare"));
+    debug.renders++;
+    debug.lastMaps = {
+      pictureId: picture.id,
+      pictureName: picture.name,
+      width: picture.width,
+      height: picture.height,
+      layer: maps.layer,
+      layerName: state.model.info.layers[maps.layer].name,
+      shape: maps.shape,
+      maps: maps.maps,
+      weights: maps.weights,
+      prediction,
+      focusClass: focusClassOf(prediction),
+    };
+    if (state.timings.firstMapMs === null) {
+      const first = performance.now();
+      debug.firstMapMs = first;
+      update({ timings: { ...state.timings, firstMapMs: first } });
+    }
+  } catch (err) {
+    if (!isStale()) say("error", `Could not explain “${picture.name}”: ${err.message}`);
+  }
+}
+
+const REDRAW_KEYS = new Set([
+  "view", "layer", "cmap", "opacity", "norm", "rawMax", "focusClass", "featureOrder", "featureShared", "channel",
+  "teachStep", "pictureId", "model", "pictures", "large",
+]);
+
+subscribe((changed) => {
+  if (changed.has("message")) renderMessage();
+  if (changed.has("busy") || changed.has("timings") || changed.has("model")) renderStatus();
+  if ([...changed].some((k) => REDRAW_KEYS.has(k))) {
+    syncControls();
+    scheduleRefresh();
+  }
+  if (changed.has("busy")) checkIdle();
+});
+
+// ---- input: drop anywhere, paste, keys
+function setupInput() {
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(scheduleRefresh, 150);
+  });
+  const drop = $("#drop");
+  let depth = 0;
+  const hasFiles = (e) => e.dataTransfer && [...e.dataTransfer.types].includes("Files");
+  window.addEventListener("dragenter", (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth++;
+    drop.hidden = false;
+  });
+  window.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = hasFiles(e) ? "copy" : "none";
+  });
+  window.addEventListener("dragleave", () => {
+    depth = Math.max(0, depth - 1);
+    if (!depth) drop.hidden = true;
+  });
+  window.addEventListener("drop", (e) => {
+    e.preventDefault();
+    depth = 0;
+    drop.hidden = true;
+    if (e.dataTransfer.files.length) handleFiles(e.dataTransfer.files);
+    else say("error", "Drop the picture file itself (from your files). Pictures dragged from another web page cannot be read — this page never fetches anything.");
+  });
+  window.addEventListener("paste", (e) => {
+    const files = [...(e.clipboardData ? e.clipboardData.files : [])];
+    if (files.length) {
+      e.preventDefault();
+      handleFiles(files);
+    } else if (e.clipboardData && e.clipboardData.types.includes("text/plain") && !/input|textarea/i.test(e.target.tagName)) {
+      say("info", "The clipboard holds text, not a picture. Copy a picture (e.g. “Copy image”) and paste again.");
+    }
+  });
+
+  document.addEventListener("keydown", (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (document.querySelector("dialog[open]")) return;
+    const t = e.target;
+    const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName) && t.type !== "radio" && t.type !== "checkbox";
+    if (typing) return;
+    if (t.getAttribute && t.getAttribute("role") === "tab" && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
+      const i = VIEWS.findIndex(([v]) => v === state.view);
+      const next = VIEWS[(i + (e.key === "ArrowRight" ? 1 : VIEWS.length - 1)) % VIEWS.length][0];
+      update({ view: next });
+      $(`#tab-${next}`).focus();
+      e.preventDefault();
+      return;
+    }
+    const choices = state.model ? layerChoices(state.model.info).map((c) => c.index).sort((a, b) => a - b) : [];
+    const names = classNames();
+    const key = e.key;
+    let handled = true;
+    if (key >= "1" && key <= String(VIEWS.length)) update({ view: VIEWS[Number(key) - 1][0] });
+    else if (key === "ArrowRight" || key === "ArrowLeft") {
+      const d = key === "ArrowRight" ? 1 : -1;
+      if (state.view === "teach") update({ teachStep: Math.max(0, Math.min(STEPS.length - 1, state.teachStep + d)) });
+      else if (state.view === "features") stepChannel(d);
+      else handled = false;
+    } else if (key === "[" || key === "]") {
+      const i = choices.indexOf(state.layer);
+      const j = Math.max(0, Math.min(choices.length - 1, i + (key === "]" ? -1 : 1)));
+      if (choices.length) update({ layer: choices[j], channel: -1 });
+    } else if (key === "c" || key === "C") {
+      const pred = lastContext ? lastContext.prediction : null;
+      update({ focusClass: (focusClassOf(pred) + 1) % Math.max(1, names.length) });
+    } else if (key === "n" || key === "N") {
+      const i = NORMS.findIndex(([n]) => n === state.norm);
+      update({ norm: NORMS[(i + 1) % NORMS.length][0] });
+    } else if (key === "+" || key === "=") update({ opacity: Math.min(1, Math.round((state.opacity + 0.1) * 20) / 20) });
+    else if (key === "-" || key === "_") update({ opacity: Math.max(0, Math.round((state.opacity - 0.1) * 20) / 20) });
+    else if (key === "l" || key === "L") update({ large: !state.large });
+    else if (key === "o" || key === "O") $("#file").click();
+    else if (key === "s" || key === "S") exportView();
+    else if (key === "?") $("#keys-dialog").showModal();
+    else handled = false;
+    if (handled) e.preventDefault();
+  });
+}
+
+// ---- start
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement("script");
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`${src} could not be loaded (was the page built with tools/build.sh?)`));
+    document.head.append(s);
+  });
+}
+
+function fail(text) {
+  debug.error = text;
+  say("error", text);
+  $("#model-line").textContent = "The network could not be started.";
+  checkIdle();
+}
+
+async function boot() {
+  buildControls();
+  setupInput();
+  renderStatus();
+  let simd = false;
+  try {
+    simd = params.get("simd") !== "off" && WebAssembly.validate(SIMD_PROBE);
+  } catch (e) {
+    fail("This browser has no WebAssembly, which camscope needs. Try a current Firefox, Chrome, Edge or Safari.");
+    return;
+  }
+  debug.simd = simd;
+  const weights = self.camscopeEmbeddedWeights;
+  if (!weights) {
+    fail("The network's weights (weights.js) are missing: build the page with tools/build.sh.");
+    return;
+  }
+  try {
+    await loadScript(simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js");
+    const coreSource = self.camscopeCoreSource;
+    delete self.camscopeCoreSource;
+    const bytes = base64Bytes(weights.base64);
+    delete self.camscopeEmbeddedWeights;
+    await startCore({ coreSource, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off", weights: bytes, weightsName: weights.name });
+  } catch (err) {
+    fail(`The network could not be started: ${err.message}`);
+    return;
+  }
+  debug.mode = coreMode();
+  if (!simd) say("info", "This browser has no WebAssembly SIMD, so camscope uses its slower build — everything works, a little less quickly.");
+  fillControls();
+  const samples = self.camscopeSamples || [];
+  for (const s of samples) {
+    const bytes = base64Bytes(s.base64);
+    try {
+      const p = await addPicture(new Blob([bytes], { type: s.type }), s.file, { source: "sample", title: s.title });
+      p.thumb = `data:${s.type};base64,${s.base64}`;
+    } catch (err) {
+      say("error", err.message);
+    }
+  }
+  update({ layer: defaultLayer(state.model.info) });
+  fillControls();
+  const first = state.pictures.find((p) => p.name === params.get("picture")) || state.pictures[0];
+  if (first) showPicture(first);
+  debug.ready = true;
+  renderStatus();
+  checkIdle();
+}
+
+boot();

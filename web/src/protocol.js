@@ -1,0 +1,116 @@
+// The worker protocol, both ends. The page talks to the core through CoreClient; the worker
+// (src/worker.js) answers through serve(). Every message is one request and one reply:
+//
+//   page -> worker  { id, type, payload }                 (ArrayBuffers in payload transferred)
+//   worker -> page  { id, ok: true, result }              (typed arrays in result transferred)
+//                   { id, ok: false, error: "message" }
+//
+// Requests (see web/README.md for the payloads and results):
+//   init, loadWeights, setPicture, maps, activations, explainOther
+//
+// The worker is started from a Blob URL built from strings the page already has (the core's
+// text from camscope_core_*.js and the worker bundle), so it also starts from file://. If a
+// worker cannot be started at all, the same code runs in the page ("inline" mode).
+
+export const REQUESTS = Object.freeze(["init", "loadWeights", "setPicture", "maps", "activations", "explainOther"]);
+
+// Every ArrayBuffer held (directly or through a typed array) in a message, for transfer.
+export function transferables(value, out = new Set()) {
+  if (!value || typeof value !== "object") return [...out];
+  if (value instanceof ArrayBuffer) out.add(value);
+  else if (ArrayBuffer.isView(value)) out.add(value.buffer);
+  else if (Array.isArray(value)) for (const v of value) transferables(v, out);
+  else for (const v of Object.values(value)) transferables(v, out);
+  return [...out];
+}
+
+// The core's text wrapped so that, inside it, `fetch` is undefined: Emscripten then decodes
+// its inlined wasm itself instead of fetching a data: URL (which a strict CSP would refuse).
+function wrapCore(coreSource) {
+  return `var createCamscope = (function (fetch) {\n${coreSource}\nreturn createCamscope;\n})(undefined);\n`;
+}
+
+// Worker side: answers requests one at a time with `handlers[type](payload)`.
+export function serve(scope, handlers) {
+  let queue = Promise.resolve();
+  scope.onmessage = (event) => {
+    const { id, type, payload } = event.data || {};
+    queue = queue.then(async () => {
+      try {
+        if (!REQUESTS.includes(type) || !handlers[type]) throw new Error(`unknown request "${type}"`);
+        const result = await handlers[type](payload || {});
+        scope.postMessage({ id, ok: true, result }, transferables(result));
+      } catch (err) {
+        scope.postMessage({ id, ok: false, error: String((err && err.message) || err) });
+      }
+    });
+  };
+}
+
+// Page side: starts the worker (or the inline fallback) and sends requests.
+export class CoreClient {
+  constructor() {
+    this.nextId = 1;
+    this.pending = new Map();
+    this.mode = "";
+    this.worker = null;
+    this.inlinePort = null;
+  }
+
+  // Starts the core from its source text; `inline` forces the in-page fallback.
+  start(coreSource, workerSource, { inline = false } = {}) {
+    if (!inline) {
+      try {
+        const url = URL.createObjectURL(new Blob([wrapCore(coreSource), workerSource], { type: "text/javascript" }));
+        this.worker = new Worker(url, { name: "camscope core" });
+        this.worker.onmessage = (e) => this.receive(e.data);
+        this.worker.onerror = (e) => {
+          e.preventDefault();
+          this.failAll(`the worker stopped: ${e.message || "unknown error"}`);
+        };
+        this.mode = "worker";
+        return this.mode;
+      } catch (err) {
+        this.worker = null; // e.g. a browser that refuses workers for this page: run inline
+      }
+    }
+    // Inline: the worker's code runs in the page with a local message port.
+    const createCamscope = new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
+    const page = this;
+    const port = {
+      onmessage: null,
+      postMessage(data) {
+        setTimeout(() => page.receive(data), 0);
+      },
+    };
+    this.inlinePort = port;
+    new Function("createCamscope", "camscopeInlineScope", workerSource)(createCamscope, port);
+    this.mode = "inline";
+    return this.mode;
+  }
+
+  receive(message) {
+    const entry = this.pending.get(message && message.id);
+    if (!entry) return;
+    this.pending.delete(message.id);
+    if (message.ok) entry.resolve(message.result);
+    else entry.reject(new Error(message.error));
+  }
+
+  failAll(reason) {
+    for (const entry of this.pending.values()) entry.reject(new Error(reason));
+    this.pending.clear();
+  }
+
+  // Sends one request; resolves with its result, rejects with the worker's message.
+  request(type, payload = {}, transfer = []) {
+    if (!REQUESTS.includes(type)) return Promise.reject(new Error(`unknown request "${type}"`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const message = { id, type, payload };
+      if (this.worker) this.worker.postMessage(message, transfer);
+      else setTimeout(() => this.inlinePort.onmessage({ data: message }), 0);
+    });
+  }
+}

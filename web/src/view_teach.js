@@ -1,0 +1,194 @@
+// The "How it works" view: Grad-CAM and Layer-CAM in six steps, with this picture's own
+// numbers; large type, ← → to move (for a class on a projector).
+import { state, update, classNames, focusClassOf } from "./state.js";
+import { h, clear, percent, ms } from "./dom.js";
+import {
+  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable,
+} from "./draw.js";
+import { channelOrder } from "./view_features.js";
+
+export const STEPS = [
+  "The network’s guess",
+  "Feature maps",
+  "Channel weights",
+  "The Grad-CAM map",
+  "Layer-CAM",
+  "Reading the numbers",
+];
+
+const F = {
+  softmax:
+    '<var>p</var><sup><var>c</var></sup> = <span class="frac"><span>e<sup><var>y</var><sup><var>c</var></sup></sup></span><span><span class="op">Σ</span><sub><var>j</var></sub> e<sup><var>y</var><sup><var>j</var></sup></sup></span></span>',
+  weight:
+    '<var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> = <span class="frac"><span>1</span><span><var>Z</var></span></span> <span class="op">Σ</span><sub><var>i</var>,<var>j</var></sub> <span class="frac"><span>∂<var>y</var><sup><var>c</var></sup></span><span>∂<var>A</var><span class="ss"><sup><var>k</var></sup><sub><var>ij</var></sub></span></span></span>',
+  gradcam:
+    '<var>L</var><span class="ss"><sup><var>c</var></sup><sub>Grad-CAM</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> <var>A</var><sup><var>k</var></sup> )',
+  layercam:
+    '<var>L</var><span class="ss"><sup><var>c</var></sup><sub>Layer-CAM</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <span class="fn">ReLU</span>( <span class="frac"><span>∂<var>y</var><sup><var>c</var></sup></span><span>∂<var>A</var><sup><var>k</var></sup></span></span> ) ⊙ <var>A</var><sup><var>k</var></sup> )',
+};
+
+const formula = (name) => h("div", { class: "formula", html: F[name], role: "math", "aria-label": name });
+
+let last = null; // what the step drew, for export: [{canvas, caption}]
+
+function mapCanvas(picture, maps, method, cls, side = 520, alpha = state.opacity) {
+  const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
+  const classMaps = maps.maps[method];
+  renderMap(canvas, picture.canvas, classMaps[cls], maps.shape, {
+    scale: maxOf(classMaps[cls]),
+    lut: state.model.luts[state.cmap],
+    cmap: state.cmap,
+    alpha,
+    key: `${picture.id}|${state.model.version}|${maps.layer}|${method}|${cls}`,
+  });
+  return canvas;
+}
+
+// A channel (or any h x w plane) drawn on its own, nearest-neighbour, min..max coloured.
+function planeCanvas(plane, hh, ww, side) {
+  const [lo, hi] = minMax(plane);
+  const c = makeCanvas(side, Math.round((side * hh) / ww));
+  const ctx = c.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(heatCanvas(plane.map((v) => v - lo), ww, hh, hi - lo, state.model.luts[state.cmap]), 0, 0, c.width, c.height);
+  return c;
+}
+
+function figure(canvas, caption) {
+  return h("figure", {}, canvas, h("figcaption", {}, caption));
+}
+
+export function renderTeach(root, { picture, prediction, maps, acts }, exportButton) {
+  const names = classNames();
+  const cls = focusClassOf(prediction);
+  const cname = names[cls];
+  const step = Math.max(0, Math.min(STEPS.length - 1, state.teachStep));
+  const layer = state.model.info.layers[maps.layer];
+  const [C, H, W] = maps.shape;
+  const Z = H * W;
+  const weights = maps.weights[cls];
+  const order = channelOrder(C, weights, "weight");
+  const positive = weights.filter((v) => v > 0).length;
+  const gcMap = maps.maps.gradcam ? maps.maps.gradcam[cls] : null;
+  const lcMap = maps.maps.layercam ? maps.maps.layercam[cls] : null;
+  const text = [];
+  let visual = [];
+  last = [];
+  const y = (c) => h("span", { class: "num" }, prediction.logits[c].toFixed(2));
+
+  if (step === 0) {
+    text.push(
+      h("p", {}, "The network looked at the whole picture (shrunk to ", `${state.model.info.input[2]}×${state.model.info.input[1]}`, " pixels) and gave each class a ", h("b", {}, "score"), " y", h("sup", {}, "c"), ":"),
+      h("table", { class: "numbers" }, h("tbody", {}, names.map((n, c) =>
+        h("tr", {}, h("td", {}, n), h("td", {}, "score y = ", y(c)), h("td", {}, "probability ", h("b", {}, percent(prediction.probabilities[c]))))))),
+      h("p", { style: { marginTop: "0.8rem" } }, "The probabilities come from the scores by the softmax:"),
+      formula("softmax"),
+      h("p", {}, "So it says ", h("b", {}, names[prediction.predicted]), ". But ", h("i", {}, "why"), "? Which parts of the picture raised the score of each class? The maps answer that, and they explain the ", h("b", {}, "score y"), h("sup", {}, "c"), ", not the probability."),
+    );
+    const pic = makeCanvas(...fitSize(picture.width, picture.height, 520));
+    pic.getContext("2d").drawImage(picture.canvas, 0, 0, pic.width, pic.height);
+    visual = [figure(pic, picture.name)];
+    last.push({ canvas: pic, caption: picture.name });
+  } else if (step === 1) {
+    text.push(
+      h("p", {}, "Inside, each convolution layer turns the picture into many ", h("b", {}, "feature maps"), " A", h("sup", {}, "k"), ". Layer ", h("code", {}, layer.name), ` has ${C} of them, each ${H}×${W}: one number per region of the picture.`),
+      h("p", {}, "Each channel k is a pattern detector — it is bright where its pattern (an ear, fur, an edge, an eye…) appears. Deeper layers detect larger, more meaningful patterns, on a coarser grid."),
+      h("p", {}, `Here are the ${Math.min(8, C)} channels that matter most for “${cname}” (see the next step). The “Feature maps” tab shows all ${C}.`),
+    );
+    const tiles = order.slice(0, 8).map((k) => {
+      const c = planeCanvas(acts.data.subarray(k * Z, (k + 1) * Z), H, W, 156);
+      last.push({ canvas: c, caption: `channel ${k}` });
+      return figure(c, `k = ${k} · w = ${fmt(weights[k])}`);
+    });
+    visual = [h("div", { class: "tiles" }, tiles)];
+  } else if (step === 2) {
+    const top = order.slice(0, 3);
+    text.push(
+      h("p", {}, "How much does each channel matter for class ", h("b", {}, cname), "? Backpropagation gives the gradient ∂y", h("sup", {}, "c"), "/∂A", h("sup", {}, "k"), ": how the score would change if that channel were brighter at that place. Grad-CAM averages it over the ", `${H}×${W} = ${Z}`, " positions (Z):"),
+      formula("weight"),
+      h("p", {}, `For “${cname}” at ${layer.name}: ${positive} of ${C} channels have a positive weight (red), ${C - positive} negative (blue). The strongest: `,
+        top.map((k, i) => [i ? ", " : "", h("b", {}, `k = ${k}`), ` (${fmt(weights[k])})`])),
+    );
+    const bars = h("canvas", { class: "bars", role: "img", "aria-label": `Grad-CAM weights of the ${C} channels for ${cname}, sorted` });
+    visual = [h("figure", {}, bars, h("figcaption", {}, `Grad-CAM weights w_k for “${cname}”, all ${C} channels, largest first`))];
+    requestAnimationFrame(() => {
+      const big = document.documentElement.classList.contains("large");
+      drawBars(bars, weights, order, { title: `w_k for ${cname} (${layer.name})`, mark: top, font: big ? 18 : 14 });
+    });
+    last.push({ canvas: bars, caption: `weights for ${cname}` });
+  } else if (step === 3) {
+    const [, peak] = gcMap ? minMax(gcMap) : [0, 0];
+    text.push(
+      h("p", {}, "The Grad-CAM map adds the feature maps up, each multiplied by its weight, and keeps only the positive part (ReLU): places that ", h("i", {}, "raise"), " the score."),
+      formula("gradcam"),
+      h("p", {}, `The result is ${H}×${W}, like the layer; it is stretched (bilinear) onto the picture and coloured. Its largest value here is ${fmt(peak)} — in units of the score's sensitivity; the colours are scaled to that peak.`),
+      h("p", {}, "Red/yellow: evidence for ", h("b", {}, cname), ". Blue: no evidence (zero)."),
+    );
+    if (gcMap) {
+      const over = mapCanvas(picture, maps, "gradcam", cls);
+      const plain = planeCanvas(gcMap, H, W, 250);
+      visual = [h("div", { class: "pair" }, figure(over, `Grad-CAM for “${cname}” on the picture`), figure(plain, `the raw ${H}×${W} map`))];
+      last.push({ canvas: over, caption: "on the picture" }, { canvas: plain, caption: `${H}×${W}` });
+    }
+  } else if (step === 4) {
+    text.push(
+      h("p", {}, "Layer-CAM does not average the gradient into one weight per channel: it keeps it ", h("b", {}, "at every position"), ", and only where it is positive:"),
+      formula("layercam"),
+      h("p", {}, "(⊙ multiplies position by position.) A channel then counts only where it actually helps the class, so the map keeps finer detail — most visible on earlier layers. Try changing the layer above."),
+    );
+    if (gcMap && lcMap) {
+      const a = mapCanvas(picture, maps, "gradcam", cls, 420);
+      const b = mapCanvas(picture, maps, "layercam", cls, 420);
+      visual = [h("div", { class: "pair" }, figure(a, `Grad-CAM · ${cname}`), figure(b, `Layer-CAM · ${cname}`))];
+      last.push({ canvas: a, caption: "Grad-CAM" }, { canvas: b, caption: "Layer-CAM" });
+    }
+  } else {
+    const t = state.timings;
+    const row = (what, value, meaning) => h("tr", {}, h("td", {}, what), h("td", { class: "num" }, value), h("td", {}, meaning));
+    text.push(
+      h("table", { class: "numbers" }, h("tbody", {},
+        row("probability", percent(prediction.probabilities[cls]), `how sure the network is that this is a ${cname} (softmax of the scores; all classes add up to 100 %)`),
+        row("score y", prediction.logits[cls].toFixed(3), "the raw output for the class before softmax; the maps explain this number"),
+        row("weight w", order.length ? fmt(weights[order[0]]) : "–", "Grad-CAM: how much one channel matters (the largest is shown)"),
+        row("peak", gcMap ? fmt(maxOf(gcMap)) : "–", "the largest map value; “per map” colours scale each map to its own peak"),
+        row("grid", `${H}×${W}`, `the map's resolution at ${layer.name}; each cell covers about ${Math.round(state.model.info.input[2] / W)} input pixels`),
+        row("time", `${ms(t.forwardMs)} + ${ms(t.backwardMs)}`, "forward pass + backward pass on this computer, in WebAssembly"),
+      )),
+      h("p", { style: { marginTop: "0.8rem" } }, "A heatmap shows where the network found evidence — not that it is right. A confident wrong answer has a map too."),
+    );
+    if (gcMap) {
+      const a = mapCanvas(picture, maps, "gradcam", cls, 420);
+      visual = [figure(a, `Grad-CAM · ${cname} · ${layer.name}`)];
+      last.push({ canvas: a, caption: "Grad-CAM" });
+    }
+  }
+
+  const nav = h(
+    "div",
+    { class: "teach-nav" },
+    h("button", { type: "button", onclick: () => update({ teachStep: Math.max(0, step - 1) }), disabled: step === 0, "aria-label": "Previous step" }, "←"),
+    h("div", { class: "dots" }, STEPS.map((s, i) =>
+      h("button", { type: "button", title: s, "aria-current": i === step ? "step" : false, onclick: () => update({ teachStep: i }) }, String(i + 1)))),
+    h("button", { type: "button", onclick: () => update({ teachStep: Math.min(STEPS.length - 1, step + 1) }), disabled: step === STEPS.length - 1, "aria-label": "Next step" }, "→"),
+    h("span", { class: "label" }, `class “${cname}” · layer ${layer.name} · keys ← →`),
+    h("span", { style: { flex: 1 } }),
+    exportButton,
+  );
+  clear(root).append(
+    nav,
+    h("div", { class: "teach" }, h("div", {}, h("h2", {}, `${step + 1} · ${STEPS[step]}`), text), h("div", { class: "visual" }, visual)),
+  );
+  root.dataset.step = String(step);
+}
+
+export function exportTeach({ picture }) {
+  const step = Math.max(0, Math.min(STEPS.length - 1, state.teachStep));
+  if (!last || !last.length) return null;
+  return composeTable({
+    title: `camscope — ${step + 1} · ${STEPS[step]}`,
+    subtitle: picture.name,
+    rows: [last],
+    cell: Math.min(720, Math.max(...last.map((c) => Math.max(c.canvas.width, c.canvas.height)))),
+  });
+}
+
