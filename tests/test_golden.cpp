@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,7 @@ class Golden : public ::testing::TestWithParam<Case> {
   void SetUp() override {
     const Case& c = GetParam();
     dir_ = c.dir + (c.sub.empty() ? "" : "/" + c.sub);
-    if (!exists(c.dir + "/weights.csw")) GTEST_SKIP() << "no golden case at " << c.dir;
+    ASSERT_TRUE(exists(c.dir + "/weights.csw")) << "no golden case at " << c.dir;
     std::string err;
     std::ifstream f(c.dir + "/weights.csw", std::ios::binary);
     bytes_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
@@ -177,11 +178,20 @@ TEST_P(Golden, CamsMatchTorch) {
   EXPECT_GE(compared, GetParam().sub.empty() ? 4 : 2) << "too few CAM files in " << dir_;
 }
 
+// The committed cases, plus tv_alexnet where a live regeneration wrote it.
 std::vector<Case> cases() {
   std::vector<Case> out;
-  for (const char* name : {"alexnet", "alexnet_bn", "tv_alexnet"})
-    for (const char* sub : {"", "in193"}) out.push_back({golden_root() + "/" + name, sub});
+  for (const char* name : {"alexnet", "alexnet_bn", "tv_alexnet"}) {
+    const std::string dir = golden_root() + "/" + name;
+    if (std::string(name) == "tv_alexnet" && !exists(dir + "/weights.csw")) continue;
+    for (const char* sub : {"", "in193"}) out.push_back({dir, sub});
+  }
   return out;
+}
+
+// Test names and gtest's printout of a case: "alexnet_bn/in193".
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.dir.substr(c.dir.rfind('/') + 1) << (c.sub.empty() ? "" : "/" + c.sub);
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
@@ -236,7 +246,7 @@ TEST(GoldenSet, BatchedGradientEqualsPerClass) {
     for (size_t i = 0; i < net.layers.size(); ++i) {
       const size_t n = acts.out[i].data.size();
       const std::vector<float> row(all.grad[i].begin() + c * n, all.grad[i].begin() + (c + 1) * n);
-      // Eigen may pick a different kernel for 1 row than for K: equal up to rounding.
+      // A 1-row pass may take other kernels (GEMV) than a K-row one: equal up to rounding.
       EXPECT_LT(rel_error(one.grad[i].data(), row), 1e-6) << net.layers[i].name << " class " << c;
     }
   }

@@ -2,6 +2,7 @@
 // node tests/wasm_node_test.mjs MODULE.js GOLDEN_CASE_DIR NATIVE_DUMP.json
 import { createRequire } from "node:module";
 import { readFileSync, existsSync } from "node:fs";
+import { readNpy, relError } from "./npy.mjs";
 
 const [modulePath, caseDir, dumpPath] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -13,30 +14,6 @@ function check(ok, what) {
     failed++;
     console.error(`FAIL ${what}`);
   }
-}
-
-// Parses a little-endian .npy file of '<f4' or '|u1' values.
-function readNpy(path) {
-  const b = readFileSync(path);
-  const hlen = b.readUInt16LE(8);
-  const header = b.toString("latin1", 10, 10 + hlen);
-  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(",").filter((s) => s.trim()).map(Number);
-  const start = 10 + hlen;
-  const data = header.includes("'<f4'")
-    ? new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length))
-    : new Uint8Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
-  return { shape, data };
-}
-
-// max |a - b| / max |b|.
-function relError(a, b) {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
 }
 
 const createCamscope = require(modulePath);

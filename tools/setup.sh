@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make g++ pkg-config libeigen3-dev libstb-dev libgtest-dev emscripten node-acorn
+packages=(cmake make g++ pkg-config libstb-dev libgtest-dev emscripten node-acorn
           python3 python3-numpy python3-pil)
 if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration) and Chromium (browser tests).

@@ -15,8 +15,8 @@ ASAN_OPTIONS=detect_leaks=1 build-asan/tests/camscope_tests --gtest_brief=1
 
 echo "== fuzzing the weights parser (libFuzzer + ASan/UBSan, 30 s)"
 mkdir -p build-fuzz/corpus
-clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -DEIGEN_MPL2_ONLY -Iwasm \
-  -isystem /usr/include/eigen3 tests/fuzz/fuzz_weights.cpp wasm/weights_io.cpp wasm/network.cpp \
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -Iwasm \
+  tests/fuzz/fuzz_weights.cpp wasm/weights_io.cpp wasm/network.cpp wasm/kernels/*.cpp \
   -o build-fuzz/fuzz_weights
 if ! build-fuzz/fuzz_weights build-fuzz/corpus tests/fuzz/seeds -max_total_time=30 -max_len=4096 \
     >build-fuzz/log 2>&1; then

@@ -64,20 +64,6 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-const char* type_name(LayerType t) {
-  switch (t) {
-    case LayerType::Conv: return "conv";
-    case LayerType::BatchNorm: return "batchnorm";
-    case LayerType::ReLU: return "relu";
-    case LayerType::MaxPool: return "maxpool";
-    case LayerType::AdaptiveAvgPool: return "adaptiveavgpool";
-    case LayerType::Dropout: return "dropout";
-    case LayerType::Flatten: return "flatten";
-    case LayerType::Linear: return "linear";
-  }
-  return "?";
-}
-
 // The Session as seen from JS: layers addressed by index (see info().layers).
 class JsSession {
  public:
@@ -109,8 +95,8 @@ class JsSession {
     for (size_t i = 0; i < net.layers.size(); ++i) {
       const Shape s = i < shapes.size() ? shapes[i] : Shape{};
       j += std::string(i ? "," : "") + "{\"name\":" + json_string(net.layers[i].name) +
-           ",\"type\":\"" + type_name(net.layers[i].type) + "\",\"shape\":[" + std::to_string(s.c) +
-           "," + std::to_string(s.h) + "," + std::to_string(s.w) + "]}";
+           ",\"type\":\"" + layer_type_name(net.layers[i].type) + "\",\"shape\":[" +
+           std::to_string(s.c) + "," + std::to_string(s.h) + "," + std::to_string(s.w) + "]}";
     }
     return j + "]}";
   }

@@ -1,17 +1,14 @@
 // Layers with PyTorch semantics (forward and input-gradient), and the network chain.
 #include "network.h"
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "kernels/gemm.h"
+
 namespace camscope {
 namespace {
-
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapMat = Eigen::Map<RowMat>;
-using ConstMapMat = Eigen::Map<const RowMat>;
 
 // Output length of a window of size k, stride s, padding p over n inputs (floor mode).
 int window_out(int n, int k, int s, int p) {
@@ -24,32 +21,6 @@ int adaptive_start(int i, int n, int o) {
 }
 int adaptive_end(int i, int n, int o) {
   return static_cast<int>(((static_cast<long>(i) + 1) * n + o - 1) / o);
-}
-
-// Unfolds a CHW input into a (C*K*K) x (OH*OW) matrix of zero-padded windows.
-void im2col(const float* x, Shape in, int k, int s, int p, int oh, int ow, float* col) {
-  const int ohw = oh * ow;
-  for (int c = 0; c < in.c; ++c) {
-    const float* xc = x + static_cast<size_t>(c) * in.plane();
-    for (int ky = 0; ky < k; ++ky) {
-      for (int kx = 0; kx < k; ++kx) {
-        float* row = col + (static_cast<size_t>(c) * k * k + ky * k + kx) * ohw;
-        for (int oy = 0; oy < oh; ++oy) {
-          const int iy = oy * s - p + ky;
-          float* dst = row + oy * ow;
-          if (iy < 0 || iy >= in.h) {
-            std::fill(dst, dst + ow, 0.0f);
-            continue;
-          }
-          const float* src = xc + static_cast<size_t>(iy) * in.w;
-          for (int ox = 0; ox < ow; ++ox) {
-            const int ix = ox * s - p + kx;
-            dst[ox] = (ix >= 0 && ix < in.w) ? src[ix] : 0.0f;
-          }
-        }
-      }
-    }
-  }
 }
 
 // Adds a (C*K*K) x (OH*OW) window matrix back onto a zeroed CHW gradient (im2col's adjoint).
@@ -75,33 +46,70 @@ void col2im(const float* col, Shape in, int k, int s, int p, int oh, int ow, flo
   }
 }
 
-void conv_forward(const Layer& l, const Tensor& x, Tensor& y) {
-  const int ohw = static_cast<int>(y.shape.plane());
-  const int kk = l.cin * l.k * l.k;
-  ConstMapMat w(l.weight.data(), l.cout, kk);
-  MapMat out(y.data.data(), l.cout, ohw);
-  if (l.k == 1 && l.stride == 1 && l.pad == 0) {
-    out.noalias() = w * ConstMapMat(x.data.data(), kk, ohw);
-  } else {
-    std::vector<float> col(static_cast<size_t>(kk) * ohw);
-    im2col(x.data.data(), x.shape, l.k, l.stride, l.pad, y.shape.h, y.shape.w, col.data());
-    out.noalias() = w * ConstMapMat(col.data(), kk, ohw);
-  }
-  for (int o = 0; o < l.cout; ++o) out.row(o).array() += l.bias[o];
+// A scratch buffer reused across calls (large: no allocation and page faults per layer).
+float* scratch(std::vector<float>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
 }
 
+// W (COUT x CIN*K*K) as packed A panels, and W^T for the backward pass.
+const std::vector<float>& packed_weight(const Layer& l) {
+  const int kk = l.cin * l.k * l.k;
+  const size_t n = kernels::packed_a_size(l.cout, kk);
+  if (l.packed.size() != n) {
+    l.packed.resize(n);
+    kernels::pack_a(l.cout, kk, l.weight.data(), kk, 1, l.packed.data());
+  }
+  return l.packed;
+}
+
+const std::vector<float>& packed_weight_t(const Layer& l) {
+  const int kk = l.cin * l.k * l.k;
+  const size_t n = kernels::packed_a_size(kk, l.cout);
+  if (l.packed_t.size() != n) {
+    l.packed_t.resize(n);
+    kernels::pack_a(kk, l.cout, l.weight.data(), 1, kk, l.packed_t.data());
+  }
+  return l.packed_t;
+}
+
+// Convolution as one GEMM: Y (COUT x OH*OW) = W (COUT x CIN*K*K) * im2col(X), with im2col
+// written straight into packed panels.
+void conv_forward(const Layer& l, const Tensor& x, Tensor& y) {
+  thread_local std::vector<float> panels;
+  const int ohw = static_cast<int>(y.shape.plane());
+  const int kk = l.cin * l.k * l.k;
+  float* bp = scratch(panels, kernels::packed_b_size(kk, ohw));
+  if (l.k == 1 && l.stride == 1 && l.pad == 0) {
+    kernels::pack_b(kk, ohw, x.data.data(), ohw, bp);
+  } else {
+    kernels::im2col_pack_b(x.data.data(), x.shape.c, x.shape.h, x.shape.w, l.k, l.stride, l.pad,
+                           y.shape.h, y.shape.w, bp);
+  }
+  float* out = y.data.data();
+  kernels::gemm(l.cout, ohw, kk, packed_weight(l).data(), bp, out, ohw);
+  for (int o = 0; o < l.cout; ++o) {
+    float* row = out + static_cast<size_t>(o) * ohw;
+    const float b = l.bias[o];
+    for (int i = 0; i < ohw; ++i) row[i] += b;
+  }
+}
+
+// dX = col2im(W^T (CIN*K*K x COUT) * dY (COUT x OH*OW)), one GEMM per gradient row.
 void conv_backward(const Layer& l, Shape in, Shape outs, int k_rows, const float* gy, float* gx) {
+  thread_local std::vector<float> panels, cols;
   const int ohw = static_cast<int>(outs.plane());
   const int kk = l.cin * l.k * l.k;
-  ConstMapMat w(l.weight.data(), l.cout, kk);
-  std::vector<float> col(static_cast<size_t>(kk) * ohw);
+  const float* wt = packed_weight_t(l).data();
+  float* bp = scratch(panels, kernels::packed_b_size(l.cout, ohw));
+  float* col = scratch(cols, static_cast<size_t>(kk) * ohw);
   for (int r = 0; r < k_rows; ++r) {
     const float* g = gy + static_cast<size_t>(r) * outs.size();
     float* dx = gx + static_cast<size_t>(r) * in.size();
-    MapMat dcol(col.data(), kk, ohw);
-    dcol.noalias() = w.transpose() * ConstMapMat(g, l.cout, ohw);
+    kernels::pack_b(l.cout, ohw, g, ohw, bp);
+    kernels::gemm(kk, ohw, l.cout, wt, bp, col, ohw);
     std::fill(dx, dx + in.size(), 0.0f);
-    col2im(col.data(), in, l.k, l.stride, l.pad, outs.h, outs.w, dx);
+    col2im(col, in, l.k, l.stride, l.pad, outs.h, outs.w, dx);
   }
 }
 
@@ -193,11 +201,8 @@ void adaptive_backward(Shape in, Shape out, int k_rows, const float* gy, float* 
 }
 
 void linear_forward(const Layer& l, const Tensor& x, Tensor& y) {
-  ConstMapMat w(l.weight.data(), l.cout, l.cin);
-  Eigen::Map<const Eigen::VectorXf> xin(x.data.data(), l.cin);
-  Eigen::Map<Eigen::VectorXf> out(y.data.data(), l.cout);
-  out.noalias() = w * xin;
-  out += Eigen::Map<const Eigen::VectorXf>(l.bias.data(), l.cout);
+  kernels::gemv(l.cout, l.cin, l.weight.data(), l.cin, x.data.data(), y.data.data());
+  for (int o = 0; o < l.cout; ++o) y.data[o] += l.bias[o];
 }
 
 // Gradient of K rows through layer `l` (input `x`, output `y`): gy -> gx.
@@ -220,11 +225,9 @@ void layer_backward(const Layer& l, const Tensor& x, const Tensor& y,
     case LayerType::AdaptiveAvgPool: adaptive_backward(x.shape, y.shape, k_rows, gy, gx); break;
     case LayerType::Dropout:
     case LayerType::Flatten: std::copy(gy, gy + k_rows * n_out, gx); break;
-    case LayerType::Linear: {
-      ConstMapMat w(l.weight.data(), l.cout, l.cin);
-      MapMat(gx, k_rows, l.cin).noalias() = ConstMapMat(gy, k_rows, l.cout) * w;
+    case LayerType::Linear:
+      kernels::gemv_t(k_rows, l.cout, l.cin, gy, l.cout, l.weight.data(), l.cin, gx, l.cin);
       break;
-    }
   }
 }
 
@@ -267,6 +270,14 @@ bool layer_shape(const Layer& l, Shape in, Shape& out, std::string* error) {
 }
 
 }  // namespace
+
+void pack_weights(const Net& net) {
+  for (const Layer& l : net.layers) {
+    if (l.type != LayerType::Conv) continue;
+    packed_weight(l);
+    packed_weight_t(l);
+  }
+}
 
 int Net::find(const std::string& name) const {
   for (size_t i = 0; i < layers.size(); ++i)

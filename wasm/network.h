@@ -12,6 +12,21 @@ namespace camscope {
 
 enum class LayerType { Conv, BatchNorm, ReLU, MaxPool, AdaptiveAvgPool, Dropout, Flatten, Linear };
 
+// Lowercase name of a layer type, as the weights file spells it.
+inline const char* layer_type_name(LayerType t) {
+  switch (t) {
+    case LayerType::Conv: return "conv";
+    case LayerType::BatchNorm: return "batchnorm";
+    case LayerType::ReLU: return "relu";
+    case LayerType::MaxPool: return "maxpool";
+    case LayerType::AdaptiveAvgPool: return "adaptiveavgpool";
+    case LayerType::Dropout: return "dropout";
+    case LayerType::Flatten: return "flatten";
+    case LayerType::Linear: return "linear";
+  }
+  return "?";
+}
+
 // One layer with its parameters already dequantised to float32.
 struct Layer {
   std::string name;  // PyTorch module name, e.g. "features.10"
@@ -23,6 +38,10 @@ struct Layer {
   std::vector<float> weight;       // conv (COUT,CIN,K,K); linear (OUT,IN); batchnorm gamma
   std::vector<float> bias;         // conv/linear bias; batchnorm beta
   std::vector<float> mean, var;    // batchnorm running statistics
+  // Conv weights packed for the GEMM kernels (wasm/kernels/gemm.h): W as the A operand of
+  // the forward pass, W^T as that of the backward pass. A cache: filled by pack_weights()
+  // or on first use, derived from `weight` only (clear both if you change `weight`).
+  mutable std::vector<float> packed, packed_t;
 };
 
 // What the weights file says about the network besides its layers.
@@ -61,6 +80,10 @@ struct Gradients {
   std::vector<int> classes;  // the logit of each row
   std::vector<std::vector<float>> grad;
 };
+
+// Packs every conv layer's weights for the kernels now (forward/backward_to otherwise do
+// it on first use). Call after loading so the first picture does not pay for it.
+void pack_weights(const Net& net);
 
 // Runs the network on one CHW input; fails (returns false, sets error) on a shape mismatch.
 bool forward(const Net& net, Tensor input, Activations& acts, std::string* error = nullptr);

@@ -19,6 +19,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 bool Session::load_weights(const uint8_t* data, size_t size, std::string& error) {
   Net fresh;
   if (!camscope::load_weights(data, size, fresh, error)) return false;
+  pack_weights(fresh);  // at load, not on the first picture
   net_ = std::move(fresh);
   acts_ = Activations{};
   grads_ = Gradients{};

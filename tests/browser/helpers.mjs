@@ -2,7 +2,7 @@
 // playwright-core (no browser download), and a page opener that records what the page does.
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
@@ -148,27 +148,7 @@ export async function mapCanvases(page) {
   });
 }
 
-// Parses a little-endian float32 .npy file.
-export function readNpy(path) {
-  const b = readFileSync(path);
-  const hlen = b.readUInt16LE(8);
-  const header = b.toString("latin1", 10, 10 + hlen);
-  if (!header.includes("'<f4'")) throw new Error(`${path}: not float32`);
-  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(",").filter((s) => s.trim()).map(Number);
-  const start = 10 + hlen;
-  return { shape, data: new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length)) };
-}
-
-// max |a - b| / max |b|.
-export function relError(a, b) {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
+export { readNpy, relError } from "../npy.mjs";
 
 export { existsSync };
 

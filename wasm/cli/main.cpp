@@ -163,21 +163,6 @@ void json_numbers(std::string& out, const std::vector<float>& v) {
 // ---------------------------------------------------------------------------------------------
 // Small helpers.
 
-// Lowercase name of a layer type, as in the weights file.
-const char* type_name(LayerType t) {
-  switch (t) {
-    case LayerType::Conv: return "conv";
-    case LayerType::BatchNorm: return "batchnorm";
-    case LayerType::ReLU: return "relu";
-    case LayerType::MaxPool: return "maxpool";
-    case LayerType::AdaptiveAvgPool: return "adaptiveavgpool";
-    case LayerType::Dropout: return "dropout";
-    case LayerType::Flatten: return "flatten";
-    case LayerType::Linear: return "linear";
-  }
-  return "?";
-}
-
 // "CxHxW".
 std::string shape_text(const Shape& s) {
   return std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w);
@@ -345,7 +330,7 @@ int run_layers(const Options& o) {
   for (const Layer& l : net.layers) name_w = std::max(name_w, l.name.size());
   for (size_t i = 0; i < net.layers.size(); ++i) {
     std::printf("%3zu  %-*s  %-15s  %s\n", i, static_cast<int>(name_w), net.layers[i].name.c_str(),
-                type_name(net.layers[i].type), shape_text(shapes[i]).c_str());
+                layer_type_name(net.layers[i].type), shape_text(shapes[i]).c_str());
   }
   std::string classes;
   for (size_t i = 0; i < net.info.classes.size(); ++i) {
@@ -815,7 +800,7 @@ int run_explain(const Options& o) {
     return kExitUsage;
   }
   const Layer& layer = net.layers[plan.layer];
-  std::printf("layer %s (%s, %s)%s\n", layer.name.c_str(), type_name(layer.type),
+  std::printf("layer %s (%s, %s)%s\n", layer.name.c_str(), layer_type_name(layer.type),
               shape_text(plan.layer_shape).c_str(),
               o.layer.empty() ? ", the last convolution" : "");
 

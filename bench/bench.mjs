@@ -1,0 +1,204 @@
+// camscope vs ONNX Runtime Web vs TensorFlow.js, in Debian's headless Chromium and in Node,
+// plus native camscope and native PyTorch, on the shipped model and torchvision's AlexNet.
+// Run through bench/run.sh (which builds and prepares the models first):
+//   node bench/bench.mjs [--reps N] [--models shipped,tv] [--hosts chromium,node,native,torch]
+// Prints a Markdown table and one JSON line; writes bench/results/<date>.json.
+import { spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, normalize, extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { cpus } from "node:os";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const reps = Number(opt("reps", 15));
+const models = opt("models", "shipped,tv").split(",");
+const hosts = opt("hosts", "chromium,node,native,torch").split(",");
+const log = (m) => console.error(`bench: ${m}`);
+
+const MODELS = {
+  shipped: {
+    title: "shipped (BN, head 9216-128-2)",
+    csw: "weights/camscope_catsdogs_int8.csw",
+    onnx: "build/bench/shipped.onnx",
+    raw: "build/bench/shipped_raw",
+    layer: "features.14",
+  },
+  tv: {
+    title: "torchvision AlexNet (head 9216-4096-4096-2)",
+    csw: "build/bench/tv_alexnet_int8.csw",
+    onnx: "build/bench/tv.onnx",
+    raw: "build/bench/tv_raw",
+    layer: "features.10",
+  },
+};
+
+function relErr(a, b) {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return a.length === b.length ? (m > 0 ? d / m : d) : Infinity;
+}
+
+function runJson(cmd, cmdArgs) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, encoding: "utf8", maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${cmdArgs.join(" ")}: ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+// Static files for the page, from the repository root, on 127.0.0.1 only.
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
+const ALLOWED = ["/bench/", "/build-wasm/", "/build/bench/", "/weights/"];
+function serve() {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    const file = join(root, path);
+    if (!ALLOWED.some((p) => path.startsWith(p)) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.end(readFileSync(file));
+  });
+  return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
+}
+
+async function chromium(model) {
+  const { chromium: launcher } = require("playwright-core");
+  const server = await serve();
+  const browser = await launcher.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on("console", (m) => log(`page: ${m.text()}`));
+    const q = new URLSearchParams({ csw: "/" + model.csw, onnx: "/" + model.onnx, raw: "/" + model.raw, layer: model.layer, reps });
+    await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html?${q}`);
+    await page.waitForFunction(() => window.__result, null, { timeout: 600_000, polling: 500 });
+    const res = await page.evaluate(() => window.__result);
+    if (res.error) throw new Error(res.error);
+    res.host = `chromium ${browser.version()}`;
+    return res;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+function gz(path) {
+  const p = join(root, path);
+  if (!existsSync(p)) return null;
+  const b = readFileSync(p);
+  return { bytes: b.length, gzip: gzipSync(b, { level: 9 }).length };
+}
+
+// ---------------------------------------------------------------------------------------
+
+const date = new Date().toISOString().slice(0, 10);
+const lscpu = spawnSync("lscpu", { encoding: "utf8" }).stdout ?? "";
+const machine = {
+  cpu: (lscpu.match(/Model name:\s*(.*)/) ?? [, cpus()[0]?.model])[1].trim(),
+  cores: cpus().length,
+  node: process.version,
+};
+const out = { date, machine, reps, models: {} };
+
+for (const key of models) {
+  const m = MODELS[key];
+  const r = (out.models[key] = { title: m.title, layer: m.layer, engines: {} });
+  if (hosts.includes("native")) {
+    log(`${key}: native camscope`);
+    r.native = runJson(join(root, "build-bench/native_bench"), [m.csw, "build/bench/picture.rgba", m.layer, String(reps)]);
+  }
+  if (hosts.includes("torch")) {
+    log(`${key}: PyTorch`);
+    r.torch = runJson("/usr/bin/python3", ["bench/torch_bench.py", m.csw, "build/bench/picture.rgba", m.layer, String(reps), "1"]);
+    if (r.native) {
+      r.torch.check = {
+        logits: relErr(r.torch.logits, r.native.logits),
+        maps: Math.max(...r.torch.maps.map((mp, i) => relErr(mp, r.native.maps[i]))),
+      };
+    }
+  }
+  if (hosts.includes("node")) {
+    log(`${key}: Node`);
+    r.node = runJson("node", ["bench/node_run.mjs", m.csw, m.onnx, m.raw, m.layer, String(reps)]);
+  }
+  if (hosts.includes("chromium")) {
+    log(`${key}: Chromium`);
+    r.chromium = await chromium(m);
+  }
+  // camscope wasm vs native: same kernels, same rounding.
+  for (const h of ["node", "chromium"]) if (r[h] && r.native) r[h].checks.nativeLogits = relErr(r[h].logits, r.native.logits);
+  for (const h of ["node", "chromium", "native", "torch"]) if (r[h]) { delete r[h].maps; }
+}
+out.payload = {
+  "build-wasm/camscope.js (wasm inlined)": gz("build-wasm/camscope.js"),
+  "weights/camscope_catsdogs_int8.csw": gz("weights/camscope_catsdogs_int8.csw"),
+  "web/camscope_core_simd.js": gz("web/camscope_core_simd.js"),
+  "web/weights.js": gz("web/weights.js"),
+  "web/ (whole page)": (() => {
+    const files = ["index.html", "style.css", "camscope_page.js", "camscope_core_simd.js", "camscope_core_nosimd.js", "weights.js", "samples.js"];
+    let bytes = 0, gzip = 0;
+    for (const f of files) {
+      const s = gz(join("web", f));
+      if (s) (bytes += s.bytes), (gzip += s.gzip);
+    }
+    return { bytes, gzip };
+  })(),
+};
+const p = out.payload;
+out.payload.wasmPlusWeightsGzip = (p["build-wasm/camscope.js (wasm inlined)"]?.gzip ?? 0) + (p["weights/camscope_catsdogs_int8.csw"]?.gzip ?? 0);
+
+// ---------------------------------------------------------------------------------------
+// Markdown
+
+const fmt = (s) => (s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})` : "–");
+const lines = [];
+lines.push(`camscope bench, ${date}, ${machine.cpu}, ${machine.cores} cores; ms, median (min–max) of ${reps}, 1 thread, after 3 warm-up rounds, interleaved`);
+lines.push("");
+lines.push("| model | host | engine | forward | full analysis | class switch | full / forward |");
+lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+for (const key of models) {
+  const r = out.models[key];
+  const row = (host, engine, f, a, s) =>
+    lines.push(`| ${key} | ${host} | ${engine} | ${fmt(f)} | ${fmt(a)} | ${fmt(s)} | ${f && a ? (a.median / f.median).toFixed(2) + "x" : "–"} |`);
+  for (const h of ["chromium", "node"]) {
+    const x = r[h];
+    if (!x) continue;
+    const t = x.timings;
+    row(h, "camscope (wasm SIMD)", t["camscope.forward"], t["camscope.full"], t["camscope.switch"]);
+    if (t["onnxruntime-web.forward"]) row(h, `ONNX Runtime Web ${x.ortVersion}`, t["onnxruntime-web.forward"]);
+    else lines.push(`| ${key} | ${h} | ONNX Runtime Web | failed check: ${JSON.stringify(x.checks.ort)} | | | |`);
+    if (t["tfjs.forward"]) row(h, `TF.js ${x.tfjsVersion} (wasm)`, t["tfjs.forward"], t["tfjs.full"]);
+    else lines.push(`| ${key} | ${h} | TF.js | failed check: ${JSON.stringify(x.checks.tfjs)} | | | |`);
+  }
+  if (r.native) row("native", "camscope (g++ -O3, SSE2)", r.native.forward, r.native.full, r.native.switch);
+  if (r.torch) row("native", `PyTorch ${r.torch.engine.replace("pytorch-", "")}`, r.torch.forward, r.torch.full);
+}
+lines.push("");
+const ch = out.models.shipped?.chromium;
+if (ch) lines.push(`First map after load (Chromium, shipped model: instantiate + load weights + forward + backward + one overlay): ${ch.firstMapMs.toFixed(0)} ms`);
+lines.push(`Page payload, gzip: camscope.js (wasm inlined) + int8 weights = ${(out.payload.wasmPlusWeightsGzip / 1e6).toFixed(2)} MB; whole web/ page ${(out.payload["web/ (whole page)"].gzip / 1e6).toFixed(2)} MB`);
+const md = lines.join("\n");
+
+mkdirSync(join(here, "results"), { recursive: true });
+out.markdown = md;
+writeFileSync(join(here, "results", `${date}.json`), JSON.stringify(out, null, 1) + "\n");
+console.log(md);
+console.log("");
+console.log(JSON.stringify(out));

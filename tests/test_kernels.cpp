@@ -1,0 +1,193 @@
+// The GEMM/GEMV kernels (wasm/kernels/) against naive loops: every variant this build has,
+// odd sizes (M, N, K not multiples of the tile, ones, K across several kKC blocks).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kernels/gemm.h"
+
+namespace camscope {
+namespace kernels {
+namespace {
+
+std::vector<float> random_values(size_t n, uint32_t seed) {
+  std::vector<float> v(n);
+  uint32_t s = seed * 2654435761u + 1;
+  for (float& x : v) {
+    s = s * 1664525u + 1013904223u;
+    x = static_cast<float>(static_cast<int>(s >> 9) - (1 << 22)) / static_cast<float>(1 << 22);
+  }
+  return v;
+}
+
+// max |a - b| / max(1, max |b|).
+double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
+  double diff = 0, scale = 1;
+  for (size_t i = 0; i < b.size(); ++i) {
+    diff = std::max(diff, std::fabs(static_cast<double>(a[i]) - b[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(b[i])));
+  }
+  return diff / scale;
+}
+
+std::vector<std::pair<std::string, GemmUkernel>> gemm_variants() {
+  std::vector<std::pair<std::string, GemmUkernel>> v = {{"scalar", f32_gemm_4x8__scalar}};
+#if defined(__SSE2__)
+  v.emplace_back("sse2", f32_gemm_4x8__sse2);
+#endif
+#if defined(__wasm_simd128__)
+  v.emplace_back("wasmsimd", f32_gemm_4x8__wasmsimd);
+#endif
+  return v;
+}
+
+std::vector<std::pair<std::string, GemvUkernel>> gemv_variants() {
+  std::vector<std::pair<std::string, GemvUkernel>> v = {{"scalar", f32_gemv__scalar}};
+#if defined(__SSE2__)
+  v.emplace_back("sse2", f32_gemv__sse2);
+#endif
+#if defined(__wasm_simd128__)
+  v.emplace_back("wasmsimd", f32_gemv__wasmsimd);
+#endif
+  return v;
+}
+
+struct Size {
+  int m, n, k;
+};
+const Size kSizes[] = {{1, 1, 1},   {1, 9, 3},     {4, 8, 1},     {5, 7, 13},   {3, 17, 256},
+                       {9, 8, 257}, {13, 33, 600}, {64, 29, 363}, {6, 1, 1000}, {8, 16, 4}};
+
+TEST(Kernels, GemmMatchesNaiveLoopInEveryVariant) {
+  for (const Size& s : kSizes) {
+    const std::vector<float> a = random_values(static_cast<size_t>(s.m) * s.k, s.m + 7 * s.k);
+    const std::vector<float> b = random_values(static_cast<size_t>(s.k) * s.n, s.n + 3 * s.k);
+    std::vector<float> ref(static_cast<size_t>(s.m) * s.n);
+    for (int i = 0; i < s.m; ++i)
+      for (int j = 0; j < s.n; ++j) {
+        double acc = 0;
+        for (int p = 0; p < s.k; ++p) acc += static_cast<double>(a[i * s.k + p]) * b[p * s.n + j];
+        ref[i * s.n + j] = static_cast<float>(acc);
+      }
+    std::vector<float> ap(packed_a_size(s.m, s.k)), bp(packed_b_size(s.k, s.n));
+    pack_a(s.m, s.k, a.data(), s.k, 1, ap.data());
+    pack_b(s.k, s.n, b.data(), s.n, bp.data());
+    std::vector<float> first;
+    for (const auto& v : gemm_variants()) {
+      // C with a wider row stride, its margin must stay untouched.
+      const int ldc = s.n + 3;
+      std::vector<float> c(static_cast<size_t>(s.m) * ldc, 42.0f);
+      gemm(s.m, s.n, s.k, ap.data(), bp.data(), c.data(), ldc, v.second);
+      std::vector<float> got(static_cast<size_t>(s.m) * s.n);
+      for (int i = 0; i < s.m; ++i)
+        for (int j = 0; j < ldc; ++j) {
+          if (j < s.n)
+            got[i * s.n + j] = c[i * ldc + j];
+          else
+            EXPECT_EQ(c[i * ldc + j], 42.0f) << v.first << " wrote past N";
+        }
+      EXPECT_LT(rel_error(got, ref), 1e-5) << v.first << " " << s.m << "x" << s.n << "x" << s.k;
+      // Every variant rounds exactly alike.
+      if (first.empty())
+        first = got;
+      else
+        EXPECT_EQ(got, first) << v.first << " differs from scalar at " << s.m << "x" << s.n << "x"
+                              << s.k;
+    }
+  }
+}
+
+TEST(Kernels, PackATransposedMatchesTranspose) {
+  const int m = 7, k = 5;
+  const std::vector<float> w = random_values(static_cast<size_t>(m) * k, 1);  // k x m source
+  std::vector<float> t(static_cast<size_t>(m) * k);
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < k; ++j) t[i * k + j] = w[j * m + i];
+  std::vector<float> p1(packed_a_size(m, k)), p2(packed_a_size(m, k));
+  pack_a(m, k, t.data(), k, 1, p1.data());
+  pack_a(m, k, w.data(), 1, m, p2.data());
+  EXPECT_EQ(p1, p2);
+}
+
+TEST(Kernels, Im2colPackMatchesIm2colThenPack) {
+  struct Case {
+    int c, h, w, ks, stride, pad;
+  };
+  for (const Case& cs : {Case{3, 11, 9, 3, 1, 1}, Case{2, 23, 23, 11, 4, 2}, Case{1, 5, 7, 5, 2, 2},
+                         Case{4, 6, 6, 1, 1, 0}, Case{2, 4, 3, 3, 1, 0}}) {
+    const int oh = (cs.h + 2 * cs.pad - cs.ks) / cs.stride + 1;
+    const int ow = (cs.w + 2 * cs.pad - cs.ks) / cs.stride + 1;
+    const int kk = cs.c * cs.ks * cs.ks, n = oh * ow;
+    const std::vector<float> x = random_values(static_cast<size_t>(cs.c) * cs.h * cs.w, cs.h);
+    std::vector<float> col(static_cast<size_t>(kk) * n);
+    for (int ch = 0; ch < cs.c; ++ch)
+      for (int ky = 0; ky < cs.ks; ++ky)
+        for (int kx = 0; kx < cs.ks; ++kx)
+          for (int oy = 0; oy < oh; ++oy)
+            for (int ox = 0; ox < ow; ++ox) {
+              const int iy = oy * cs.stride - cs.pad + ky, ix = ox * cs.stride - cs.pad + kx;
+              const bool in = iy >= 0 && iy < cs.h && ix >= 0 && ix < cs.w;
+              col[((ch * cs.ks + ky) * cs.ks + kx) * n + oy * ow + ox] =
+                  in ? x[(ch * cs.h + iy) * cs.w + ix] : 0.0f;
+            }
+    std::vector<float> want(packed_b_size(kk, n)), got(packed_b_size(kk, n), 99.0f);
+    pack_b(kk, n, col.data(), n, want.data());
+    im2col_pack_b(x.data(), cs.c, cs.h, cs.w, cs.ks, cs.stride, cs.pad, oh, ow, got.data());
+    EXPECT_EQ(got, want) << cs.c << "x" << cs.h << "x" << cs.w << " k" << cs.ks;
+  }
+}
+
+TEST(Kernels, GemvMatchesNaiveLoopInEveryVariant) {
+  for (const Size& s : kSizes) {
+    const int ldw = s.k + 5;
+    const std::vector<float> w = random_values(static_cast<size_t>(s.m) * ldw, s.m + s.k);
+    const std::vector<float> x = random_values(s.k, 3 * s.k);
+    std::vector<float> ref(s.m);
+    for (int o = 0; o < s.m; ++o) {
+      double acc = 0;
+      for (int p = 0; p < s.k; ++p) acc += static_cast<double>(w[o * ldw + p]) * x[p];
+      ref[o] = static_cast<float>(acc);
+    }
+    std::vector<float> first;
+    for (const auto& v : gemv_variants()) {
+      std::vector<float> y(s.m);
+      gemv(s.m, s.k, w.data(), ldw, x.data(), y.data(), v.second);
+      EXPECT_LT(rel_error(y, ref), 1e-5) << v.first << " " << s.m << "x" << s.k;
+      if (first.empty())
+        first = y;
+      else
+        EXPECT_EQ(y, first) << v.first << " differs from scalar at " << s.m << "x" << s.k;
+    }
+  }
+}
+
+TEST(Kernels, GemvTransposedMatchesNaiveLoop) {
+  for (const Size& s : {Size{1, 1, 1}, Size{2, 4100, 37}, Size{3, 9, 2}, Size{2, 2049, 128}}) {
+    const int rows = s.m, n = s.n, m = s.k;  // gx (rows x n) = gy (rows x m) * W (m x n)
+    const std::vector<float> w = random_values(static_cast<size_t>(m) * n, n + m);
+    std::vector<float> gy = random_values(static_cast<size_t>(rows) * m, rows + m);
+    for (size_t i = 0; i < gy.size(); i += 3) gy[i] = 0.0f;  // skipped rows
+    std::vector<float> ref(static_cast<size_t>(rows) * n), got(ref.size(), 5.0f);
+    for (int r = 0; r < rows; ++r)
+      for (int j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int o = 0; o < m; ++o) acc += static_cast<double>(gy[r * m + o]) * w[o * n + j];
+        ref[r * n + j] = static_cast<float>(acc);
+      }
+    gemv_t(rows, m, n, gy.data(), m, w.data(), n, got.data(), n);
+    EXPECT_LT(rel_error(got, ref), 1e-5) << rows << "x" << m << "x" << n;
+  }
+}
+
+TEST(Kernels, IsaName) {
+  const std::string isa = isa_name();
+  EXPECT_TRUE(isa == "scalar" || isa == "sse2" || isa == "wasmsimd") << isa;
+}
+
+}  // namespace
+}  // namespace kernels
+}  // namespace camscope

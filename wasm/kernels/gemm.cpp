@@ -1,0 +1,161 @@
+// Packing, the blocked GEMM driver, the transposed GEMV and the dispatcher.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace camscope {
+namespace kernels {
+
+GemmUkernel best_gemm_ukernel() {
+#if defined(__wasm_simd128__)
+  return f32_gemm_4x8__wasmsimd;
+#elif defined(__SSE2__)
+  return f32_gemm_4x8__sse2;
+#else
+  return f32_gemm_4x8__scalar;
+#endif
+}
+
+GemvUkernel best_gemv_ukernel() {
+#if defined(__wasm_simd128__)
+  return f32_gemv__wasmsimd;
+#elif defined(__SSE2__)
+  return f32_gemv__sse2;
+#else
+  return f32_gemv__scalar;
+#endif
+}
+
+const char* isa_name() {
+#if defined(__wasm_simd128__)
+  return "wasmsimd";
+#elif defined(__SSE2__)
+  return "sse2";
+#else
+  return "scalar";
+#endif
+}
+
+size_t packed_a_size(int m, int k) {
+  return static_cast<size_t>((m + kMR - 1) / kMR) * kMR * static_cast<size_t>(k);
+}
+
+size_t packed_b_size(int k, int n) {
+  return static_cast<size_t>((n + kNR - 1) / kNR) * kNR * static_cast<size_t>(k);
+}
+
+void pack_a(int m, int k, const float* src, ptrdiff_t rs, ptrdiff_t cs, float* dst) {
+  for (int p = 0; p < m; p += kMR) {
+    const int rows = std::min(kMR, m - p);
+    for (int j = 0; j < k; ++j) {
+      for (int r = 0; r < rows; ++r) dst[r] = src[(p + r) * rs + j * cs];
+      for (int r = rows; r < kMR; ++r) dst[r] = 0.0f;
+      dst += kMR;
+    }
+  }
+}
+
+void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst) {
+  for (int q = 0; q < n; q += kNR) {
+    const int cols = std::min(kNR, n - q);
+    for (int i = 0; i < k; ++i) {
+      const float* s = src + i * ldb + q;
+      for (int j = 0; j < cols; ++j) dst[j] = s[j];
+      for (int j = cols; j < kNR; ++j) dst[j] = 0.0f;
+      dst += kNR;
+    }
+  }
+}
+
+void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
+                   float* dst) {
+  const int kk = c * ks * ks;
+  const int n = oh * ow;
+  const size_t panel = static_cast<size_t>(kk) * kNR;  // floats per packed panel
+  // Zero the padding columns of the last panel once (the loops below never write them).
+  if (n % kNR != 0) {
+    float* last = dst + static_cast<size_t>(n / kNR) * panel;
+    for (int i = 0; i < kk; ++i) std::fill(last + i * kNR + n % kNR, last + (i + 1) * kNR, 0.0f);
+  }
+  for (int ch = 0; ch < c; ++ch) {
+    const float* xc = x + static_cast<size_t>(ch) * h * w;
+    for (int ky = 0; ky < ks; ++ky) {
+      for (int kx = 0; kx < ks; ++kx) {
+        const int row = (ch * ks + ky) * ks + kx;
+        float* d = dst + static_cast<size_t>(row) * kNR;
+        int q = 0, j = 0;  // panel and column of output position oy*ow + ox
+        for (int oy = 0; oy < oh; ++oy) {
+          const int iy = oy * stride - pad + ky;
+          const bool row_in = iy >= 0 && iy < h;
+          const float* src = xc + static_cast<size_t>(row_in ? iy : 0) * w;
+          for (int ox = 0; ox < ow; ++ox) {
+            const int ix = ox * stride - pad + kx;
+            d[q * panel + j] = (row_in && ix >= 0 && ix < w) ? src[ix] : 0.0f;
+            if (++j == kNR) j = 0, ++q;
+          }
+        }
+      }
+    }
+  }
+}
+
+void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
+          ptrdiff_t ldc, GemmUkernel uk) {
+  if (!uk) uk = best_gemm_ukernel();
+  if (k == 0) {
+    for (int i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  float tile[kMR * kNR];
+  for (int k0 = 0; k0 < k; k0 += kKC) {
+    const int kc = std::min(kKC, k - k0);
+    const bool acc = k0 > 0;
+    for (int q = 0; q < n; q += kNR) {
+      const int cols = std::min(kNR, n - q);
+      const float* b = packed_b + static_cast<size_t>(q) * k + static_cast<size_t>(k0) * kNR;
+      for (int p = 0; p < m; p += kMR) {
+        const int rows = std::min(kMR, m - p);
+        const float* a = packed_a + static_cast<size_t>(p) * k + static_cast<size_t>(k0) * kMR;
+        float* ct = c + p * ldc + q;
+        if (rows == kMR && cols == kNR) {
+          uk(kc, a, b, ct, ldc, acc);
+          continue;
+        }
+        // Edge tile: through a full-size scratch tile.
+        if (acc)
+          for (int i = 0; i < rows; ++i)
+            std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
+        uk(kc, a, b, tile, kNR, acc);
+        for (int i = 0; i < rows; ++i)
+          std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
+      }
+    }
+  }
+}
+
+void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y, GemvUkernel uk) {
+  if (!uk) uk = best_gemv_ukernel();
+  uk(m, k, w, ldw, x, y);
+}
+
+void gemv_t(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float* w, ptrdiff_t ldw,
+            float* gx, ptrdiff_t ldx) {
+  for (int r = 0; r < rows; ++r) std::fill(gx + r * ldx, gx + r * ldx + n, 0.0f);
+  constexpr int kChunk = 2048;  // columns per sweep: the rows of gx being summed stay in L1
+  for (int j0 = 0; j0 < n; j0 += kChunk) {
+    const int len = std::min(kChunk, n - j0);
+    for (int o = 0; o < m; ++o) {
+      const float* wr = w + o * ldw + j0;
+      for (int r = 0; r < rows; ++r) {
+        const float g = gy[r * ldg + o];
+        if (g == 0.0f) continue;
+        float* dst = gx + r * ldx + j0;
+        for (int j = 0; j < len; ++j) dst[j] = dst[j] + g * wr[j];
+      }
+    }
+  }
+}
+
+}  // namespace kernels
+}  // namespace camscope
