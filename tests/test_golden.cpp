@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <ostream>
@@ -77,23 +78,22 @@ class Golden : public ::testing::TestWithParam<Case> {
   }
   std::string file(const std::string& name) const { return dir_ + "/" + name; }
 
+  // rel_error, remembered so TearDown can print the worst one of the test.
+  double err(const float* got, const std::vector<float>& ref) {
+    const double e = rel_error(got, ref);
+    worst_ = std::max(worst_, e);
+    return e;
+  }
+  void TearDown() override {
+    std::printf("[ worst    ] %s: max relative error vs torch %.2e\n",
+                ::testing::UnitTest::GetInstance()->current_test_info()->name(), worst_);
+  }
+
   std::string dir_;
   std::vector<uint8_t> bytes_;
   Session session_;
+  double worst_ = 0.0;
 };
-
-TEST_P(Golden, PreprocessMatchesTorch) {
-  if (!exists(file("picture.npy"))) GTEST_SKIP() << "raw input case";
-  const NpyArray pic = load(file("picture.npy"));
-  const NpyArray input = load(file("input.npy"));
-  ASSERT_EQ(pic.shape.size(), 3u);
-  std::vector<uint8_t> px(pic.data.begin(), pic.data.end());
-  const NetInfo& info = session_.net().info;
-  const Tensor x = preprocess(px.data(), pic.shape[1], pic.shape[0], 3, info.input.h, info.input.w,
-                              info.mean, info.std);
-  ASSERT_EQ(x.data.size(), input.data.size());
-  EXPECT_LT(rel_error(x.data.data(), input.data), kTol);
-}
 
 TEST_P(Golden, EveryActivationMatchesTorch) {
   const Net& net = session_.net();
@@ -108,15 +108,15 @@ TEST_P(Golden, EveryActivationMatchesTorch) {
     const NpyArray ref = load(path);
     const Tensor& a = session_.activation(static_cast<int>(i));
     ASSERT_EQ(a.data.size(), ref.data.size()) << net.layers[i].name;
-    EXPECT_LT(rel_error(a.data.data(), ref.data), kTol) << net.layers[i].name;
+    EXPECT_LT(err(a.data.data(), ref.data), kTol) << net.layers[i].name;
     ++compared;
   }
   EXPECT_GE(compared, GetParam().sub.empty() ? net.layers.size() : size_t{8});
   const NpyArray logits = load(file("logits.npy"));
-  EXPECT_LT(rel_error(session_.logits().data(), logits.data), kTol);
+  EXPECT_LT(err(session_.logits().data(), logits.data), kTol);
   const NpyArray probs = load(file("probs.npy"));
   const std::vector<float> p = session_.probabilities();
-  EXPECT_LT(rel_error(p.data(), probs.data), kTol);
+  EXPECT_LT(err(p.data(), probs.data), kTol);
 }
 
 TEST_P(Golden, GradientsOfRawLogitsMatchTorch) {
@@ -133,7 +133,7 @@ TEST_P(Golden, GradientsOfRawLogitsMatchTorch) {
       const float* g = session_.gradient(i, c);
       ASSERT_NE(g, nullptr);
       const std::vector<float> row(ref.data.begin() + c * n, ref.data.begin() + (c + 1) * n);
-      EXPECT_LT(rel_error(g, row), kTol) << net.layers[i].name << " class " << c;
+      EXPECT_LT(err(g, row), kTol) << net.layers[i].name << " class " << c;
     }
     ++compared;
   }
@@ -156,7 +156,7 @@ TEST_P(Golden, CamsMatchTorch) {
         const std::vector<float> map = session_.cam(m.name, static_cast<int>(i), c);
         const std::vector<float> row(ref.data.begin() + c * s.plane(),
                                      ref.data.begin() + (c + 1) * s.plane());
-        EXPECT_LT(rel_error(map.data(), row), kTol)
+        EXPECT_LT(err(map.data(), row), kTol)
             << m.name << " " << net.layers[i].name << " class " << c;
         // Upsampled to the network input and to the picture, where torch wrote them.
         for (const char* kind : {"up", "uppic"}) {
@@ -169,7 +169,7 @@ TEST_P(Golden, CamsMatchTorch) {
           const std::vector<float> big = upsample_bilinear(map.data(), s.h, s.w, oh, ow);
           const std::vector<float> urow(ur.data.begin() + c * oh * ow,
                                         ur.data.begin() + (c + 1) * oh * ow);
-          EXPECT_LT(rel_error(big.data(), urow), kTol) << kind << " " << m.name << " class " << c;
+          EXPECT_LT(err(big.data(), urow), kTol) << kind << " " << m.name << " class " << c;
         }
       }
       ++compared;
@@ -205,6 +205,25 @@ INSTANTIATE_TEST_SUITE_P(Torch, Golden, ::testing::ValuesIn(cases()), case_name)
 TEST(GoldenSet, CommittedCasesExist) {
   for (const char* name : {"alexnet", "alexnet_bn"})
     EXPECT_TRUE(exists(golden_root() + "/" + name + "/weights.csw")) << name;
+}
+
+// Preprocessing: the picture of each 224 case -> the network input torch computed.
+TEST(GoldenSet, PreprocessMatchesTorch) {
+  for (const char* name : {"alexnet", "alexnet_bn"}) {
+    const std::string dir = golden_root() + "/" + name;
+    Net net;
+    std::string err;
+    ASSERT_TRUE(load_weights_file(dir + "/weights.csw", net, err)) << err;
+    const NpyArray pic = load(dir + "/picture.npy");
+    const NpyArray input = load(dir + "/input.npy");
+    ASSERT_EQ(pic.shape.size(), 3u);
+    std::vector<uint8_t> px(pic.data.begin(), pic.data.end());
+    const NetInfo& info = net.info;
+    const Tensor x = preprocess(px.data(), pic.shape[1], pic.shape[0], 3, info.input.h,
+                                info.input.w, info.mean, info.std);
+    ASSERT_EQ(x.data.size(), input.data.size());
+    EXPECT_LT(rel_error(x.data.data(), input.data), kTol) << name;
+  }
 }
 
 // The in-place trap: features.10 of AlexNet is the conv output, before its ReLU.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/winograd.h"
 
 namespace camscope {
 namespace kernels {
@@ -118,7 +119,8 @@ TEST(Kernels, Im2colPackMatchesIm2colThenPack) {
     int c, h, w, ks, stride, pad;
   };
   for (const Case& cs : {Case{3, 11, 9, 3, 1, 1}, Case{2, 23, 23, 11, 4, 2}, Case{1, 5, 7, 5, 2, 2},
-                         Case{4, 6, 6, 1, 1, 0}, Case{2, 4, 3, 3, 1, 0}}) {
+                         Case{4, 6, 6, 1, 1, 0}, Case{2, 4, 3, 3, 1, 0}, Case{1, 3, 3, 7, 4, 2},
+                         Case{2, 3, 4, 7, 1, 2}, Case{1, 9, 10, 3, 2, 0}, Case{1, 1, 1, 3, 1, 1}}) {
     const int oh = (cs.h + 2 * cs.pad - cs.ks) / cs.stride + 1;
     const int ow = (cs.w + 2 * cs.pad - cs.ks) / cs.stride + 1;
     const int kk = cs.c * cs.ks * cs.ks, n = oh * ow;
@@ -181,6 +183,145 @@ TEST(Kernels, GemvTransposedMatchesNaiveLoop) {
     gemv_t(rows, m, n, gy.data(), m, w.data(), n, got.data(), n);
     EXPECT_LT(rel_error(got, ref), 1e-5) << rows << "x" << m << "x" << n;
   }
+}
+
+// int8 weights with per-row scales, and the float weights the loader makes of them.
+struct Qs8 {
+  std::vector<int8_t> q;
+  std::vector<float> scale, w;
+};
+Qs8 random_qs8(int m, int ld, uint32_t seed) {
+  Qs8 r;
+  const std::vector<float> v = random_values(static_cast<size_t>(m) * ld + m, seed);
+  r.q.resize(static_cast<size_t>(m) * ld);
+  for (size_t i = 0; i < r.q.size(); ++i)
+    r.q[i] = static_cast<int8_t>(static_cast<int>(v[i] * 128.0f));
+  r.q[0] = -128;
+  for (int o = 0; o < m; ++o) r.scale.push_back(std::fabs(v[r.q.size() + o]) * 0.01f + 1e-4f);
+  for (size_t i = 0; i < r.q.size(); ++i)
+    r.w.push_back(static_cast<float>(r.q[i]) * r.scale[i / ld]);
+  return r;
+}
+
+TEST(Kernels, Qs8GemvIsBitIdenticalToGemvOnDequantisedWeights) {
+  std::vector<std::pair<std::string, Qs8GemvUkernel>> variants = {{"scalar", f32_qs8_gemv__scalar}};
+#if defined(__SSE2__)
+  variants.emplace_back("sse2", f32_qs8_gemv__sse2);
+#endif
+#if defined(__wasm_simd128__)
+  variants.emplace_back("wasmsimd", f32_qs8_gemv__wasmsimd);
+#endif
+  for (const Size& s : kSizes) {
+    const int ldq = s.k + 5;
+    const Qs8 w = random_qs8(s.m, ldq, s.m + 2 * s.k);
+    const std::vector<float> x = random_values(s.k, 5 * s.k);
+    std::vector<float> want(s.m);
+    gemv(s.m, s.k, w.w.data(), ldq, x.data(), want.data(), f32_gemv__scalar);
+    for (const auto& v : variants) {
+      std::vector<float> y(s.m);
+      gemv_qs8(s.m, s.k, w.q.data(), w.scale.data(), ldq, x.data(), y.data(), v.second);
+      EXPECT_EQ(y, want) << v.first << " " << s.m << "x" << s.k;
+    }
+  }
+}
+
+TEST(Kernels, Qs8GemvTransposedIsBitIdenticalToGemvTransposed) {
+  for (const Size& s : {Size{1, 1, 1}, Size{2, 4100, 37}, Size{3, 9, 2}, Size{2, 2049, 128}}) {
+    const int rows = s.m, n = s.n, m = s.k;
+    const Qs8 w = random_qs8(m, n, n + 3 * m);
+    std::vector<float> gy = random_values(static_cast<size_t>(rows) * m, rows + m);
+    for (size_t i = 0; i < gy.size(); i += 3) gy[i] = 0.0f;
+    std::vector<float> want(static_cast<size_t>(rows) * n), got(want.size(), 5.0f);
+    gemv_t(rows, m, n, gy.data(), m, w.w.data(), n, want.data(), n);
+    gemv_t_qs8(rows, m, n, gy.data(), m, w.q.data(), w.scale.data(), n, got.data(), n);
+    EXPECT_EQ(got, want) << rows << "x" << m << "x" << n;
+  }
+}
+
+// Direct 3x3, stride 1, pad 1 convolution in double: y (cout x h x w) from x (cin x h x w),
+// weight element (o, c, ky, kx) at w[((o*cin + c)*3 + ky)*3 + kx].
+std::vector<float> conv3x3_reference(int cin, int cout, int h, int w, const std::vector<float>& x,
+                                     const std::vector<float>& wt) {
+  std::vector<float> y(static_cast<size_t>(cout) * h * w);
+  for (int o = 0; o < cout; ++o)
+    for (int oy = 0; oy < h; ++oy)
+      for (int ox = 0; ox < w; ++ox) {
+        double acc = 0;
+        for (int c = 0; c < cin; ++c)
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx) {
+              const int iy = oy - 1 + ky, ix = ox - 1 + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              acc += static_cast<double>(wt[((o * cin + c) * 3 + ky) * 3 + kx]) *
+                     x[(static_cast<size_t>(c) * h + iy) * w + ix];
+            }
+        y[(static_cast<size_t>(o) * h + oy) * w + ox] = static_cast<float>(acc);
+      }
+  return y;
+}
+
+TEST(Kernels, WinogradMatchesDirectConvInEveryVariant) {
+  struct Case {
+    int cin, cout, h, w;
+  };
+  // Odd and even sizes, one pixel, channels not multiples of the tile, K over two kKC blocks.
+  for (const Case& cs : {Case{3, 5, 13, 13}, Case{8, 4, 6, 7}, Case{1, 1, 1, 1}, Case{300, 9, 5, 4},
+                         Case{16, 33, 2, 9}}) {
+    const std::vector<float> x =
+        random_values(static_cast<size_t>(cs.cin) * cs.h * cs.w, cs.h + cs.cin);
+    const std::vector<float> wt = random_values(static_cast<size_t>(cs.cout) * cs.cin * 9, cs.cout);
+    const std::vector<float> ref = conv3x3_reference(cs.cin, cs.cout, cs.h, cs.w, x, wt);
+    std::vector<float> u(winograd_weight_size(cs.cout, cs.cin));
+    winograd_pack_weights(cs.cout, cs.cin, wt.data(), cs.cin * 9, 9, 3, 1, u.data());
+    std::vector<float> scratch(winograd_scratch_size(cs.cin, cs.cout, cs.h, cs.w), 7.0f);
+    std::vector<float> first;
+    for (const auto& v : gemm_variants()) {
+      std::vector<float> y(static_cast<size_t>(cs.cout) * cs.h * cs.w, 99.0f);
+      winograd_conv3x3(cs.cin, cs.cout, cs.h, cs.w, x.data(), u.data(), y.data(), scratch.data(),
+                       v.second);
+      EXPECT_LT(rel_error(y, ref), 1e-5)
+          << v.first << " " << cs.cin << "->" << cs.cout << " " << cs.h << "x" << cs.w;
+      if (first.empty())
+        first = y;
+      else
+        EXPECT_EQ(y, first) << v.first << " differs from scalar";
+    }
+  }
+}
+
+TEST(Kernels, WinogradFlippedTransposedWeightsGiveTheInputGradient) {
+  // dX = conv3x3_pad1(dY, W') with W'(c, o, ky, kx) = W(o, c, 2 - ky, 2 - kx), from W itself
+  // through negative strides.
+  const int cin = 6, cout = 5, h = 7, w = 8;
+  const std::vector<float> wt = random_values(static_cast<size_t>(cout) * cin * 9, 11);
+  const std::vector<float> gy = random_values(static_cast<size_t>(cout) * h * w, 12);
+  std::vector<float> flipped(wt.size());
+  for (int o = 0; o < cout; ++o)
+    for (int c = 0; c < cin; ++c)
+      for (int k = 0; k < 9; ++k) flipped[(c * cout + o) * 9 + k] = wt[(o * cin + c) * 9 + 8 - k];
+  const std::vector<float> ref = conv3x3_reference(cout, cin, h, w, gy, flipped);
+  // The adjoint of the direct convolution, as the input gradient.
+  std::vector<double> adj(static_cast<size_t>(cin) * h * w, 0.0);
+  for (int o = 0; o < cout; ++o)
+    for (int oy = 0; oy < h; ++oy)
+      for (int ox = 0; ox < w; ++ox)
+        for (int c = 0; c < cin; ++c)
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx) {
+              const int iy = oy - 1 + ky, ix = ox - 1 + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              adj[(static_cast<size_t>(c) * h + iy) * w + ix] +=
+                  static_cast<double>(wt[((o * cin + c) * 3 + ky) * 3 + kx]) *
+                  gy[(o * h + oy) * w + ox];
+            }
+  std::vector<float> adjf(adj.begin(), adj.end());
+  EXPECT_LT(rel_error(ref, adjf), 1e-6);
+  std::vector<float> u(winograd_weight_size(cin, cout));
+  winograd_pack_weights(cin, cout, wt.data() + 8, 9, cin * 9, -3, -1, u.data());
+  std::vector<float> scratch(winograd_scratch_size(cout, cin, h, w));
+  std::vector<float> got(static_cast<size_t>(cin) * h * w);
+  winograd_conv3x3(cout, cin, h, w, gy.data(), u.data(), got.data(), scratch.data());
+  EXPECT_LT(rel_error(got, adjf), 1e-5);
 }
 
 TEST(Kernels, IsaName) {

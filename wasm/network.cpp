@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "kernels/gemm.h"
+#include "kernels/winograd.h"
 
 namespace camscope {
 namespace {
@@ -73,9 +74,92 @@ const std::vector<float>& packed_weight_t(const Layer& l) {
   return l.packed_t;
 }
 
-// Convolution as one GEMM: Y (COUT x OH*OW) = W (COUT x CIN*K*K) * im2col(X), with im2col
-// written straight into packed panels.
-void conv_forward(const Layer& l, const Tensor& x, Tensor& y) {
+// Winograd F(2x2,3x3) for 3x3, stride 1, padding 1 convs with enough channels for the
+// transforms to pay off (measured per layer: bench/layer_bench.cpp; README "Performance").
+// A fixed rule, never a run-time measurement, so every build picks the same path and
+// rounds alike.
+bool use_winograd(const Layer& l) {
+  return l.k == 3 && l.stride == 1 && l.pad == 1 && l.cin >= 32 && l.cout >= 32;
+}
+
+const std::vector<float>& winograd_weight(const Layer& l) {
+  const size_t n = kernels::winograd_weight_size(l.cout, l.cin);
+  if (l.wino.size() != n) {
+    l.wino.resize(n);
+    kernels::winograd_pack_weights(l.cout, l.cin, l.weight.data(), l.cin * 9, 9, 3, 1,
+                                   l.wino.data());
+  }
+  return l.wino;
+}
+
+// dX = conv3x3_pad1(dY, W') with W'(c, o, ky, kx) = W(o, c, 2 - ky, 2 - kx).
+const std::vector<float>& winograd_weight_t(const Layer& l) {
+  const size_t n = kernels::winograd_weight_size(l.cin, l.cout);
+  if (l.wino_t.size() != n) {
+    l.wino_t.resize(n);
+    kernels::winograd_pack_weights(l.cin, l.cout, l.weight.data() + 8, 9, l.cin * 9, -3, -1,
+                                   l.wino_t.data());
+  }
+  return l.wino_t;
+}
+
+void winograd_forward(const Layer& l, const float* x, Shape in, float* y) {
+  thread_local std::vector<float> buf;
+  float* s = scratch(buf, kernels::winograd_scratch_size(l.cin, l.cout, in.h, in.w));
+  kernels::winograd_conv3x3(l.cin, l.cout, in.h, in.w, x, winograd_weight(l).data(), y, s);
+}
+
+// The per-channel pass after a conv GEMM: adds the bias to the conv output and, in the
+// same sweep, computes the batchnorm (if `bn`) and ReLU (if `relu`) layers that follow it,
+// each into its own kept output, with exactly the float operations of the separate layers.
+void conv_epilogue(const Layer& l, const Layer* bn, float* conv, float* bn_out, float* relu_out,
+                   size_t hw) {
+  for (int o = 0; o < l.cout; ++o) {
+    float* row = conv + static_cast<size_t>(o) * hw;
+    const float b = l.bias[o];
+    if (bn == nullptr && relu_out == nullptr) {
+      for (size_t i = 0; i < hw; ++i) row[i] += b;
+      continue;
+    }
+    if (bn == nullptr) {
+      float* r = relu_out + static_cast<size_t>(o) * hw;
+      for (size_t i = 0; i < hw; ++i) {
+        const float v = row[i] + b;
+        row[i] = v;
+        r[i] = v > 0.0f ? v : 0.0f;
+      }
+      continue;
+    }
+    const float invstd = 1.0f / std::sqrt(bn->var[o] + bn->eps);
+    const float a = bn->weight[o] * invstd;
+    const float c = bn->bias[o] - bn->mean[o] * a;
+    float* z = bn_out + static_cast<size_t>(o) * hw;
+    if (relu_out == nullptr) {
+      for (size_t i = 0; i < hw; ++i) {
+        const float v = row[i] + b;
+        row[i] = v;
+        z[i] = v * a + c;
+      }
+      continue;
+    }
+    float* r = relu_out + static_cast<size_t>(o) * hw;
+    for (size_t i = 0; i < hw; ++i) {
+      const float v = row[i] + b;
+      const float u = v * a + c;
+      row[i] = v;
+      z[i] = u;
+      r[i] = u > 0.0f ? u : 0.0f;
+    }
+  }
+}
+
+// Convolution without bias: Y (COUT x OH*OW) = W (COUT x CIN*K*K) * im2col(X), with im2col
+// written straight into packed panels; or Winograd F(2x2,3x3) where use_winograd(l) says.
+void conv_forward_nobias(const Layer& l, const Tensor& x, Tensor& y) {
+  if (use_winograd(l)) {
+    winograd_forward(l, x.data.data(), x.shape, y.data.data());
+    return;
+  }
   thread_local std::vector<float> panels;
   const int ohw = static_cast<int>(y.shape.plane());
   const int kk = l.cin * l.k * l.k;
@@ -86,17 +170,21 @@ void conv_forward(const Layer& l, const Tensor& x, Tensor& y) {
     kernels::im2col_pack_b(x.data.data(), x.shape.c, x.shape.h, x.shape.w, l.k, l.stride, l.pad,
                            y.shape.h, y.shape.w, bp);
   }
-  float* out = y.data.data();
-  kernels::gemm(l.cout, ohw, kk, packed_weight(l).data(), bp, out, ohw);
-  for (int o = 0; o < l.cout; ++o) {
-    float* row = out + static_cast<size_t>(o) * ohw;
-    const float b = l.bias[o];
-    for (int i = 0; i < ohw; ++i) row[i] += b;
-  }
+  kernels::gemm(l.cout, ohw, kk, packed_weight(l).data(), bp, y.data.data(), ohw);
 }
 
 // dX = col2im(W^T (CIN*K*K x COUT) * dY (COUT x OH*OW)), one GEMM per gradient row.
 void conv_backward(const Layer& l, Shape in, Shape outs, int k_rows, const float* gy, float* gx) {
+  if (use_winograd(l)) {
+    thread_local std::vector<float> buf;
+    float* s = scratch(buf, kernels::winograd_scratch_size(l.cout, l.cin, in.h, in.w));
+    const float* u = winograd_weight_t(l).data();
+    for (int r = 0; r < k_rows; ++r)
+      kernels::winograd_conv3x3(l.cout, l.cin, in.h, in.w,
+                                gy + static_cast<size_t>(r) * outs.size(), u,
+                                gx + static_cast<size_t>(r) * in.size(), s);
+    return;
+  }
   thread_local std::vector<float> panels, cols;
   const int ohw = static_cast<int>(outs.plane());
   const int kk = l.cin * l.k * l.k;
@@ -136,29 +224,51 @@ void batchnorm_backward(const Layer& l, Shape s, int k_rows, const float* gy, fl
   }
 }
 
+// Max-pool, separably: the max over each window's row (kx in order), then over the window's
+// rows (ky in order). Same winner as PyTorch's raster scan: the first maximum (strict >), and
+// a NaN replaces whatever came before it (so the last NaN wins), in both orders.
 void maxpool_forward(const Layer& l, const Tensor& x, Tensor& y, std::vector<int32_t>& arg) {
   const Shape in = x.shape, out = y.shape;
   arg.resize(out.size());
+  thread_local std::vector<float> hv;
+  thread_local std::vector<int32_t> hi;
+  hv.resize(static_cast<size_t>(in.h) * out.w);
+  hi.resize(hv.size());
   for (int c = 0; c < in.c; ++c) {
     const float* xc = x.data.data() + c * in.plane();
-    for (int oy = 0; oy < out.h; ++oy) {
+    const int32_t base = static_cast<int32_t>(c * in.plane());
+    // Row pass over every input row a window uses.
+    const int rows = (out.h - 1) * l.stride + l.k;
+    for (int iy = 0; iy < rows; ++iy) {
+      const float* src = xc + iy * in.w;
+      float* v = hv.data() + iy * out.w;
+      int32_t* ix = hi.data() + iy * out.w;
       for (int ox = 0; ox < out.w; ++ox) {
-        const int y0 = oy * l.stride, x0 = ox * l.stride;
-        int best = y0 * in.w + x0;
-        float bestv = -std::numeric_limits<float>::infinity();
-        for (int ky = 0; ky < l.k; ++ky) {
-          for (int kx = 0; kx < l.k; ++kx) {
-            const int idx = (y0 + ky) * in.w + x0 + kx;
-            const float v = xc[idx];
-            if (v > bestv || std::isnan(v)) {  // PyTorch: first maximum wins, NaN propagates
-              bestv = v;
-              best = idx;
-            }
-          }
+        const int x0 = ox * l.stride;
+        float bv = src[x0];
+        int bi = x0;
+        for (int kx = 1; kx < l.k; ++kx) {
+          const float u = src[x0 + kx];
+          if (u > bv || std::isnan(u)) bv = u, bi = x0 + kx;
         }
-        const size_t o = c * out.plane() + oy * out.w + ox;
-        y.data[o] = bestv;
-        arg[o] = static_cast<int32_t>(c * in.plane() + best);
+        v[ox] = bv;
+        ix[ox] = base + iy * in.w + bi;
+      }
+    }
+    float* yc = y.data.data() + c * out.plane();
+    int32_t* ac = arg.data() + c * out.plane();
+    for (int oy = 0; oy < out.h; ++oy) {
+      const int y0 = oy * l.stride;
+      float* yr = yc + oy * out.w;
+      int32_t* ar = ac + oy * out.w;
+      std::copy(hv.data() + y0 * out.w, hv.data() + (y0 + 1) * out.w, yr);
+      std::copy(hi.data() + y0 * out.w, hi.data() + (y0 + 1) * out.w, ar);
+      for (int ky = 1; ky < l.k; ++ky) {
+        const float* v = hv.data() + (y0 + ky) * out.w;
+        const int32_t* ix = hi.data() + (y0 + ky) * out.w;
+        for (int ox = 0; ox < out.w; ++ox) {
+          if (v[ox] > yr[ox] || std::isnan(v[ox])) yr[ox] = v[ox], ar[ox] = ix[ox];
+        }
       }
     }
   }
@@ -201,7 +311,11 @@ void adaptive_backward(Shape in, Shape out, int k_rows, const float* gy, float* 
 }
 
 void linear_forward(const Layer& l, const Tensor& x, Tensor& y) {
-  kernels::gemv(l.cout, l.cin, l.weight.data(), l.cin, x.data.data(), y.data.data());
+  if (!l.qweight.empty())
+    kernels::gemv_qs8(l.cout, l.cin, l.qweight.data(), l.qscale.data(), l.cin, x.data.data(),
+                      y.data.data());
+  else
+    kernels::gemv(l.cout, l.cin, l.weight.data(), l.cin, x.data.data(), y.data.data());
   for (int o = 0; o < l.cout; ++o) y.data[o] += l.bias[o];
 }
 
@@ -226,7 +340,11 @@ void layer_backward(const Layer& l, const Tensor& x, const Tensor& y,
     case LayerType::Dropout:
     case LayerType::Flatten: std::copy(gy, gy + k_rows * n_out, gx); break;
     case LayerType::Linear:
-      kernels::gemv_t(k_rows, l.cout, l.cin, gy, l.cout, l.weight.data(), l.cin, gx, l.cin);
+      if (!l.qweight.empty())
+        kernels::gemv_t_qs8(k_rows, l.cout, l.cin, gy, l.cout, l.qweight.data(), l.qscale.data(),
+                            l.cin, gx, l.cin);
+      else
+        kernels::gemv_t(k_rows, l.cout, l.cin, gy, l.cout, l.weight.data(), l.cin, gx, l.cin);
       break;
   }
 }
@@ -274,8 +392,13 @@ bool layer_shape(const Layer& l, Shape in, Shape& out, std::string* error) {
 void pack_weights(const Net& net) {
   for (const Layer& l : net.layers) {
     if (l.type != LayerType::Conv) continue;
-    packed_weight(l);
-    packed_weight_t(l);
+    if (use_winograd(l)) {
+      winograd_weight(l);
+      winograd_weight_t(l);
+    } else {
+      packed_weight(l);
+      packed_weight_t(l);
+    }
   }
 }
 
@@ -300,16 +423,41 @@ std::vector<Shape> Net::shapes(Shape in, std::string* error) const {
 bool forward(const Net& net, Tensor input, Activations& acts, std::string* error) {
   const std::vector<Shape> shapes = net.shapes(input.shape, error);
   if (shapes.empty()) return false;
+  const size_t n = net.layers.size();
   acts.input = std::move(input);
-  acts.out.assign(net.layers.size(), Tensor{});
-  acts.argmax.assign(net.layers.size(), {});
-  for (size_t i = 0; i < net.layers.size(); ++i) {
+  // Reuse the previous forward's buffers: every layer below writes all of its output.
+  acts.out.resize(n);
+  acts.argmax.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    acts.out[i].shape = shapes[i];
+    acts.out[i].data.resize(shapes[i].size());
+    if (net.layers[i].type != LayerType::MaxPool) acts.argmax[i].clear();
+  }
+  for (size_t i = 0; i < n; ++i) {
     const Layer& l = net.layers[i];
     const Tensor& x = i == 0 ? acts.input : acts.out[i - 1];
     Tensor& y = acts.out[i];
-    y = Tensor::zeros(shapes[i]);
     switch (l.type) {
-      case LayerType::Conv: conv_forward(l, x, y); break;
+      case LayerType::Conv: {
+        conv_forward_nobias(l, x, y);
+        // Fold a following batchnorm and/or ReLU into the bias pass (outputs still kept).
+        const Layer* bn = nullptr;
+        float* bn_out = nullptr;
+        float* relu_out = nullptr;
+        size_t j = i + 1;
+        if (j < n && net.layers[j].type == LayerType::BatchNorm) {
+          bn = &net.layers[j];
+          bn_out = acts.out[j].data.data();
+          ++j;
+        }
+        if (j < n && net.layers[j].type == LayerType::ReLU) {
+          relu_out = acts.out[j].data.data();
+          ++j;
+        }
+        conv_epilogue(l, bn, y.data.data(), bn_out, relu_out, y.shape.plane());
+        i = j - 1;
+        break;
+      }
       case LayerType::BatchNorm: batchnorm_forward(l, x, y); break;
       case LayerType::ReLU:
         for (size_t j = 0; j < x.data.size(); ++j) y.data[j] = x.data[j] > 0.0f ? x.data[j] : 0.0f;
@@ -317,7 +465,7 @@ bool forward(const Net& net, Tensor input, Activations& acts, std::string* error
       case LayerType::MaxPool: maxpool_forward(l, x, y, acts.argmax[i]); break;
       case LayerType::AdaptiveAvgPool: adaptive_forward(x, y); break;
       case LayerType::Dropout:
-      case LayerType::Flatten: y.data = x.data; break;
+      case LayerType::Flatten: std::copy(x.data.begin(), x.data.end(), y.data.begin()); break;
       case LayerType::Linear: linear_forward(l, x, y); break;
     }
   }

@@ -42,6 +42,22 @@ struct Layer {
   // the forward pass, W^T as that of the backward pass. A cache: filled by pack_weights()
   // or on first use, derived from `weight` only (clear both if you change `weight`).
   mutable std::vector<float> packed, packed_t;
+  // 3x3 stride-1 pad-1 convs: Winograd F(2x2,3x3) transformed weights (wasm/kernels/
+  // winograd.h) of W for the forward pass and of W flipped and transposed for the backward
+  // pass. The same kind of cache as `packed`.
+  mutable std::vector<float> wino, wino_t;
+  // Large linear layers stored int8 in the weights file (at least kKeepInt8MinWeights
+  // weights) keep the int8 values (OUT,IN) and one scale per output row instead of `weight`
+  // (left empty); the kernels dequantise as float(q) * scale, exactly as the loader would.
+  std::vector<int8_t> qweight;
+  std::vector<float> qscale;
+  // WebAssembly builds keep float weights: there V8's int8 -> float widening makes the GEMV
+  // compute-bound, slower than reading float32 (README "Performance").
+#if defined(__wasm__)
+  static constexpr size_t kKeepInt8MinWeights = SIZE_MAX;
+#else
+  static constexpr size_t kKeepInt8MinWeights = size_t{1} << 20;
+#endif
 };
 
 // What the weights file says about the network besides its layers.

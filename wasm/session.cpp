@@ -52,9 +52,9 @@ bool Session::set_input(Tensor input, std::string& error) {
     return false;
   }
   const auto t0 = std::chrono::steady_clock::now();
-  Activations fresh;
-  if (!forward(net_, std::move(input), fresh, &error)) return false;
-  acts_ = std::move(fresh);
+  // Into the kept activations: forward() reuses their buffers when the shapes match, and
+  // leaves them untouched when it fails (it checks the shapes first).
+  if (!forward(net_, std::move(input), acts_, &error)) return false;
   grads_ = Gradients{};
   class_grads_.clear();
   forward_ms_ = ms_since(t0);

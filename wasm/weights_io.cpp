@@ -307,6 +307,49 @@ class Parser {
     return true;
   }
 
+  // The int8 values and per-row scales of tensor `name` (an i8 tensor with exactly `dims`),
+  // validated as take() would validate their dequantised values.
+  bool take_int8(const std::string& name, const std::vector<int>& dims, std::vector<int8_t>& q,
+                 std::vector<float>& scale) {
+    auto it = tensors_.find(name);
+    if (it == tensors_.end()) return fail(0, "missing tensor '" + name + "'");
+    TensorEntry& e = it->second;
+    if (e.used) return fail(e.line, "tensor '" + name + "' used twice");
+    e.used = true;
+    if (e.dims != dims) {
+      std::string want, got;
+      for (int d : dims) want += (want.empty() ? "" : "x") + std::to_string(d);
+      for (int d : e.dims) got += (got.empty() ? "" : "x") + std::to_string(d);
+      return fail(e.line, "tensor '" + name + "' has shape " + got + ", the layer needs " + want);
+    }
+    const uint8_t* p = data_ + e.offset;
+    const uint64_t per = e.count / e.dims[0];
+    const uint8_t* scales = p + ((e.count + 3) / 4) * 4;
+    q.resize(e.count);
+    scale.resize(e.dims[0]);
+    for (int o = 0; o < e.dims[0]; ++o) {
+      const float s = read_f32(scales + 4 * o);
+      if (!std::isfinite(s) || s < 0.0f)
+        return fail(e.line, "tensor '" + name + "': bad int8 scale");
+      int maxq = 0;
+      for (uint64_t i = 0; i < per; ++i) {
+        const int8_t v = static_cast<int8_t>(p[o * per + i]);
+        q[o * per + i] = v;
+        maxq = std::max(maxq, v < 0 ? -static_cast<int>(v) : static_cast<int>(v));
+      }
+      if (!std::isfinite(static_cast<float>(maxq) * s))
+        return fail(e.line, "tensor '" + name + "' holds NaN or infinity");
+      scale[o] = s;
+    }
+    return true;
+  }
+
+  // True if tensor `name` exists, is int8 and has at least `n` values.
+  bool is_large_int8(const std::string& name, uint64_t n) const {
+    auto it = tensors_.find(name);
+    return it != tensors_.end() && it->second.dtype == "i8" && it->second.count >= n;
+  }
+
   bool finish(Net& net) {
     NetInfo& info = net.info;
     if (info.input.c == 0) return fail(0, "missing 'input C H W'");
@@ -330,7 +373,12 @@ class Parser {
         ok = take(n + ".weight", {l.cout, l.cin, l.k, l.k}, l.weight) &&
              take(n + ".bias", {l.cout}, l.bias);
       } else if (l.type == LayerType::Linear) {
-        ok = take(n + ".weight", {l.cout, l.cin}, l.weight) && take(n + ".bias", {l.cout}, l.bias);
+        // Large int8 heads stay int8 (a quarter of the bytes for the GEMVs to read).
+        if (is_large_int8(n + ".weight", Layer::kKeepInt8MinWeights))
+          ok = take_int8(n + ".weight", {l.cout, l.cin}, l.qweight, l.qscale);
+        else
+          ok = take(n + ".weight", {l.cout, l.cin}, l.weight);
+        ok = ok && take(n + ".bias", {l.cout}, l.bias);
       } else if (l.type == LayerType::BatchNorm) {
         ok = take(n + ".weight", {l.cin}, l.weight) && take(n + ".bias", {l.cin}, l.bias) &&
              take(n + ".running_mean", {l.cin}, l.mean) && take(n + ".running_var", {l.cin}, l.var);

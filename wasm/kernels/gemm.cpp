@@ -27,6 +27,16 @@ GemvUkernel best_gemv_ukernel() {
 #endif
 }
 
+Qs8GemvUkernel best_qs8_gemv_ukernel() {
+#if defined(__wasm_simd128__)
+  return f32_qs8_gemv__wasmsimd;
+#elif defined(__SSE2__)
+  return f32_qs8_gemv__sse2;
+#else
+  return f32_qs8_gemv__scalar;
+#endif
+}
+
 const char* isa_name() {
 #if defined(__wasm_simd128__)
   return "wasmsimd";
@@ -84,16 +94,25 @@ void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int 
       for (int kx = 0; kx < ks; ++kx) {
         const int row = (ch * ks + ky) * ks + kx;
         float* d = dst + static_cast<size_t>(row) * kNR;
+        // Output columns [lo, hi) read inside the picture: ox*stride - pad + kx in [0, w).
+        const int first = pad - kx, last = w - 1 + pad - kx;  // ox*stride in [first, last]
+        const int lo = std::min(ow, first <= 0 ? 0 : (first + stride - 1) / stride);
+        const int hi = last < 0 ? lo : std::max(lo, std::min(ow, last / stride + 1));
         int q = 0, j = 0;  // panel and column of output position oy*ow + ox
+        auto put = [&](float v) {
+          d[q * panel + j] = v;
+          if (++j == kNR) j = 0, ++q;
+        };
         for (int oy = 0; oy < oh; ++oy) {
           const int iy = oy * stride - pad + ky;
-          const bool row_in = iy >= 0 && iy < h;
-          const float* src = xc + static_cast<size_t>(row_in ? iy : 0) * w;
-          for (int ox = 0; ox < ow; ++ox) {
-            const int ix = ox * stride - pad + kx;
-            d[q * panel + j] = (row_in && ix >= 0 && ix < w) ? src[ix] : 0.0f;
-            if (++j == kNR) j = 0, ++q;
+          if (iy < 0 || iy >= h) {
+            for (int ox = 0; ox < ow; ++ox) put(0.0f);
+            continue;
           }
+          const float* src = xc + static_cast<size_t>(iy) * w - pad + kx;
+          for (int ox = 0; ox < lo; ++ox) put(0.0f);
+          for (int ox = lo; ox < hi; ++ox) put(src[ox * stride]);
+          for (int ox = hi; ox < ow; ++ox) put(0.0f);
         }
       }
     }
@@ -137,6 +156,36 @@ void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, flo
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y, GemvUkernel uk) {
   if (!uk) uk = best_gemv_ukernel();
   uk(m, k, w, ldw, x, y);
+}
+
+void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, const float* x,
+              float* y, Qs8GemvUkernel uk) {
+  if (!uk) uk = best_qs8_gemv_ukernel();
+  uk(m, k, q, scale, ldq, x, y);
+}
+
+void gemv_t_qs8(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const int8_t* q,
+                const float* scale, ptrdiff_t ldq, float* gx, ptrdiff_t ldx) {
+  for (int r = 0; r < rows; ++r) std::fill(gx + r * ldx, gx + r * ldx + n, 0.0f);
+  constexpr int kChunk = 2048;  // as gemv_t
+  float wr[kChunk];             // one dequantised row chunk, shared by every gradient row
+  for (int j0 = 0; j0 < n; j0 += kChunk) {
+    const int len = std::min(kChunk, n - j0);
+    for (int o = 0; o < m; ++o) {
+      bool any = false;
+      for (int r = 0; r < rows; ++r) any = any || gy[r * ldg + o] != 0.0f;
+      if (!any) continue;
+      const int8_t* qr = q + o * ldq + j0;
+      const float s = scale[o];
+      for (int j = 0; j < len; ++j) wr[j] = static_cast<float>(qr[j]) * s;
+      for (int r = 0; r < rows; ++r) {
+        const float g = gy[r * ldg + o];
+        if (g == 0.0f) continue;
+        float* dst = gx + r * ldx + j0;
+        for (int j = 0; j < len; ++j) dst[j] = dst[j] + g * wr[j];
+      }
+    }
+  }
 }
 
 void gemv_t(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float* w, ptrdiff_t ldw,

@@ -48,9 +48,25 @@ void f32_gemv__sse2(size_t m, size_t k, const float* w, size_t ldw, const float*
 void f32_gemv__wasmsimd(size_t m, size_t k, const float* w, size_t ldw, const float* x, float* y);
 #endif
 
+// The same with int8 weights q (row stride ldq) and one float scale per row, each weight
+// dequantised as float(q) * scale[o] -- bit-identical to f32_gemv on those float weights.
+using Qs8GemvUkernel = void (*)(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
+                                const float* x, float* y);
+void f32_qs8_gemv__scalar(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
+                          const float* x, float* y);
+#if defined(__SSE2__)
+void f32_qs8_gemv__sse2(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
+                        const float* x, float* y);
+#endif
+#if defined(__wasm_simd128__)
+void f32_qs8_gemv__wasmsimd(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
+                            const float* x, float* y);
+#endif
+
 // The best variant this build has, and its name ("wasmsimd", "sse2", "scalar").
 GemmUkernel best_gemm_ukernel();
 GemvUkernel best_gemv_ukernel();
+Qs8GemvUkernel best_qs8_gemv_ukernel();
 const char* isa_name();
 
 // Floats in a packed A (M x K) and a packed B (K x N).
@@ -76,10 +92,18 @@ void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, flo
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,
           GemvUkernel uk = nullptr);
 
+// gemv with int8 weights and per-row scales (see Qs8GemvUkernel).
+void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, const float* x,
+              float* y, Qs8GemvUkernel uk = nullptr);
+
 // gx[r*ldx + j] = sum_o gy[r*ldg + o] * W[o*ldw + j] for r < rows, j < n (o in order; rows
 // whose coefficients are all zero are skipped: their products add nothing).
 void gemv_t(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float* w, ptrdiff_t ldw,
             float* gx, ptrdiff_t ldx);
+// gemv_t with W[o*ldq + j] = float(q[o*ldq + j]) * scale[o]: bit-identical to gemv_t on the
+// dequantised weights, reading a quarter of the bytes.
+void gemv_t_qs8(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const int8_t* q,
+                const float* scale, ptrdiff_t ldq, float* gx, ptrdiff_t ldx);
 
 }  // namespace kernels
 }  // namespace camscope
