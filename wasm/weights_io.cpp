@@ -270,18 +270,34 @@ class Parser {
   }
 
   // Dequantised values of tensor `name`, which must have exactly `dims`.
-  bool take(const std::string& name, const std::vector<int>& dims, std::vector<float>& out) {
+  // Marks tensor `name` used and returns it, if it exists unused with exactly `dims`;
+  // otherwise nullptr with the error set.
+  TensorEntry* claim(const std::string& name, const std::vector<int>& dims) {
     auto it = tensors_.find(name);
-    if (it == tensors_.end()) return fail(0, "missing tensor '" + name + "'");
+    if (it == tensors_.end()) {
+      fail(0, "missing tensor '" + name + "'");
+      return nullptr;
+    }
     TensorEntry& e = it->second;
-    if (e.used) return fail(e.line, "tensor '" + name + "' used twice");
+    if (e.used) {
+      fail(e.line, "tensor '" + name + "' used twice");
+      return nullptr;
+    }
     e.used = true;
     if (e.dims != dims) {
       std::string want, got;
       for (int d : dims) want += (want.empty() ? "" : "x") + std::to_string(d);
       for (int d : e.dims) got += (got.empty() ? "" : "x") + std::to_string(d);
-      return fail(e.line, "tensor '" + name + "' has shape " + got + ", the layer needs " + want);
+      fail(e.line, "tensor '" + name + "' has shape " + got + ", the layer needs " + want);
+      return nullptr;
     }
+    return &e;
+  }
+
+  bool take(const std::string& name, const std::vector<int>& dims, std::vector<float>& out) {
+    TensorEntry* ep = claim(name, dims);
+    if (ep == nullptr) return false;
+    const TensorEntry& e = *ep;
     const uint8_t* p = data_ + e.offset;
     out.resize(e.count);
     if (e.dtype == "f32") {
@@ -311,17 +327,9 @@ class Parser {
   // validated as take() would validate their dequantised values.
   bool take_int8(const std::string& name, const std::vector<int>& dims, std::vector<int8_t>& q,
                  std::vector<float>& scale) {
-    auto it = tensors_.find(name);
-    if (it == tensors_.end()) return fail(0, "missing tensor '" + name + "'");
-    TensorEntry& e = it->second;
-    if (e.used) return fail(e.line, "tensor '" + name + "' used twice");
-    e.used = true;
-    if (e.dims != dims) {
-      std::string want, got;
-      for (int d : dims) want += (want.empty() ? "" : "x") + std::to_string(d);
-      for (int d : e.dims) got += (got.empty() ? "" : "x") + std::to_string(d);
-      return fail(e.line, "tensor '" + name + "' has shape " + got + ", the layer needs " + want);
-    }
+    TensorEntry* ep = claim(name, dims);
+    if (ep == nullptr) return false;
+    const TensorEntry& e = *ep;
     const uint8_t* p = data_ + e.offset;
     const uint64_t per = e.count / e.dims[0];
     const uint8_t* scales = p + ((e.count + 3) / 4) * 4;
