@@ -2,6 +2,7 @@
 // odd sizes (M, N, K not multiples of the tile, ones, K across several kKC blocks).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/threadpool.h"
 #include "kernels/winograd.h"
 
 namespace camscope {
@@ -323,6 +325,131 @@ TEST(Kernels, WinogradFlippedTransposedWeightsGiveTheInputGradient) {
   winograd_conv3x3(cout, cin, h, w, gy.data(), u.data(), got.data(), scratch.data());
   EXPECT_LT(rel_error(got, adjf), 1e-5);
 }
+
+#if defined(CAMSCOPE_THREADS)
+// The threaded build (CAMSCOPE_THREADS): the pool covers each index once, and every kernel it
+// splits gives bit-identical results with 1, 2, 3 and 4 threads.
+class ThreadCount {  // restores the default count
+ public:
+  explicit ThreadCount(int n) { set_num_threads(n); }
+  ~ThreadCount() { set_num_threads(0); }
+};
+
+TEST(KernelsThreaded, ParallelForCoversEachIndexOnceAndNestsSerially) {
+  for (int threads = 1; threads <= kMaxThreads; ++threads) {
+    ThreadCount tc(threads);
+    EXPECT_EQ(num_threads(), threads);
+    for (int n : {0, 1, 2, 3, 5, 17, 1000}) {
+      std::vector<int> hits(n, 0);
+      std::vector<int> inner(n, 0);
+      parallel_for(n, [&](int b, int e) {
+        EXPECT_LT(b, e);
+        for (int i = b; i < e; ++i) ++hits[i];
+        parallel_for(e - b, [&](int b2, int e2) {  // nested: runs on this thread, whole
+          EXPECT_EQ(b2, 0);
+          EXPECT_EQ(e2, e - b);
+          for (int i = b + b2; i < b + e2; ++i) ++inner[i];
+        });
+      });
+      std::atomic<int> ranges{0};
+      parallel_for(n, [&](int, int) { ++ranges; });
+      EXPECT_EQ(hits, std::vector<int>(n, 1)) << threads << " threads, n " << n;
+      EXPECT_EQ(inner, std::vector<int>(n, 1)) << threads << " threads, n " << n;
+      EXPECT_EQ(ranges.load(), std::min(n, threads)) << threads << " threads, n " << n;
+    }
+  }
+  EXPECT_EQ(set_num_threads(kMaxThreads + 5), kMaxThreads);
+  EXPECT_GE(set_num_threads(0), 1);
+}
+
+template <class Run>
+void expect_same_for_every_thread_count(const char* what, Run run) {
+  std::vector<float> one;
+  {
+    ThreadCount tc(1);
+    one = run();
+  }
+  for (int threads = 2; threads <= kMaxThreads; ++threads) {
+    ThreadCount tc(threads);
+    EXPECT_EQ(run(), one) << what << ": " << threads << " threads differ from 1";
+  }
+}
+
+TEST(KernelsThreaded, GemmIsBitIdenticalForEveryThreadCount) {
+  // Column splits (many panels), row splits (few), edge tiles, K over several kKC blocks.
+  for (const Size& sz : {Size{64, 729, 100}, Size{384, 49, 192}, Size{5, 1000, 300},
+                         Size{130, 9, 1000}, Size{1, 4097, 300}, Size{67, 61, 600}}) {
+    const auto a = random_values(static_cast<size_t>(sz.m) * sz.k, sz.m + 1);
+    const auto b = random_values(static_cast<size_t>(sz.k) * sz.n, sz.n + 2);
+    std::vector<float> pa(packed_a_size(sz.m, sz.k)), pb(packed_b_size(sz.k, sz.n));
+    pack_a(sz.m, sz.k, a.data(), sz.k, 1, pa.data());
+    pack_b(sz.k, sz.n, b.data(), sz.n, pb.data());
+    for (const auto& v : gemm_variants()) {
+      const std::string what = v.first + " " + std::to_string(sz.m) + "x" + std::to_string(sz.n) +
+                               "x" + std::to_string(sz.k);
+      expect_same_for_every_thread_count(what.c_str(), [&] {
+        std::vector<float> c(static_cast<size_t>(sz.m) * (sz.n + 3), 5.0f);  // ldc > n
+        gemm(sz.m, sz.n, sz.k, pa.data(), pb.data(), c.data(), sz.n + 3, v.second);
+        return c;
+      });
+    }
+  }
+}
+
+TEST(KernelsThreaded, GemvAndTransposedGemvAreBitIdenticalForEveryThreadCount) {
+  const int m = 1031, k = 1100, rows = 2, n = 2049;
+  const auto w = random_values(static_cast<size_t>(m) * n, 3);
+  const auto x = random_values(n, 4);
+  auto gy = random_values(static_cast<size_t>(rows) * m, 5);
+  for (int o = 0; o < m; o += 3) gy[o] = 0.0f;  // some skipped coefficients
+  std::vector<int8_t> q(static_cast<size_t>(m) * n);
+  for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(w[i] * 127.0f);
+  const auto scale = random_values(m, 6);
+  for (const auto& v : gemv_variants()) {
+    expect_same_for_every_thread_count(("gemv " + v.first).c_str(), [&] {
+      std::vector<float> y(m);
+      gemv(m, k, w.data(), n, x.data(), y.data(), v.second);
+      return y;
+    });
+  }
+  expect_same_for_every_thread_count("gemv_qs8", [&] {
+    std::vector<float> y(m);
+    gemv_qs8(m, k, q.data(), scale.data(), n, x.data(), y.data());
+    return y;
+  });
+  expect_same_for_every_thread_count("gemv_t", [&] {
+    std::vector<float> gx(static_cast<size_t>(rows) * (n + 1), 9.0f);
+    gemv_t(rows, m, n, gy.data(), m, w.data(), n, gx.data(), n + 1);
+    return gx;
+  });
+  expect_same_for_every_thread_count("gemv_t_qs8", [&] {
+    std::vector<float> gx(static_cast<size_t>(rows) * (n + 1), 9.0f);
+    gemv_t_qs8(rows, m, n, gy.data(), m, q.data(), scale.data(), n, gx.data(), n + 1);
+    return gx;
+  });
+}
+
+TEST(KernelsThreaded, WinogradIsBitIdenticalForEveryThreadCount) {
+  struct Case {
+    int cin, cout, h, w;
+  };
+  for (const Case& cs : {Case{192, 384, 13, 13}, Case{64, 33, 9, 10}, Case{300, 9, 5, 4}}) {
+    const auto x = random_values(static_cast<size_t>(cs.cin) * cs.h * cs.w, 7);
+    const auto wt = random_values(static_cast<size_t>(cs.cout) * cs.cin * 9, 8);
+    std::vector<float> u(winograd_weight_size(cs.cout, cs.cin));
+    winograd_pack_weights(cs.cout, cs.cin, wt.data(), cs.cin * 9, 9, 3, 1, u.data());
+    std::vector<float> scratch(winograd_scratch_size(cs.cin, cs.cout, cs.h, cs.w));
+    for (const auto& v : gemm_variants()) {
+      expect_same_for_every_thread_count(("winograd " + v.first).c_str(), [&] {
+        std::vector<float> y(static_cast<size_t>(cs.cout) * cs.h * cs.w, 99.0f);
+        winograd_conv3x3(cs.cin, cs.cout, cs.h, cs.w, x.data(), u.data(), y.data(), scratch.data(),
+                         v.second);
+        return y;
+      });
+    }
+  }
+}
+#endif  // CAMSCOPE_THREADS
 
 TEST(Kernels, IsaName) {
   const std::string isa = isa_name();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds native + WASM, runs the core's tests
-# under AddressSanitizer/UBSan (hostile weights files, fuzzing, goldens), then CTest:
+# under AddressSanitizer/UBSan (hostile weights files, fuzzing, goldens) and with the
+# optional multi-threaded kernels, fuzzes the weights parser, then CTest:
 # golden files vs PyTorch, live regeneration when torch is there, the CLI, the WASM
 # modules in Node, the page in Chromium.
 set -euo pipefail
@@ -12,6 +13,12 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAMSCOPE_ASAN=ON >/
 cmake --build build-asan -j"$(nproc)" --target camscope_tests
 echo "== core tests under AddressSanitizer + UBSan"
 ASAN_OPTIONS=detect_leaks=1 build-asan/tests/camscope_tests --gtest_brief=1
+
+echo "== the optional multi-threaded kernels (CAMSCOPE_THREADS=ON): kernels and goldens"
+cmake -S . -B build-mt -DCMAKE_BUILD_TYPE=Release -DCAMSCOPE_THREADS=ON >/dev/null
+cmake --build build-mt -j"$(nproc)" --target camscope_tests
+CAMSCOPE_NUM_THREADS=2 build-mt/tests/camscope_tests --gtest_brief=1 \
+  --gtest_filter='Kernels*:Torch*:GoldenSet*'
 
 echo "== fuzzing the weights parser (libFuzzer + ASan/UBSan, 30 s)"
 mkdir -p build-fuzz/corpus

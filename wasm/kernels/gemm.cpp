@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "threadpool.h"
+
 namespace camscope {
 namespace kernels {
 
@@ -119,8 +121,18 @@ void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int 
   }
 }
 
-void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
-          ptrdiff_t ldc, GemmUkernel uk) {
+namespace {
+
+// Below about a million multiply-adds a dispatch (~10-50 us) is not worth it.
+bool worth_threads(double macs) {
+  return macs >= (1 << 20) && num_threads() > 1;
+}
+
+// The GEMM driver on one thread. A block of column panels [q0, q0 + n') is the same call on
+// packed_b + q0*k and c + q0; a block of row panels [p0, p0 + m'), on packed_a + p0*k and
+// c + p0*ldc (q0, p0 multiples of kNR, kMR): how gemm() splits the work across threads.
+void gemm_serial(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
+                 ptrdiff_t ldc, GemmUkernel uk) {
   if (!uk) uk = best_gemm_ukernel();
   if (k == 0) {
     for (int i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
@@ -153,19 +165,57 @@ void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, flo
   }
 }
 
+}  // namespace
+
+void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
+          ptrdiff_t ldc, GemmUkernel uk) {
+  if (!uk) uk = best_gemm_ukernel();
+  if (!worth_threads(static_cast<double>(m) * n * k)) {
+    gemm_serial(m, n, k, packed_a, packed_b, c, ldc, uk);
+    return;
+  }
+  // Column panels while there are a few per thread (each thread reads all of A and its own
+  // panels of B), else row panels. Either way each tile is one thread's, K blocks in order.
+  const int qn = (n + kNR - 1) / kNR, pn = (m + kMR - 1) / kMR;
+  if (qn >= 4 * num_threads() || qn >= pn) {
+    parallel_for(qn, [&](int q0, int q1) {
+      const int c0 = q0 * kNR, c1 = std::min(n, q1 * kNR);
+      gemm_serial(m, c1 - c0, k, packed_a, packed_b + static_cast<size_t>(c0) * k, c + c0, ldc, uk);
+    });
+  } else {
+    parallel_for(pn, [&](int p0, int p1) {
+      const int r0 = p0 * kMR, r1 = std::min(m, p1 * kMR);
+      gemm_serial(r1 - r0, n, k, packed_a + static_cast<size_t>(r0) * k, packed_b, c + r0 * ldc,
+                  ldc, uk);
+    });
+  }
+}
+
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y, GemvUkernel uk) {
   if (!uk) uk = best_gemv_ukernel();
+  if (worth_threads(static_cast<double>(m) * k)) {
+    parallel_for(m, [&](int o0, int o1) { uk(o1 - o0, k, w + o0 * ldw, ldw, x, y + o0); });
+    return;
+  }
   uk(m, k, w, ldw, x, y);
 }
 
 void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, const float* x,
               float* y, Qs8GemvUkernel uk) {
   if (!uk) uk = best_qs8_gemv_ukernel();
+  if (worth_threads(static_cast<double>(m) * k)) {
+    parallel_for(m,
+                 [&](int o0, int o1) { uk(o1 - o0, k, q + o0 * ldq, scale + o0, ldq, x, y + o0); });
+    return;
+  }
   uk(m, k, q, scale, ldq, x, y);
 }
 
-void gemv_t_qs8(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const int8_t* q,
-                const float* scale, ptrdiff_t ldq, float* gx, ptrdiff_t ldx) {
+namespace {
+
+// gemv_t_qs8 on one thread, for a block of gradient columns.
+void gemv_t_qs8_serial(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const int8_t* q,
+                       const float* scale, ptrdiff_t ldq, float* gx, ptrdiff_t ldx) {
   for (int r = 0; r < rows; ++r) std::fill(gx + r * ldx, gx + r * ldx + n, 0.0f);
   constexpr int kChunk = 2048;  // as gemv_t
   float wr[kChunk];             // one dequantised row chunk, shared by every gradient row
@@ -188,8 +238,9 @@ void gemv_t_qs8(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const in
   }
 }
 
-void gemv_t(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float* w, ptrdiff_t ldw,
-            float* gx, ptrdiff_t ldx) {
+// gemv_t on one thread, for a block of gradient columns.
+void gemv_t_serial(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float* w,
+                   ptrdiff_t ldw, float* gx, ptrdiff_t ldx) {
   for (int r = 0; r < rows; ++r) std::fill(gx + r * ldx, gx + r * ldx + n, 0.0f);
   constexpr int kChunk = 2048;  // columns per sweep: the rows of gx being summed stay in L1
   for (int j0 = 0; j0 < n; j0 += kChunk) {
@@ -204,6 +255,35 @@ void gemv_t(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float*
       }
     }
   }
+}
+
+// Column blocks of 64 (a cache line's worth of floats times four), one range per thread.
+constexpr int kColBlock = 64;
+
+}  // namespace
+
+void gemv_t_qs8(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const int8_t* q,
+                const float* scale, ptrdiff_t ldq, float* gx, ptrdiff_t ldx) {
+  if (!worth_threads(static_cast<double>(rows) * m * n)) {
+    gemv_t_qs8_serial(rows, m, n, gy, ldg, q, scale, ldq, gx, ldx);
+    return;
+  }
+  parallel_for((n + kColBlock - 1) / kColBlock, [&](int b0, int b1) {
+    const int j0 = b0 * kColBlock, j1 = std::min(n, b1 * kColBlock);
+    gemv_t_qs8_serial(rows, m, j1 - j0, gy, ldg, q + j0, scale, ldq, gx + j0, ldx);
+  });
+}
+
+void gemv_t(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const float* w, ptrdiff_t ldw,
+            float* gx, ptrdiff_t ldx) {
+  if (!worth_threads(static_cast<double>(rows) * m * n)) {
+    gemv_t_serial(rows, m, n, gy, ldg, w, ldw, gx, ldx);
+    return;
+  }
+  parallel_for((n + kColBlock - 1) / kColBlock, [&](int b0, int b1) {
+    const int j0 = b0 * kColBlock, j1 = std::min(n, b1 * kColBlock);
+    gemv_t_serial(rows, m, j1 - j0, gy, ldg, w + j0, ldw, gx + j0, ldx);
+  });
 }
 
 }  // namespace kernels

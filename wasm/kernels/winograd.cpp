@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "threadpool.h"
 
 namespace camscope {
 namespace kernels {
@@ -119,37 +120,42 @@ void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const flo
     }
     // Rows past the picture stay zero: only rows/cols 1..h / 1..w were written.
   }
-  // 16 products M[xi] = U[xi] V[xi].
+  // 16 products M[xi] = U[xi] V[xi] (with CAMSCOPE_THREADS, whole products per thread;
+  // the input transform above stays serial: it shares one padded plane).
   const size_t usize = packed_a_size(cout, cin);
-  for (int xi = 0; xi < kPos; ++xi)
-    gemm(cout, nt, cin, packed_u + xi * usize, v + xi * vsize, m + xi * mp, nt, uk);
-  // Output transform.
-  for (int o = 0; o < cout; ++o) {
-    float* yo = y + static_cast<size_t>(o) * h * w;
-    for (int ty = 0; ty < th; ++ty) {
-      for (int tx = 0; tx < tw; ++tx) {
-        const float* mt = m + static_cast<size_t>(o) * nt + ty * tw + tx;
-        float q[4][4];
-        for (int i = 0; i < 16; ++i) q[i / 4][i % 4] = mt[i * mp];
-        // r = A^T q (2 x 4)
-        float r0[4], r1[4];
-        for (int j = 0; j < 4; ++j) {
-          r0[j] = (q[0][j] + q[1][j]) + q[2][j];
-          r1[j] = (q[1][j] - q[2][j]) - q[3][j];
-        }
-        const float y00 = (r0[0] + r0[1]) + r0[2], y01 = (r0[1] - r0[2]) - r0[3];
-        const float y10 = (r1[0] + r1[1]) + r1[2], y11 = (r1[1] - r1[2]) - r1[3];
-        const int oy = 2 * ty, ox = 2 * tx;
-        float* row0 = yo + oy * w + ox;
-        row0[0] = y00;
-        if (ox + 1 < w) row0[1] = y01;
-        if (oy + 1 < h) {
-          row0[w] = y10;
-          if (ox + 1 < w) row0[w + 1] = y11;
+  parallel_for(kPos, [&](int x0, int x1) {
+    for (int xi = x0; xi < x1; ++xi)
+      gemm(cout, nt, cin, packed_u + xi * usize, v + xi * vsize, m + xi * mp, nt, uk);
+  });
+  // Output transform (with CAMSCOPE_THREADS, output channels split across threads).
+  parallel_for(cout, [=](int o0, int o1) {  // by value: the loop keeps them in registers
+    for (int o = o0; o < o1; ++o) {
+      float* yo = y + static_cast<size_t>(o) * h * w;
+      for (int ty = 0; ty < th; ++ty) {
+        for (int tx = 0; tx < tw; ++tx) {
+          const float* mt = m + static_cast<size_t>(o) * nt + ty * tw + tx;
+          float q[4][4];
+          for (int i = 0; i < 16; ++i) q[i / 4][i % 4] = mt[i * mp];
+          // r = A^T q (2 x 4)
+          float r0[4], r1[4];
+          for (int j = 0; j < 4; ++j) {
+            r0[j] = (q[0][j] + q[1][j]) + q[2][j];
+            r1[j] = (q[1][j] - q[2][j]) - q[3][j];
+          }
+          const float y00 = (r0[0] + r0[1]) + r0[2], y01 = (r0[1] - r0[2]) - r0[3];
+          const float y10 = (r1[0] + r1[1]) + r1[2], y11 = (r1[1] - r1[2]) - r1[3];
+          const int oy = 2 * ty, ox = 2 * tx;
+          float* row0 = yo + oy * w + ox;
+          row0[0] = y00;
+          if (ox + 1 < w) row0[1] = y01;
+          if (oy + 1 < h) {
+            row0[w] = y10;
+            if (ox + 1 < w) row0[w + 1] = y11;
+          }
         }
       }
     }
-  }
+  });
 }
 
 }  // namespace kernels
