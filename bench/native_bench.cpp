@@ -35,8 +35,8 @@ struct Stat {
     std::vector<double> s = t;
     std::sort(s.begin(), s.end());
     char b[160];
-    std::snprintf(b, sizeof b, "{\"median\":%.3f,\"min\":%.3f,\"max\":%.3f,\"n\":%zu}", s[s.size() / 2],
-                  s.front(), s.back(), s.size());
+    std::snprintf(b, sizeof b, "{\"median\":%.3f,\"min\":%.3f,\"max\":%.3f,\"n\":%zu}",
+                  s[s.size() / 2], s.front(), s.back(), s.size());
     return b;
   }
 };
@@ -112,8 +112,10 @@ int main(int argc, char** argv) {
     render(s, "gradcam", layer, r % classes, rgba.data(), side, side, nullptr);
     sw.t.push_back(now_ms() - t);
   }
-  std::printf("{\"engine\":\"camscope-native\",\"forward\":%s,\"full\":%s,\"switch\":%s,\"first_map_ms\":%.2f,\"logits\":[",
-              fwd.json().c_str(), all.json().c_str(), sw.json().c_str(), first_map);
+  std::printf(
+      "{\"engine\":\"camscope-native\",\"forward\":%s,\"full\":%s,\"switch\":%s,\"first_map_ms\":%."
+      "2f,\"logits\":[",
+      fwd.json().c_str(), all.json().c_str(), sw.json().c_str(), first_map);
   for (size_t i = 0; i < s.logits().size(); ++i) std::printf("%s%.7g", i ? "," : "", s.logits()[i]);
   std::printf("],\"maps\":[");
   for (size_t i = 0; i < maps.size(); ++i) {

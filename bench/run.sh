@@ -3,7 +3,8 @@
 # TensorFlow.js in headless Chromium and in Node, plus native camscope and PyTorch, on the
 # shipped model and torchvision's AlexNet (random weights, int8 like the shipped file).
 #   bench/run.sh [--reps N] [--models shipped,tv] [--hosts chromium,node,native,torch] [--no-build]
-# Needs: tools/setup.sh's toolchain, /usr/bin/chromium, Debian's PyTorch (/usr/bin/python3).
+# Needs: tools/setup.sh --test's toolchain (chromium, Debian's PyTorch at /usr/bin/python3),
+# plus Eigen's headers for the per-layer "before" column (installed here if missing).
 # Writes build/bench/ (models, ~0.8 GB), build-bench/ (binaries), bench/results/<date>.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,12 @@ for a in "$@"; do
   if [ "$a" = --no-build ]; then build=0; else args+=("$a"); fi
 done
 
+tools/setup.sh --test
+if ! dpkg-query -W -f='${Status}' libeigen3-dev 2>/dev/null | grep -q "install ok installed"; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends libeigen3-dev
+fi
 [ -d bench/node_modules/onnxruntime-web ] || (cd bench && npm ci --no-audit --no-fund)
 [ "$build" = 1 ] && tools/build.sh >/dev/null
 
