@@ -19,6 +19,7 @@ tools/setup.sh --test
 if ! dpkg-query -W -f='${Status}' libeigen3-dev 2>/dev/null | grep -q "install ok installed"; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends libeigen3-dev
 fi
 [ -d bench/node_modules/onnxruntime-web ] || (cd bench && npm ci --no-audit --no-fund)
