@@ -84,8 +84,8 @@ float map_max(const std::vector<float>& m) {
   return *std::max_element(m.begin(), m.end());
 }
 
-// Divides every value by `divisor`; a divisor that is not a positive finite number
-// (all-zero map) makes the map all zeros instead of NaN or Inf.
+}  // namespace
+
 void divide_map(std::vector<float>& m, float divisor) {
   if (!(divisor > 0.0f) || !std::isfinite(divisor)) {
     std::fill(m.begin(), m.end(), 0.0f);
@@ -93,8 +93,6 @@ void divide_map(std::vector<float>& m, float divisor) {
   }
   for (float& v : m) v /= divisor;
 }
-
-}  // namespace
 
 void normalise_maps(std::vector<std::vector<float>*>& maps, Norm norm) {
   switch (norm) {

@@ -25,6 +25,10 @@ enum class Norm {
   None     // values left as they are
 };
 
+// Divides every value by `divisor`; a divisor that is not a positive finite number
+// (all-zero map) makes the map all zeros instead of NaN or Inf.
+void divide_map(std::vector<float>& m, float divisor);
+
 // Scales maps in place to [0, 1] by `norm`: v / max (per map or shared). A map whose
 // divisor is zero is left all zero, never NaN. Values are assumed >= 0 (after ReLU).
 void normalise_maps(std::vector<std::vector<float>*>& maps, Norm norm);

@@ -47,6 +47,14 @@ void col2im(const float* col, Shape in, int k, int s, int p, int oh, int ow, flo
   }
 }
 
+// BatchNorm (inference) as y = x * scale + shift for channel c, the one place these are
+// computed: the fused conv epilogue and the batchnorm layer must round alike.
+void batchnorm_coefficients(const Layer& bn, int c, float& scale, float& shift) {
+  const float invstd = 1.0f / std::sqrt(bn.var[c] + bn.eps);
+  scale = bn.weight[c] * invstd;
+  shift = bn.bias[c] - bn.mean[c] * scale;
+}
+
 // A scratch buffer reused across calls (large: no allocation and page faults per layer).
 float* scratch(std::vector<float>& buf, size_t n) {
   if (buf.size() < n) buf.resize(n);
@@ -130,9 +138,8 @@ void conv_epilogue(const Layer& l, const Layer* bn, float* conv, float* bn_out, 
       }
       continue;
     }
-    const float invstd = 1.0f / std::sqrt(bn->var[o] + bn->eps);
-    const float a = bn->weight[o] * invstd;
-    const float c = bn->bias[o] - bn->mean[o] * a;
+    float a, c;
+    batchnorm_coefficients(*bn, o, a, c);
     float* z = bn_out + static_cast<size_t>(o) * hw;
     if (relu_out == nullptr) {
       for (size_t i = 0; i < hw; ++i) {
@@ -204,9 +211,8 @@ void conv_backward(const Layer& l, Shape in, Shape outs, int k_rows, const float
 void batchnorm_forward(const Layer& l, const Tensor& x, Tensor& y) {
   const size_t hw = x.shape.plane();
   for (int c = 0; c < x.shape.c; ++c) {
-    const float invstd = 1.0f / std::sqrt(l.var[c] + l.eps);
-    const float a = l.weight[c] * invstd;
-    const float b = l.bias[c] - l.mean[c] * a;
+    float a, b;
+    batchnorm_coefficients(l, c, a, b);
     const float* src = x.data.data() + c * hw;
     float* dst = y.data.data() + c * hw;
     for (size_t i = 0; i < hw; ++i) dst[i] = src[i] * a + b;
@@ -217,7 +223,8 @@ void batchnorm_backward(const Layer& l, Shape s, int k_rows, const float* gy, fl
   const size_t hw = s.plane();
   for (int r = 0; r < k_rows; ++r) {
     for (int c = 0; c < s.c; ++c) {
-      const float a = l.weight[c] / std::sqrt(l.var[c] + l.eps);
+      float a, shift;
+      batchnorm_coefficients(l, c, a, shift);
       const size_t base = r * s.size() + c * hw;
       for (size_t i = 0; i < hw; ++i) gx[base + i] = gy[base + i] * a;
     }

@@ -491,16 +491,6 @@ struct PictureRecord {
   std::vector<std::string> write_errors;
 };
 
-// Divides every value by `d`; an empty divisor (not a positive finite number) gives zeros,
-// like normalise_maps.
-void divide_by(std::vector<float>& m, float d) {
-  if (!(d > 0.0f) || !std::isfinite(d)) {
-    std::fill(m.begin(), m.end(), 0.0f);
-    return;
-  }
-  for (float& v : m) v /= d;
-}
-
 // A unique output stem for this picture (file name without extension, made file-safe).
 std::string unique_stem(const std::string& file, std::set<std::string>& used) {
   const std::string base = file_safe(fs::path(file).stem().string());
@@ -557,7 +547,8 @@ bool explain_picture(const std::string& file, const std::string& stem, const Pla
       raw[k] = session.cam(method, plan.layer, plan.classes[k]);
       if (raw[k].size() != ls.plane()) raw[k].assign(ls.plane(), 0.0f);
     }
-    // Shared normalisation: the largest max among this method's upsampled maps.
+    // Shared normalisation: the largest max among this method's upsampled maps (upsampled
+    // again below, one at a time, so that many classes never hold many picture-size maps).
     float shared_max = 0.0f;
     if (plan.norm == Norm::Shared) {
       for (const std::vector<float>& r : raw) {
@@ -582,7 +573,7 @@ bool explain_picture(const std::string& file, const std::string& stem, const Pla
       }
       std::vector<float> up = upsample_bilinear(raw[k].data(), ls.h, ls.w, pic.height, pic.width);
       if (plan.norm == Norm::Shared) {
-        divide_by(up, shared_max);
+        divide_map(up, shared_max);
       } else {
         std::vector<std::vector<float>*> one = {&up};
         normalise_maps(one, plan.norm);
