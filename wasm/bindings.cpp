@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "colormap.h"
+#include "json.h"
 #include "maps.h"
 #include "session.h"
 
@@ -45,23 +46,6 @@ val float_array(const std::vector<float>& v) {
 // A JS-owned Uint8ClampedArray copy of n bytes.
 val byte_array(const uint8_t* p, size_t n) {
   return val::global("Uint8ClampedArray").new_(val(emscripten::typed_memory_view(n, p)));
-}
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 // The Session as seen from JS: layers addressed by index (see info().layers).
