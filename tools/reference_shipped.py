@@ -22,6 +22,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import cats_dogs_model, preprocess  # noqa: E402
+from reference import CAM_FNS  # noqa: E402
 
 LAYERS = ("features.14", "avgpool")
 
@@ -61,15 +62,11 @@ def main():
         for h in hooks:
             h.remove()
         for n in LAYERS:
-            a_ = kept[n][0].detach()
-            maps = {"gradcam": [], "layercam": []}
-            for c in range(len(logits)):
-                g = torch.autograd.grad(logits[c], kept[n], retain_graph=True)[0][0]
-                maps["gradcam"].append(torch.relu((g.mean(dim=(1, 2))[:, None, None] * a_).sum(0)))
-                maps["layercam"].append(torch.relu((torch.relu(g) * a_).sum(0)))
-            for method, ms in maps.items():
-                np.save(os.path.join(a.out, f"f32_cam__{method}__{n}__{stem}.npy"),
-                        torch.stack(ms).numpy().astype("<f4"))
+            a_ = kept[n][0].detach().numpy()
+            g = np.stack([torch.autograd.grad(logits[c], kept[n], retain_graph=True)[0][0].numpy()
+                          for c in range(len(logits))])
+            for method, fn in CAM_FNS.items():
+                np.save(os.path.join(a.out, f"f32_cam__{method}__{n}__{stem}.npy"), fn(a_, g).astype("<f4"))
         np.save(os.path.join(a.out, f"f32_logits__{stem}.npy"), logits.detach().numpy().astype("<f4"))
         meta["pictures"][stem] = {"file": f, "logits": [float(v) for v in logits]}
     with open(os.path.join(a.out, "meta.json"), "w") as fh:
