@@ -32,6 +32,12 @@ bool exists(const std::string& path) {
   return std::ifstream(path).good();
 }
 
+// A whole file's bytes (empty if it cannot be read: the loader then says so).
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
 NpyArray load(const std::string& path) {
   NpyArray a;
   std::string err;
@@ -70,9 +76,8 @@ class Golden : public ::testing::TestWithParam<Case> {
     dir_ = c.dir + (c.sub.empty() ? "" : "/" + c.sub);
     ASSERT_TRUE(exists(c.dir + "/weights.csw")) << "no golden case at " << c.dir;
     std::string err;
-    std::ifstream f(c.dir + "/weights.csw", std::ios::binary);
-    bytes_.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    ASSERT_TRUE(session_.load_weights(bytes_.data(), bytes_.size(), err)) << err;
+    const std::vector<uint8_t> bytes = file_bytes(c.dir + "/weights.csw");
+    ASSERT_TRUE(session_.load_weights(bytes.data(), bytes.size(), err)) << err;
     const NpyArray input = load(dir_ + "/input.npy");
     ASSERT_TRUE(session_.set_input(tensor_from(input), err)) << err;
   }
@@ -90,7 +95,6 @@ class Golden : public ::testing::TestWithParam<Case> {
   }
 
   std::string dir_;
-  std::vector<uint8_t> bytes_;
   Session session_;
   double worst_ = 0.0;
 };
@@ -231,9 +235,7 @@ TEST(GoldenSet, LastConvIsPreRelu) {
   const std::string dir = golden_root() + "/alexnet";
   Session s;
   std::string err;
-  std::ifstream f(dir + "/weights.csw", std::ios::binary);
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)),
-                                   std::istreambuf_iterator<char>());
+  const std::vector<uint8_t> bytes = file_bytes(dir + "/weights.csw");
   ASSERT_TRUE(s.load_weights(bytes.data(), bytes.size(), err)) << err;
   ASSERT_TRUE(s.set_input(tensor_from(load(dir + "/input.npy")), err)) << err;
   const int conv = s.net().find("features.10");
@@ -292,9 +294,7 @@ TEST(GoldenSet, ShippedInt8MapsCorrelateWithFloat32Torch) {
   const std::string dir = std::string(CAMSCOPE_GOLDEN_DIR) + "/shipped";
   Session s;
   std::string err;
-  std::ifstream in(CAMSCOPE_SHIPPED_WEIGHTS, std::ios::binary);
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                   std::istreambuf_iterator<char>());
+  const std::vector<uint8_t> bytes = file_bytes(CAMSCOPE_SHIPPED_WEIGHTS);
   ASSERT_TRUE(s.load_weights(bytes.data(), bytes.size(), err)) << err;
   int compared = 0;
   for (const char* stem : {"both", "cat", "dog"}) {
