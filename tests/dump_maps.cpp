@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   put_array(f, p.data(), p.size());
   std::fprintf(f, ",\"maps\":[");
   bool first = true;
-  for (size_t i = 3; i < s.net().layers.size(); ++i) {
+  for (size_t i = 3; i < s.net().nodes.size(); ++i) {
     if (s.activation(static_cast<int>(i)).shape.plane() <= 1) continue;
     for (const camscope::CamMethod& m : camscope::cam_methods()) {
       for (size_t c = 0; c < s.logits().size(); ++c) {

@@ -102,8 +102,8 @@ class Golden : public ::testing::TestWithParam<Case> {
 TEST_P(Golden, EveryActivationMatchesTorch) {
   const Net& net = session_.net();
   size_t compared = 0;
-  for (size_t i = 0; i < net.layers.size(); ++i) {
-    const std::string path = file("act__" + net.layers[i].name + ".npy");
+  for (size_t i = 0; i < net.nodes.size(); ++i) {
+    const std::string path = file("act__" + net.nodes[i].name + ".npy");
     if (!exists(path)) {
       // Only the sub-cases (in193) leave out the early layers.
       ASSERT_FALSE(GetParam().sub.empty()) << path;
@@ -111,11 +111,11 @@ TEST_P(Golden, EveryActivationMatchesTorch) {
     }
     const NpyArray ref = load(path);
     const Tensor& a = session_.activation(static_cast<int>(i));
-    ASSERT_EQ(a.data.size(), ref.data.size()) << net.layers[i].name;
-    EXPECT_LT(err(a.data.data(), ref.data), kTol) << net.layers[i].name;
+    ASSERT_EQ(a.data.size(), ref.data.size()) << net.nodes[i].name;
+    EXPECT_LT(err(a.data.data(), ref.data), kTol) << net.nodes[i].name;
     ++compared;
   }
-  EXPECT_GE(compared, GetParam().sub.empty() ? net.layers.size() : size_t{8});
+  EXPECT_GE(compared, GetParam().sub.empty() ? net.nodes.size() : size_t{8});
   const NpyArray logits = load(file("logits.npy"));
   EXPECT_LT(err(session_.logits().data(), logits.data), kTol);
   const NpyArray probs = load(file("probs.npy"));
@@ -127,17 +127,17 @@ TEST_P(Golden, GradientsOfRawLogitsMatchTorch) {
   const Net& net = session_.net();
   const int k = static_cast<int>(session_.logits().size());
   int compared = 0;
-  for (int i = static_cast<int>(net.layers.size()) - 1; i >= 0; --i) {
-    const std::string path = file("grad__" + net.layers[i].name + ".npy");
+  for (int i = static_cast<int>(net.nodes.size()) - 1; i >= 0; --i) {
+    const std::string path = file("grad__" + net.nodes[i].name + ".npy");
     if (!exists(path)) continue;
     const NpyArray ref = load(path);
     const size_t n = session_.activation(i).data.size();
-    ASSERT_EQ(ref.data.size(), n * k) << net.layers[i].name;
+    ASSERT_EQ(ref.data.size(), n * k) << net.nodes[i].name;
     for (int c = 0; c < k; ++c) {
       const float* g = session_.gradient(i, c);
       ASSERT_NE(g, nullptr);
       const std::vector<float> row(ref.data.begin() + c * n, ref.data.begin() + (c + 1) * n);
-      EXPECT_LT(err(g, row), kTol) << net.layers[i].name << " class " << c;
+      EXPECT_LT(err(g, row), kTol) << net.nodes[i].name << " class " << c;
     }
     ++compared;
   }
@@ -149,9 +149,9 @@ TEST_P(Golden, CamsMatchTorch) {
   const int k = static_cast<int>(session_.logits().size());
   int compared = 0;
   for (const CamMethod& m : cam_methods()) {
-    for (size_t i = 0; i < net.layers.size(); ++i) {
+    for (size_t i = 0; i < net.nodes.size(); ++i) {
       const std::string path =
-          file("cam__" + std::string(m.name) + "__" + net.layers[i].name + ".npy");
+          file("cam__" + std::string(m.name) + "__" + net.nodes[i].name + ".npy");
       if (!exists(path)) continue;
       const NpyArray ref = load(path);
       const Shape s = session_.activation(static_cast<int>(i)).shape;
@@ -161,11 +161,11 @@ TEST_P(Golden, CamsMatchTorch) {
         const std::vector<float> row(ref.data.begin() + c * s.plane(),
                                      ref.data.begin() + (c + 1) * s.plane());
         EXPECT_LT(err(map.data(), row), kTol)
-            << m.name << " " << net.layers[i].name << " class " << c;
+            << m.name << " " << net.nodes[i].name << " class " << c;
         // Upsampled to the network input and to the picture, where torch wrote them.
         for (const char* kind : {"up", "uppic"}) {
           const std::string up =
-              file(std::string(kind) + "__" + m.name + "__" + net.layers[i].name + ".npy");
+              file(std::string(kind) + "__" + m.name + "__" + net.nodes[i].name + ".npy");
           if (!exists(up)) continue;
           const NpyArray ur = load(up);
           ASSERT_EQ(ur.shape.size(), 3u);
@@ -241,7 +241,7 @@ TEST(GoldenSet, LastConvIsPreRelu) {
   const int conv = s.net().find("features.10");
   const int relu = s.net().find("features.11");
   ASSERT_GE(conv, 0);
-  ASSERT_EQ(s.net().layers[conv].type, LayerType::Conv);
+  ASSERT_EQ(s.net().nodes[conv].op, Op::Conv);
   const std::vector<float>& a = s.activation(conv).data;
   EXPECT_LT(*std::min_element(a.begin(), a.end()), 0.0f);
   const std::vector<float>& r = s.activation(relu).data;
@@ -252,23 +252,26 @@ TEST(GoldenSet, LastConvIsPreRelu) {
 // One K-row backward pass equals K separate one-class passes.
 TEST(GoldenSet, BatchedGradientEqualsPerClass) {
   const std::string dir = golden_root() + "/alexnet_bn";
-  Net net;
+  Net loaded;
   std::string err;
-  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", net, err)) << err;
+  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", loaded, err)) << err;
+  const std::shared_ptr<const Model> model = Model::build(std::move(loaded));
+  const Net& net = model->net();
+  ops::Workspace ws;
   Activations acts;
-  ASSERT_TRUE(forward(net, tensor_from(load(dir + "/input.npy")), acts, &err)) << err;
+  ASSERT_TRUE(model->forward(tensor_from(load(dir + "/input.npy")), acts, ws, &err)) << err;
   Gradients all;
-  backward_to(net, acts, 0, all);
+  model->backward_to(acts, 0, all, ws);
   const int k = static_cast<int>(acts.logits().data.size());
   ASSERT_EQ(all.classes.size(), static_cast<size_t>(k));
   for (int c = 0; c < k; ++c) {
     Gradients one;
-    backward_to(net, acts, 0, one, {c});
-    for (size_t i = 0; i < net.layers.size(); ++i) {
+    model->backward_to(acts, 0, one, ws, {c});
+    for (size_t i = 0; i < net.nodes.size(); ++i) {
       const size_t n = acts.out[i].data.size();
       const std::vector<float> row(all.grad[i].begin() + c * n, all.grad[i].begin() + (c + 1) * n);
       // A 1-row pass may take other kernels (GEMV) than a K-row one: equal up to rounding.
-      EXPECT_LT(rel_error(one.grad[i].data(), row), 1e-6) << net.layers[i].name << " class " << c;
+      EXPECT_LT(rel_error(one.grad[i].data(), row), 1e-6) << net.nodes[i].name << " class " << c;
     }
   }
 }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "network.h"
+#include "plan.h"
 #include "session.h"
 #include "weights_io.h"
 
@@ -77,13 +77,13 @@ TEST(Weights, TinyNetLoadsAndDequantises) {
   Net net;
   std::string err;
   ASSERT_TRUE(load_weights(b.data(), b.size(), net, err)) << err;
-  ASSERT_EQ(net.layers.size(), 5u);
+  ASSERT_EQ(net.nodes.size(), 5u);
   EXPECT_EQ(net.info.classes, (std::vector<std::string>{"cat", "dog"}));
   EXPECT_EQ(net.info.name, "tiny");
-  const Layer& l = net.layers[4];
+  const Node& l = net.nodes[4];
   EXPECT_FLOAT_EQ(l.weight[0], -60 * 0.01f);
   EXPECT_FLOAT_EQ(l.weight[9], (9 * 9 - 60) * 0.02f);
-  EXPECT_FLOAT_EQ(net.layers[0].bias[1], -0.1f);
+  EXPECT_FLOAT_EQ(net.nodes[0].bias[1], -0.1f);
   const std::vector<Shape> s = net.shapes(net.info.input);
   ASSERT_EQ(s.size(), 5u);
   EXPECT_EQ(s[2], (Shape{2, 2, 2}));
@@ -148,7 +148,7 @@ TEST(Weights, HostileDescriptionsGetTheirMessage) {
       {"channel mismatch", replace("layer c conv 3 2 3 1 1", "layer c conv 4 2 3 1 1"),
        "has shape 2x3x3x3, the layer needs 2x4x3x3"},
       {"chain mismatch", replace("adaptiveavgpool 2 2", "adaptiveavgpool 3 3"),
-       "cannot run on its own input size: layer l: input 18x1x1 is not a flat vector of 8"},
+       "cannot run on its own input size: node l: input 18x1x1 is not a flat vector of 8"},
       {"no classes", replace("class cat\nclass dog\n", ""), "no class names"},
       {"dtype", replace("tensor l.bias f32", "tensor l.bias f64"), "unknown dtype 'f64'"},
       {"zero dim", replace("tensor c.bias f32 216 1 2", "tensor c.bias f32 216 1 0"),
@@ -170,8 +170,12 @@ TEST(Weights, HeaderProblemsGetTheirMessage) {
   b[0] = 'X';
   EXPECT_NE(load_error(b).find("bad magic"), std::string::npos);
   b = good;
-  put_u32(b, 8, 2);
-  EXPECT_NE(load_error(b).find("unsupported version 2"), std::string::npos);
+  put_u32(b, 8, 3);
+  EXPECT_NE(load_error(b).find("unsupported version 3"), std::string::npos);
+  b = good;
+  put_u32(b, 8, 2);  // a version-1 description in a version-2 header
+  put_u32(b, 24, crc32(b.data() + 32, b.size() - 32));
+  EXPECT_NE(load_error(b).find("must start with 'camscope 2'"), std::string::npos);
   b = good;
   b.back() ^= 0x40;
   EXPECT_NE(load_error(b).find("checksum mismatch"), std::string::npos);
@@ -226,9 +230,15 @@ TEST(Weights, MutationFuzzNeverCrashes) {
     std::string err;
     if (load_weights(b.data(), b.size(), net, err)) {
       ++accepted;
-      // Whatever loads must also run.
+      // Whatever loads must also run, forward and backward.
+      const Shape in = net.info.input;
+      const std::shared_ptr<const Model> model = Model::build(std::move(net));
       Activations acts;
-      forward(net, Tensor::zeros(net.info.input), acts, &err);
+      ops::Workspace ws;
+      if (model->forward(Tensor::zeros(in), acts, ws, &err)) {
+        Gradients g;
+        model->backward_to(acts, kGraphInput, g, ws);
+      }
     } else {
       ASSERT_FALSE(err.empty());
     }

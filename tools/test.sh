@@ -23,7 +23,7 @@ CAMSCOPE_NUM_THREADS=2 build-mt/tests/camscope_tests --gtest_brief=1 \
 echo "== fuzzing the weights parser (libFuzzer + ASan/UBSan, 30 s)"
 mkdir -p build-fuzz/corpus
 clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -Iwasm \
-  tests/fuzz/fuzz_weights.cpp wasm/weights_io.cpp wasm/network.cpp wasm/kernels/*.cpp \
+  tests/fuzz/fuzz_weights.cpp wasm/weights_io.cpp wasm/graph.cpp wasm/plan.cpp wasm/ops/*.cpp wasm/kernels/*.cpp \
   -o build-fuzz/fuzz_weights
 if ! build-fuzz/fuzz_weights build-fuzz/corpus tests/fuzz/seeds -max_total_time=30 -max_len=4096 \
     >build-fuzz/log 2>&1; then

@@ -66,21 +66,43 @@ class JsSession {
     std::string err;
     return s_.set_picture(px.data(), width, height, 4, err) ? "" : err;
   }
-  // Network description as JSON: name, input, mean, std, classes, layers with shapes.
+  // Shares `other`'s model (no second copy of the weights); drops this session's picture.
+  void useModelOf(const JsSession& other) { s_.use_model(other.s_.model()); }
+  // Network description as JSON: name, input, preprocessing, classes, the default layer and
+  // the nodes (name, aliases, op, the type as written, shape, inputs).
   std::string info() const {
     const Net& net = s_.net();
-    const std::vector<Shape> shapes = net.shapes(net.info.input);
-    std::string j = "{\"name\":" + json_string(net.info.name) + ",\"input\":[" +
-                    std::to_string(net.info.input.c) + "," + std::to_string(net.info.input.h) +
-                    "," + std::to_string(net.info.input.w) + "],\"classes\":[";
-    for (size_t i = 0; i < net.info.classes.size(); ++i)
-      j += (i ? "," : "") + json_string(net.info.classes[i]);
+    const NetInfo& in = net.info;
+    const std::vector<Shape> shapes = net.shapes(in.input);
+    auto shape = [](Shape sh) {
+      return "[" + std::to_string(sh.c) + "," + std::to_string(sh.h) + "," + std::to_string(sh.w) +
+             "]";
+    };
+    auto floats = [](const std::vector<float>& v) {
+      std::string j = "[";
+      for (size_t i = 0; i < v.size(); ++i) j += (i ? "," : "") + std::to_string(v[i]);
+      return j + "]";
+    };
+    std::string j = "{\"name\":" + json_string(in.name) + ",\"input\":" + shape(in.input) +
+                    ",\"preprocess\":{\"channels\":\"" + (in.bgr ? "bgr" : "rgb") +
+                    "\",\"range\":" + std::to_string(static_cast<int>(in.range)) +
+                    ",\"resize\":\"" + resize_name(in.resize) + "\",\"mean\":" + floats(in.mean) +
+                    ",\"std\":" + floats(in.std) +
+                    "},\"chain\":" + (net.is_chain() ? "true" : "false") +
+                    ",\"defaultLayer\":" + std::to_string(net.default_layer()) + ",\"classes\":[";
+    for (size_t i = 0; i < in.classes.size(); ++i) j += (i ? "," : "") + json_string(in.classes[i]);
     j += "],\"layers\":[";
-    for (size_t i = 0; i < net.layers.size(); ++i) {
-      const Shape s = i < shapes.size() ? shapes[i] : Shape{};
-      j += std::string(i ? "," : "") + "{\"name\":" + json_string(net.layers[i].name) +
-           ",\"type\":\"" + layer_type_name(net.layers[i].type) + "\",\"shape\":[" +
-           std::to_string(s.c) + "," + std::to_string(s.h) + "," + std::to_string(s.w) + "]}";
+    for (size_t i = 0; i < net.nodes.size(); ++i) {
+      const Node& n = net.nodes[i];
+      const Shape sh = i < shapes.size() ? shapes[i] : Shape{};
+      j += std::string(i ? "," : "") + "{\"name\":" + json_string(n.name) + ",\"op\":\"" +
+           op_name(n.op) + "\",\"type\":" + json_string(n.kind) + ",\"shape\":" + shape(sh) +
+           ",\"inputs\":[";
+      for (size_t k = 0; k < n.inputs.size(); ++k)
+        j += (k ? "," : "") + std::to_string(n.inputs[k]);
+      j += "],\"aliases\":[";
+      for (size_t k = 0; k < n.aliases.size(); ++k) j += (k ? "," : "") + json_string(n.aliases[k]);
+      j += "]}";
     }
     return j + "]}";
   }
@@ -134,7 +156,7 @@ class JsSession {
 
  private:
   bool valid(int layer) const {
-    return s_.has_picture() && layer >= 0 && layer < static_cast<int>(s_.net().layers.size());
+    return s_.has_picture() && layer >= 0 && layer < static_cast<int>(s_.net().nodes.size());
   }
   Session s_;
 };
@@ -208,6 +230,7 @@ EMSCRIPTEN_BINDINGS(camscope) {
       .constructor<>()
       .function("loadWeights", &JsSession::loadWeights)
       .function("setPicture", &JsSession::setPicture)
+      .function("useModelOf", &JsSession::useModelOf)
       .function("info", &JsSession::info)
       .function("hasPicture", &JsSession::hasPicture)
       .function("logits", &JsSession::logits)

@@ -117,22 +117,58 @@ std::vector<float> resize_bilinear_aa(const float* src, int c, int h, int w, int
 
 Tensor preprocess(const uint8_t* pixels, int width, int height, int channels, int oh, int ow,
                   const std::vector<float>& mean, const std::vector<float>& std) {
-  const int c = static_cast<int>(mean.size());
+  NetInfo info;
+  info.input = Shape{static_cast<int>(mean.size()), oh, ow};
+  info.mean = mean;
+  info.std = std;
+  return preprocess(pixels, width, height, channels, info);
+}
+
+std::vector<int> nearest_indices(int in, int out) {
+  std::vector<int> idx(static_cast<size_t>(std::max(out, 0)));
+  const double scale = static_cast<double>(in) / out;
+  double x = scale * 0.5;  // PIL's ImagingScaleAffine: start at half a step, then add steps
+  for (int i = 0; i < out; ++i) {
+    const int v = x < 0.0 ? -1 : static_cast<int>(x);
+    idx[i] = std::min(std::max(v, 0), in - 1);
+    x += scale;
+  }
+  return idx;
+}
+
+Tensor preprocess(const uint8_t* pixels, int width, int height, int channels, const NetInfo& info) {
+  const int c = static_cast<int>(info.mean.size());
+  const int oh = info.input.h, ow = info.input.w;
   if (pixels == nullptr || width <= 0 || height <= 0 || (channels != 3 && channels != 4) ||
-      oh <= 0 || ow <= 0 || c < 1 || c > 3 || std.size() != mean.size()) {
+      oh <= 0 || ow <= 0 || c < 1 || c > 3 || info.std.size() != info.mean.size() ||
+      (info.bgr && c != 3) || !(info.range > 0.0f)) {
     return Tensor{};
   }
-  // Reads the interleaved pixels in place: no full-size float copy of a large picture.
   Tensor t;
   t.shape = Shape{c, oh, ow};
-  t.data = resize_aa(pixels, c, height, width, 1, static_cast<ptrdiff_t>(width) * channels,
-                     channels, oh, ow);
   const size_t plane = t.shape.plane();
+  // BGR: the tensor's channel 0 reads the picture's blue byte (offset 2).
+  const ptrdiff_t first = info.bgr ? 2 : 0, step = info.bgr ? -1 : 1;
+  if (info.resize == Resize::Nearest) {
+    const std::vector<int> xs = nearest_indices(width, ow), ys = nearest_indices(height, oh);
+    t.data.resize(static_cast<size_t>(c) * plane);
+    for (int ch = 0; ch < c; ++ch)
+      for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x)
+          t.data[ch * plane + static_cast<size_t>(y) * ow + x] = static_cast<float>(
+              pixels[(static_cast<size_t>(ys[y]) * width + xs[x]) * channels + first + ch * step]);
+  } else {
+    // Reads the interleaved pixels in place: no full-size float copy of a large picture.
+    t.data = resize_aa(pixels + first, c, height, width, step,
+                       static_cast<ptrdiff_t>(width) * channels, channels, oh, ow);
+  }
+  // pixel / 255 * range: for range 1 exactly pixel / 255.0, for 255 the pixel itself.
+  const double divisor = 255.0 / info.range;
   for (int ch = 0; ch < c; ++ch) {
-    const double m = mean[ch];
-    const double s = std[ch];
+    const double m = info.mean[ch];
+    const double s = info.std[ch];
     float* p = t.data.data() + ch * plane;
-    for (size_t i = 0; i < plane; ++i) p[i] = static_cast<float>((p[i] / 255.0 - m) / s);
+    for (size_t i = 0; i < plane; ++i) p[i] = static_cast<float>((p[i] / divisor - m) / s);
   }
   return t;
 }

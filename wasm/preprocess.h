@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "graph.h"
 #include "tensor.h"
 
 namespace camscope {
@@ -21,5 +22,13 @@ std::vector<float> resize_bilinear_aa(const float* src, int c, int h, int w, int
 // std differ in size or do not have 1 to 3 entries.
 Tensor preprocess(const uint8_t* pixels, int width, int height, int channels, int oh, int ow,
                   const std::vector<float>& mean, const std::vector<float>& std);
+
+// The same by the network's preprocessing descriptor: resize rule (antialiased bilinear, or
+// PIL's nearest), channel order (RGB / BGR), value range (1 or 255), mean and std.
+Tensor preprocess(const uint8_t* pixels, int width, int height, int channels, const NetInfo& info);
+
+// Source index of each of `out` outputs along an axis of `in` values under PIL's NEAREST
+// resize: floor of (i + 0.5) * in / out, accumulated in double exactly as PIL does.
+std::vector<int> nearest_indices(int in, int out);
 
 }  // namespace camscope

@@ -14,17 +14,29 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// The most memory a model may take (file copy, weights, packed weights, two pictures'
+// activations) where memory is scarce: a WebAssembly instance grows to 2 GiB at most, and a
+// failed allocation there aborts the whole module instead of returning an error.
+#if defined(__wasm__)
+constexpr size_t kMemoryBudget = size_t{1536} << 20;
+#else
+constexpr size_t kMemoryBudget = 0;  // no limit
+#endif
+
 }  // namespace
 
 bool Session::load_weights(const uint8_t* data, size_t size, std::string& error) {
   Net fresh;
-  if (!camscope::load_weights(data, size, fresh, error)) return false;
-  pack_weights(fresh);  // at load, not on the first picture
-  net_ = std::move(fresh);
+  if (!camscope::load_weights(data, size, fresh, error, kMemoryBudget)) return false;
+  use_model(Model::build(std::move(fresh)));  // packs the weights now, not on the first picture
+  return true;
+}
+
+void Session::use_model(std::shared_ptr<const Model> model) {
+  model_ = std::move(model);
   acts_ = Activations{};
   grads_ = Gradients{};
   class_grads_.clear();
-  return true;
 }
 
 bool Session::set_picture(const uint8_t* pixels, int width, int height, int channels,
@@ -38,8 +50,7 @@ bool Session::set_picture(const uint8_t* pixels, int width, int height, int chan
     return false;
   }
   const auto t0 = std::chrono::steady_clock::now();
-  Tensor x = preprocess(pixels, width, height, channels, net_.info.input.h, net_.info.input.w,
-                        net_.info.mean, net_.info.std);
+  Tensor x = preprocess(pixels, width, height, channels, net().info);
   const double pre = ms_since(t0);
   const bool ok = set_input(std::move(x), error);
   forward_ms_ += pre;
@@ -54,7 +65,7 @@ bool Session::set_input(Tensor input, std::string& error) {
   const auto t0 = std::chrono::steady_clock::now();
   // Into the kept activations: forward() reuses their buffers when the shapes match, and
   // leaves them untouched when it fails (it checks the shapes first).
-  if (!forward(net_, std::move(input), acts_, &error)) return false;
+  if (!model_->forward(std::move(input), acts_, ws_, &error)) return false;
   grads_ = Gradients{};
   class_grads_.clear();
   forward_ms_ = ms_since(t0);
@@ -68,8 +79,8 @@ int Session::predicted() const {
 }
 
 const float* Session::gradient(int layer, int cls) {
-  if (!has_picture() || layer < 0 || layer >= static_cast<int>(net_.layers.size()) || cls < 0 ||
-      cls >= static_cast<int>(logits().size()))
+  if (!has_picture() || layer < kGraphInput || layer >= static_cast<int>(net().nodes.size()) ||
+      cls < 0 || cls >= static_cast<int>(logits().size()))
     return nullptr;
   const bool all = logits().size() <= static_cast<size_t>(kAllClassesMax);
   Gradients* g = &grads_;
@@ -83,19 +94,21 @@ const float* Session::gradient(int layer, int cls) {
     }
     g = &*it;
   }
-  if (g->lowest < 0 || g->lowest > layer) {
+  if (!g->has(layer)) {
     const auto t0 = std::chrono::steady_clock::now();
-    backward_to(net_, acts_, layer, *g, all ? std::vector<int>{} : std::vector<int>{cls});
+    model_->backward_to(acts_, layer, *g, ws_, all ? std::vector<int>{} : std::vector<int>{cls});
     backward_ms_ += ms_since(t0);
   }
   const size_t row = all ? static_cast<size_t>(cls) : 0;
-  return g->grad[layer].data() + row * acts_.out[layer].shape.size();
+  const std::vector<float>& v = layer == kGraphInput ? g->input : g->grad[layer];
+  return v.data() + row * activation(layer).shape.size();
 }
 
 std::vector<float> Session::cam(const std::string& method, int layer, int cls) {
   const CamMethod* m = find_cam_method(method);
+  if (m == nullptr || layer < 0) return {};
   const float* g = gradient(layer, cls);
-  if (m == nullptr || g == nullptr) return {};
+  if (g == nullptr) return {};
   const Tensor& a = acts_.out[layer];
   std::vector<float> out(a.shape.plane());
   m->fn(a.data.data(), g, a.shape.c, static_cast<int>(a.shape.plane()), out.data());

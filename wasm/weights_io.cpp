@@ -18,7 +18,8 @@ constexpr size_t kHeaderSize = 32;
 constexpr uint32_t kMaxDesc = 1u << 20;
 constexpr uint64_t kMaxElements = uint64_t{1} << 31;  // per tensor
 constexpr int kMaxDim = 1 << 20;
-constexpr size_t kMaxLayers = 1024;
+constexpr size_t kMaxNodes = 4096;
+constexpr size_t kMaxInputs = 4096;  // per node (a DenseNet block's concat reads dozens)
 constexpr size_t kMaxClasses = 100000;
 
 uint32_t read_u32(const uint8_t* p) {
@@ -86,7 +87,8 @@ std::vector<std::string> split_tokens(const std::string& line) {
 // Parsing state: the description's statements and a place to say what went wrong.
 class Parser {
  public:
-  Parser(const uint8_t* data, uint64_t data_size) : data_(data), data_size_(data_size) {}
+  Parser(const uint8_t* data, uint64_t data_size, uint32_t version, size_t max_bytes)
+      : data_(data), data_size_(data_size), version_(version), max_bytes_(max_bytes) {}
 
   bool parse(const std::string& desc, Net& net) {
     size_t pos = 0;
@@ -106,8 +108,10 @@ class Parser {
       const std::vector<std::string> t = split_tokens(line);
       if (t.empty()) continue;
       if (!saw_magic) {
-        if (t.size() != 2 || t[0] != "camscope" || t[1] != "1")
-          return fail(line_no, "description must start with 'camscope 1'");
+        const std::string magic = "camscope " + std::to_string(version_);
+        if (t.size() != 2 || t[0] != "camscope" || t[1] != std::to_string(version_))
+          return fail(line_no,
+                      "description must start with '" + magic + "' (the header's version)");
         saw_magic = true;
         continue;
       }
@@ -163,8 +167,29 @@ class Parser {
       if (line.size() <= 6) return fail("class needs a name");
       if (net.info.classes.size() >= kMaxClasses) return fail("too many classes");
       net.info.classes.push_back(line.substr(6));
-    } else if (key == "layer") {
+    } else if (key == "layer" && version_ == 1) {
       return layer(t, net);
+    } else if (key == "node" && version_ == 2) {
+      return node(t, net);
+    } else if (key == "alias" && version_ == 2) {
+      if (t.size() != 3) return fail("alias needs NAME NODE");
+      const int i = find_node(net, t[2]);
+      if (i < 0) return fail("alias " + t[1] + ": no node '" + t[2] + "' before it");
+      if (t[1] == "input" || find_node(net, t[1]) >= 0)
+        return fail("alias " + t[1] + ": the name is already used");
+      net.nodes[i].aliases.push_back(t[1]);
+      names_[t[1]] = i;
+    } else if (key == "range" && version_ == 2) {
+      if (t.size() != 2 || (t[1] != "1" && t[1] != "255")) return fail("range must be 1 or 255");
+      net.info.range = t[1] == "1" ? 1.0f : 255.0f;
+    } else if (key == "channels" && version_ == 2) {
+      if (t.size() != 2 || (t[1] != "rgb" && t[1] != "bgr"))
+        return fail("channels must be rgb or bgr");
+      net.info.bgr = t[1] == "bgr";
+    } else if (key == "resize" && version_ == 2) {
+      if (t.size() != 2 || (t[1] != "bilinear_aa" && t[1] != "nearest"))
+        return fail("resize must be bilinear_aa or nearest");
+      net.info.resize = t[1] == "nearest" ? Resize::Nearest : Resize::BilinearAA;
     } else if (key == "tensor") {
       return tensor(t);
     } else {
@@ -173,20 +198,39 @@ class Parser {
     return true;
   }
 
+  int find_node(const Net& net, const std::string& name) const {
+    (void)net;
+    auto it = names_.find(name);
+    return it == names_.end() ? -1 : it->second;
+  }
+
+  // Registers a new node's name; false (with the error) if it is taken.
+  bool add_node(Net& net, Node n) {
+    if (net.nodes.size() >= kMaxNodes) return fail("too many nodes");
+    if (n.name == "input") return fail("the name 'input' is kept for the network's input");
+    if (names_.count(n.name)) return fail("node name '" + n.name + "' used twice");
+    names_[n.name] = static_cast<int>(net.nodes.size());
+    net.nodes.push_back(std::move(n));
+    return true;
+  }
+
+  // Version 1: `layer NAME TYPE ARGS...`, a chain (each layer reads the one before).
   bool layer(const std::vector<std::string>& t, Net& net) {
     if (t.size() < 3) return fail("layer needs a name and a type");
-    if (net.layers.size() >= kMaxLayers) return fail("too many layers");
-    Layer l;
+    Node l;
     l.name = t[1];
-    if (net.find(l.name) >= 0) return fail("layer name '" + l.name + "' used twice");
+    l.kind = t[2];
+    l.inputs = {net.nodes.empty() ? kGraphInput : static_cast<int>(net.nodes.size()) - 1};
     const std::string& type = t[2];
     std::vector<int> v;
     if (type == "conv") {
       if (!ints(t, 3, 5, kMaxDim, v)) return false;
-      l.type = LayerType::Conv;
-      l.cin = v[0], l.cout = v[1], l.k = v[2], l.stride = v[3], l.pad = v[4];
-      if (l.cin < 1 || l.cout < 1 || l.k < 1 || l.k > 64 || l.stride < 1 || l.stride > 64 ||
-          l.pad > 64)
+      l.op = Op::Conv;
+      l.cin = v[0], l.cout = v[1];
+      l.win.kh = l.win.kw = v[2];
+      l.win.sh = l.win.sw = v[3];
+      l.win.pt = l.win.pl = l.win.pb = l.win.pr = v[4];
+      if (l.cin < 1 || l.cout < 1 || v[2] < 1 || v[2] > 64 || v[3] < 1 || v[3] > 64 || v[4] > 64)
         return fail("conv " + l.name +
                     ": channels, kernel and stride must be positive (kernel, stride, pad <= 64)");
     } else if (type == "batchnorm") {
@@ -194,33 +238,200 @@ class Parser {
       long long c;
       if (!parse_int(t[3], kMaxDim, c) || c < 1) return fail("bad channel count '" + t[3] + "'");
       if (!parse_float(t[4], l.eps) || !(l.eps >= 0.0f)) return fail("bad eps '" + t[4] + "'");
-      l.type = LayerType::BatchNorm;
+      l.op = Op::BatchNorm;
       l.cin = l.cout = static_cast<int>(c);
     } else if (type == "maxpool") {
       if (!ints(t, 3, 2, 64, v)) return false;
       if (v[0] < 1 || v[1] < 1) return fail("maxpool kernel and stride must be positive");
-      l.type = LayerType::MaxPool;
-      l.k = v[0], l.stride = v[1];
+      l.op = Op::MaxPool;
+      l.win.kh = l.win.kw = v[0];
+      l.win.sh = l.win.sw = v[1];
     } else if (type == "adaptiveavgpool") {
       if (!ints(t, 3, 2, 4096, v)) return false;
       if (v[0] < 1 || v[1] < 1) return fail("adaptiveavgpool size must be positive");
-      l.type = LayerType::AdaptiveAvgPool;
+      l.op = Op::AdaptiveAvgPool;
       l.oh = v[0], l.ow = v[1];
     } else if (type == "linear") {
       if (!ints(t, 3, 2, kMaxDim * 16, v)) return false;
       if (v[0] < 1 || v[1] < 1) return fail("linear sizes must be positive");
-      l.type = LayerType::Linear;
+      l.op = Op::Linear;
       l.cin = v[0], l.cout = v[1];
     } else if (type == "relu" || type == "dropout" || type == "flatten") {
       if (t.size() != 3) return fail(type + " takes no arguments");
-      l.type = type == "relu"      ? LayerType::ReLU
-               : type == "dropout" ? LayerType::Dropout
-                                   : LayerType::Flatten;
+      l.op = type == "relu" ? Op::ReLU : type == "dropout" ? Op::Identity : Op::Flatten;
     } else {
       return fail("layer " + l.name + ": unknown type '" + type + "'");
     }
-    net.layers.push_back(std::move(l));
+    return add_node(net, std::move(l));
+  }
+
+  // Notes what is wrong with a node's argument (node() adds the node's name and line).
+  bool bad(const std::string& what) {
+    problem_ = what;
+    return false;
+  }
+
+  // key=value arguments of a version-2 node; each key may be read once, and every key must be
+  // read (an unknown key is refused, not ignored).
+  struct Args {
+    std::map<std::string, std::string> kv;
+    std::map<std::string, bool> read;
+  };
+
+  // 1, 2 or 4 comma-separated non-negative integers <= max of key `k` into out (missing: def).
+  bool list(Args& a, const std::string& k, size_t max_n, long long max, std::vector<int>& out,
+            const std::vector<int>& def, bool required) {
+    auto it = a.kv.find(k);
+    if (it == a.kv.end()) {
+      if (required) return bad("needs " + k + "=");
+      out = def;
+      return true;
+    }
+    a.read[k] = true;
+    out.clear();
+    const std::string& s = it->second;
+    size_t pos = 0;
+    while (true) {
+      const size_t comma = s.find(',', pos);
+      const std::string tok =
+          s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      long long v;
+      if (!parse_int(tok, max, v)) return bad("bad number '" + tok + "' in " + k + "=");
+      out.push_back(static_cast<int>(v));
+      if (out.size() > max_n) return bad("too many numbers in " + k + "=");
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
     return true;
+  }
+  bool one(Args& a, const std::string& k, long long max, int& out, int def, bool required) {
+    std::vector<int> v;
+    if (!list(a, k, 1, max, v, {def}, required)) return false;
+    out = v[0];
+    return true;
+  }
+  bool real(Args& a, const std::string& k, float& out) {
+    auto it = a.kv.find(k);
+    if (it == a.kv.end()) return bad("needs " + k + "=");
+    a.read[k] = true;
+    if (!parse_float(it->second, out)) return bad("bad number '" + it->second + "' in " + k + "=");
+    return true;
+  }
+  // A pair (1 number: both) into a, b.
+  bool pair(Args& a, const std::string& k, long long max, int& x, int& y, int def, bool required) {
+    std::vector<int> v;
+    if (!list(a, k, 2, max, v, {def}, required)) return false;
+    x = v[0];
+    y = v.size() == 2 ? v[1] : v[0];
+    return true;
+  }
+  // Padding: P (all sides), PH,PW (top=bottom, left=right) or T,L,B,R.
+  bool padding(Args& a, Window& w) {
+    std::vector<int> v;
+    if (!list(a, "p", 4, 64, v, {0}, false)) return false;
+    if (v.size() == 3) return bad("p= takes 1, 2 or 4 numbers");
+    if (v.size() == 1) w.pt = w.pl = w.pb = w.pr = v[0];
+    if (v.size() == 2) w.pt = w.pb = v[0], w.pl = w.pr = v[1];
+    if (v.size() == 4) w.pt = v[0], w.pl = v[1], w.pb = v[2], w.pr = v[3];
+    return true;
+  }
+  bool flag(Args& a, const std::string& k, bool& out, bool def) {
+    int v;
+    if (!one(a, k, 1, v, def ? 1 : 0, false)) return false;
+    out = v != 0;
+    return true;
+  }
+
+  // Version 2: `node NAME OP INPUT[,INPUT...] key=value...`.
+  bool node(const std::vector<std::string>& t, Net& net) {
+    if (t.size() < 4) return fail("node needs NAME OP INPUTS");
+    Node n;
+    n.name = t[1];
+    n.kind = t[2];
+    // Inputs: earlier nodes (or aliases) by name, or "input".
+    size_t pos = 0;
+    const std::string& ins = t[3];
+    while (true) {
+      const size_t comma = ins.find(',', pos);
+      const std::string nm =
+          ins.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (nm == "input") {
+        n.inputs.push_back(kGraphInput);
+      } else {
+        const int j = find_node(net, nm);
+        if (j < 0) return fail("node " + n.name + ": input '" + nm + "' is not an earlier node");
+        n.inputs.push_back(j);
+      }
+      if (n.inputs.size() > kMaxInputs) return fail("node " + n.name + ": too many inputs");
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    Args a;
+    for (size_t i = 4; i < t.size(); ++i) {
+      const size_t eq = t[i].find('=');
+      if (eq == std::string::npos || eq == 0)
+        return fail("node " + n.name + ": argument '" + t[i] + "' is not key=value");
+      const std::string k = t[i].substr(0, eq);
+      if (a.kv.count(k)) return fail("node " + n.name + ": " + k + "= given twice");
+      a.kv[k] = t[i].substr(eq + 1);
+    }
+    const std::string& op = t[2];
+    Window& w = n.win;
+    bool ok = true;
+    if (op == "conv") {
+      n.op = Op::Conv;
+      ok = one(a, "cin", kMaxDim, n.cin, 0, true) && one(a, "cout", kMaxDim, n.cout, 0, true) &&
+           pair(a, "k", 64, w.kh, w.kw, 1, true) && pair(a, "s", 64, w.sh, w.sw, 1, false) &&
+           padding(a, w) && pair(a, "d", 64, w.dh, w.dw, 1, false) &&
+           one(a, "g", kMaxDim, n.groups, 1, false) && flag(a, "bias", n.has_bias, true);
+    } else if (op == "batchnorm") {
+      n.op = Op::BatchNorm;
+      ok = one(a, "c", kMaxDim, n.cin, 0, true) && real(a, "eps", n.eps);
+      n.cout = n.cin;
+    } else if (op == "relu") {
+      n.op = Op::ReLU;
+    } else if (op == "relu6") {
+      n.op = Op::Clip;
+      n.lo = 0.0f, n.hi = 6.0f;
+    } else if (op == "clip" || op == "hardtanh") {
+      n.op = Op::Clip;
+      ok = real(a, "lo", n.lo) && real(a, "hi", n.hi);
+    } else if (op == "maxpool" || op == "avgpool") {
+      n.op = op == "maxpool" ? Op::MaxPool : Op::AvgPool;
+      ok = pair(a, "k", 64, w.kh, w.kw, 1, true);
+      ok = ok && pair(a, "s", 64, w.sh, w.sw, 0, false) && padding(a, w) &&
+           flag(a, "ceil", w.ceil_mode, false);
+      if (ok && w.sh == 0) w.sh = w.kh, w.sw = w.kw;  // PyTorch: stride defaults to the kernel
+      if (ok && n.op == Op::MaxPool) ok = pair(a, "d", 64, w.dh, w.dw, 1, false);
+      if (ok && n.op == Op::AvgPool) ok = flag(a, "include_pad", n.count_include_pad, true);
+    } else if (op == "adaptiveavgpool") {
+      n.op = Op::AdaptiveAvgPool;
+      ok = pair(a, "out", 4096, n.oh, n.ow, 1, true);
+    } else if (op == "add" || op == "concat") {
+      n.op = op == "add" ? Op::Add : Op::Concat;
+    } else if (op == "flatten") {
+      n.op = Op::Flatten;
+      auto it = a.kv.find("order");
+      if (it != a.kv.end()) {
+        a.read["order"] = true;
+        if (it->second != "nchw" && it->second != "nhwc")
+          return fail("node " + n.name + ": order must be nchw or nhwc");
+        n.nhwc = it->second == "nhwc";
+      }
+    } else if (op == "linear") {
+      n.op = Op::Linear;
+      ok = one(a, "in", kMaxDim * 16, n.cin, 0, true) &&
+           one(a, "out", kMaxDim * 16, n.cout, 0, true) && flag(a, "bias", n.has_bias, true);
+    } else if (op == "identity" || op == "dropout") {
+      n.op = Op::Identity;
+    } else {
+      return fail("node " + n.name + ": unknown op '" + op + "'");
+    }
+    if (!ok) return fail("node " + n.name + ": " + problem_);
+    for (const auto& kv : a.kv)
+      if (!a.read.count(kv.first))
+        return fail("node " + n.name + ": " + op + " takes no argument '" + kv.first + "'");
+    return add_node(net, std::move(n));
   }
 
   bool tensor(const std::vector<std::string>& t) {
@@ -358,14 +569,40 @@ class Parser {
     return it != tensors_.end() && it->second.dtype == "i8" && it->second.count >= n;
   }
 
+  // The memory estimate against max_bytes_ (see load_weights), from the description alone.
+  bool fits(const Net& net) {
+    double bytes = static_cast<double>(data_size_);
+    for (const Node& l : net.nodes) {
+      for (const char* part : {".weight", ".bias", ".running_mean", ".running_var"}) {
+        auto it = tensors_.find(l.name + part);
+        if (it == tensors_.end()) continue;
+        const double count = static_cast<double>(it->second.count);
+        const bool int8 = l.op == Op::Linear && std::string(part) == ".weight" &&
+                          is_large_int8(it->first, Node::kKeepInt8MinWeights);
+        bytes += int8 ? count : 4.0 * count;
+        // Packed forward weights (Winograd: 16/9 of them) and, on demand, backward weights.
+        if (l.op == Op::Conv && std::string(part) == ".weight")
+          bytes += 4.0 * count * (16.0 / 9 + 1);
+      }
+    }
+    const std::vector<Shape> shapes = net.shapes(net.info.input);
+    for (const Shape& s : shapes) bytes += 2 * 4.0 * static_cast<double>(s.size());
+    if (bytes <= static_cast<double>(max_bytes_)) return true;
+    return fail(
+        0, "this model needs about " + std::to_string(static_cast<long long>(bytes / (1 << 20))) +
+               " MiB of memory, more than the " + std::to_string(max_bytes_ >> 20) +
+               " MiB this build can give it (try an int8 export, or the command-line tool)");
+  }
+
   bool finish(Net& net) {
     NetInfo& info = net.info;
     if (info.input.c == 0) return fail(0, "missing 'input C H W'");
     if (info.mean.size() != static_cast<size_t>(info.input.c) ||
         info.std.size() != static_cast<size_t>(info.input.c))
       return fail(0, "mean and std need one value per input channel");
+    if (info.bgr && info.input.c != 3) return fail(0, "channels bgr needs 3 input channels");
     if (info.classes.empty()) return fail(0, "no class names");
-    if (net.layers.empty()) return fail(0, "no layers");
+    if (net.nodes.empty()) return fail(0, "no layers");
     // Tensors must not overlap.
     std::vector<std::pair<uint64_t, uint64_t>> ranges;
     for (const auto& kv : tensors_)
@@ -374,20 +611,25 @@ class Parser {
     for (size_t i = 1; i < ranges.size(); ++i)
       if (ranges[i].first < ranges[i - 1].second)
         return fail(0, "tensors overlap at data byte " + std::to_string(ranges[i].first));
-    for (Layer& l : net.layers) {
+    if (max_bytes_ > 0 && !fits(net)) return false;
+    for (Node& l : net.nodes) {
       const std::string& n = l.name;
       bool ok = true;
-      if (l.type == LayerType::Conv) {
-        ok = take(n + ".weight", {l.cout, l.cin, l.k, l.k}, l.weight) &&
-             take(n + ".bias", {l.cout}, l.bias);
-      } else if (l.type == LayerType::Linear) {
-        // Large int8 heads stay int8 (a quarter of the bytes for the GEMVs to read).
-        if (is_large_int8(n + ".weight", Layer::kKeepInt8MinWeights))
+      if (l.op == Op::Conv) {
+        if (l.groups < 1 || l.cin % l.groups != 0 || l.cout % l.groups != 0)
+          return fail(0, "node " + n + ": channels " + std::to_string(l.cin) + " -> " +
+                             std::to_string(l.cout) + " are not divisible by " +
+                             std::to_string(l.groups) + " groups");
+        ok = take(n + ".weight", {l.cout, l.cin / l.groups, l.win.kh, l.win.kw}, l.weight) &&
+             (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
+      } else if (l.op == Op::Linear) {
+        // Large int8 layers stay int8 (a quarter of the bytes for the GEMVs to read).
+        if (is_large_int8(n + ".weight", Node::kKeepInt8MinWeights))
           ok = take_int8(n + ".weight", {l.cout, l.cin}, l.qweight, l.qscale);
         else
           ok = take(n + ".weight", {l.cout, l.cin}, l.weight);
-        ok = ok && take(n + ".bias", {l.cout}, l.bias);
-      } else if (l.type == LayerType::BatchNorm) {
+        ok = ok && (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
+      } else if (l.op == Op::BatchNorm) {
         ok = take(n + ".weight", {l.cin}, l.weight) && take(n + ".bias", {l.cin}, l.bias) &&
              take(n + ".running_mean", {l.cin}, l.mean) && take(n + ".running_var", {l.cin}, l.var);
         if (ok) {
@@ -401,6 +643,7 @@ class Parser {
       if (!kv.second.used)
         return fail(kv.second.line, "tensor '" + kv.first + "' belongs to no layer");
     std::string err;
+    if (!validate_graph(net, err)) return fail(0, err);
     const std::vector<Shape> shapes = net.shapes(info.input, &err);
     if (shapes.empty()) return fail(0, "the network cannot run on its own input size: " + err);
     if (shapes.back().size() != info.classes.size())
@@ -412,8 +655,12 @@ class Parser {
 
   const uint8_t* data_;
   uint64_t data_size_;
+  uint32_t version_;
+  size_t max_bytes_;
   int line_ = 0;
   std::string error_;
+  std::string problem_;
+  std::map<std::string, int> names_;  // node names and aliases -> node index
   std::map<std::string, TensorEntry> tensors_;
 };
 
@@ -460,7 +707,8 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
-bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error) {
+bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error,
+                  size_t max_bytes) {
   if (data == nullptr || size < kHeaderSize) {
     error = "file is " + std::to_string(size) + " bytes, too short for the 32-byte header";
     return false;
@@ -470,8 +718,9 @@ bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error
     return false;
   }
   const uint32_t version = read_u32(data + 8);
-  if (version != 1) {
-    error = "unsupported version " + std::to_string(version) + " at byte 8 (this build reads 1)";
+  if (version != 1 && version != 2) {
+    error =
+        "unsupported version " + std::to_string(version) + " at byte 8 (this build reads 1 and 2)";
     return false;
   }
   const uint32_t desc_size = read_u32(data + 12);
@@ -504,7 +753,7 @@ bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error
     return false;
   }
   Net parsed;
-  Parser parser(data + data_start, data_size);
+  Parser parser(data + data_start, data_size, version, max_bytes);
   if (!parser.parse(desc, parsed)) {
     error = parser.error();
     return false;

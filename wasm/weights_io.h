@@ -5,14 +5,17 @@
 #include <cstdint>
 #include <string>
 
-#include "network.h"
+#include "graph.h"
 
 namespace camscope {
 
 // Parses a whole weights file held in memory. On success fills `net` and returns true; on
 // any problem returns false and sets `error` to one line saying what is wrong and where.
-// Never reads outside [data, data + size).
-bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error);
+// Never reads outside [data, data + size). `max_bytes` (0: no limit): refuse, before any
+// weight is read, a model whose estimated memory (the file, the weights as held, packed conv
+// weights, two pictures' activations) exceeds it.
+bool load_weights(const uint8_t* data, size_t size, Net& net, std::string& error,
+                  size_t max_bytes = 0);
 
 // Reads a file from disk and calls load_weights (native builds).
 bool load_weights_file(const std::string& path, Net& net, std::string& error);

@@ -17,10 +17,10 @@
 
 #include "cam.h"
 #include "colormap.h"
+#include "graph.h"
 #include "image_io.h"
 #include "json.h"
 #include "maps.h"
-#include "network.h"
 #include "npy.h"
 #include "session.h"
 
@@ -260,15 +260,28 @@ int run_layers(const Options& o) {
   const Net& net = session.net();
   std::string error;
   const std::vector<Shape> shapes = net.shapes(net.info.input, &error);
-  if (shapes.size() != net.layers.size()) {
+  if (shapes.size() != net.nodes.size()) {
     complain(o.weights, "network cannot take its own input size: " + error);
     return kExitUsage;
   }
   size_t name_w = 4;
-  for (const Layer& l : net.layers) name_w = std::max(name_w, l.name.size());
-  for (size_t i = 0; i < net.layers.size(); ++i) {
-    std::printf("%3zu  %-*s  %-15s  %s\n", i, static_cast<int>(name_w), net.layers[i].name.c_str(),
-                layer_type_name(net.layers[i].type), shape_text(shapes[i]).c_str());
+  for (const Node& l : net.nodes) name_w = std::max(name_w, l.name.size());
+  const bool chain = net.is_chain();
+  const int def = net.default_layer();
+  for (size_t i = 0; i < net.nodes.size(); ++i) {
+    const Node& l = net.nodes[i];
+    std::string extra;
+    if (!chain) {
+      extra += "  <- ";
+      for (size_t s = 0; s < l.inputs.size(); ++s)
+        extra += (s ? "," : "") +
+                 (l.inputs[s] == kGraphInput ? std::string("input") : net.nodes[l.inputs[s]].name);
+    }
+    for (const std::string& a : l.aliases) extra += "  = " + a;
+    if (static_cast<int>(i) == def) extra += "  (default layer)";
+    std::printf("%3zu  %-*s  %-15s  %-*s%s\n", i, static_cast<int>(name_w), l.name.c_str(),
+                l.kind.c_str(), extra.empty() ? 0 : 14, shape_text(shapes[i]).c_str(),
+                extra.c_str());
   }
   std::string classes;
   for (size_t i = 0; i < net.info.classes.size(); ++i) {
@@ -285,6 +298,7 @@ int run_layers(const Options& o) {
 // Everything `explain` needs besides the pictures, validated.
 struct Plan {
   int layer = -1;
+  std::string layer_name;  // as the person named it (a node's name or an alias)
   Shape layer_shape;
   std::vector<std::string> methods;
   std::vector<int> classes;
@@ -299,29 +313,32 @@ struct Plan {
 bool make_plan(const Options& o, const Net& net, Plan& p) {
   std::string error;
   const std::vector<Shape> shapes = net.shapes(net.info.input, &error);
-  if (shapes.size() != net.layers.size()) {
+  if (shapes.size() != net.nodes.size()) {
     complain(o.weights, "network cannot take its own input size: " + error);
     return false;
   }
   // Layer.
   if (o.layer.empty()) {
-    for (int i = static_cast<int>(net.layers.size()) - 1; i >= 0 && p.layer < 0; --i) {
-      if (net.layers[i].type == LayerType::Conv) p.layer = i;
-    }
+    p.layer = net.default_layer();
     if (p.layer < 0) {
-      complain(o.weights, "the network has no convolution layer; choose one with --layer");
+      complain(o.weights,
+               "the network has no layer with a spatial output; choose one with --layer");
       return false;
     }
   } else {
     p.layer = net.find(o.layer);
     if (p.layer < 0) {
       std::string names;
-      for (const Layer& l : net.layers) names += (names.empty() ? "" : ", ") + l.name;
+      for (const Node& l : net.nodes) {
+        names += (names.empty() ? "" : ", ") + l.name;
+        for (const std::string& a : l.aliases) names += ", " + a;
+      }
       std::fprintf(stderr, "camscope: unknown layer '%s'; layers are: %s\n", o.layer.c_str(),
                    names.c_str());
       return false;
     }
   }
+  p.layer_name = o.layer.empty() ? net.nodes[p.layer].name : o.layer;
   p.layer_shape = shapes[p.layer];
   // Methods.
   std::string known;
@@ -457,7 +474,7 @@ bool explain_picture(const std::string& file, const std::string& stem, const Pla
   rec.predicted = session.predicted();
 
   const Net& net = session.net();
-  const std::string layer_name = net.layers[plan.layer].name;
+  const std::string layer_name = plan.layer_name;
   const std::string layer_safe = file_safe(layer_name);
   const Shape& ls = session.activation(plan.layer).shape;
   const size_t pic_pixels = static_cast<size_t>(pic.width) * pic.height;
@@ -586,7 +603,7 @@ void print_picture(const PictureRecord& r, const Plan& plan, const std::string& 
   } else if (plan.classes.size() > 1) {
     classes = "{" + classes + "}";
   }
-  const std::string layer = file_safe(net.layers[plan.layer].name);
+  const std::string layer = file_safe(plan.layer_name);
   const std::string dir = (fs::path(plan.out_dir) / "").string();
   std::printf("  -> %s%s__%s__%s__%s.{npy,png}, %s\n", dir.c_str(), stem.c_str(), methods.c_str(),
               layer.c_str(), classes.c_str(), r.grid_png.c_str());
@@ -601,7 +618,7 @@ std::string summary_json(const Options& o, const Plan& plan, const Net& net,
   json_key(j, "network", 2, false);
   json_string(j, net.info.name);
   json_key(j, "layer", 2, false);
-  json_string(j, net.layers[plan.layer].name);
+  json_string(j, plan.layer_name);
   json_key(j, "layer_shape", 2, false);
   j += "[" + std::to_string(plan.layer_shape.c) + ", " + std::to_string(plan.layer_shape.h) + ", " +
        std::to_string(plan.layer_shape.w) + "]";
@@ -657,7 +674,7 @@ std::string summary_json(const Options& o, const Plan& plan, const Net& net,
       json_key(j, "method", 10, true);
       json_string(j, m.method);
       json_key(j, "layer", 10, false);
-      json_string(j, net.layers[plan.layer].name);
+      json_string(j, plan.layer_name);
       json_key(j, "class", 10, false);
       j += std::to_string(m.cls);
       json_key(j, "class_name", 10, false);
@@ -728,10 +745,12 @@ int run_explain(const Options& o) {
     complain(plan.out_dir, "cannot create output directory" + (ec ? ": " + ec.message() : ""));
     return kExitUsage;
   }
-  const Layer& layer = net.layers[plan.layer];
-  std::printf("layer %s (%s, %s)%s\n", layer.name.c_str(), layer_type_name(layer.type),
+  const Node& layer = net.nodes[plan.layer];
+  std::printf("layer %s (%s, %s)%s\n", plan.layer_name.c_str(), layer.kind.c_str(),
               shape_text(plan.layer_shape).c_str(),
-              o.layer.empty() ? ", the last convolution" : "");
+              o.layer.empty()
+                  ? (net.is_chain() ? ", the last convolution" : ", the last spatial layer")
+                  : "");
 
   int status = kExitOk;
   std::vector<PictureRecord> records;

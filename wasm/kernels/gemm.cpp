@@ -80,41 +80,73 @@ void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst) {
   }
 }
 
-void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
-                   float* dst) {
-  const int kk = c * ks * ks;
-  const int n = oh * ow;
+void im2col_pack_b(const float* x, const ConvGeom& g, float* dst) {
+  const int kk = g.c * g.kh * g.kw;
+  const int n = g.oh * g.ow;
+  const int ow = g.ow, sw = g.sw;
   const size_t panel = static_cast<size_t>(kk) * kNR;  // floats per packed panel
   // Zero the padding columns of the last panel once (the loops below never write them).
   if (n % kNR != 0) {
     float* last = dst + static_cast<size_t>(n / kNR) * panel;
     for (int i = 0; i < kk; ++i) std::fill(last + i * kNR + n % kNR, last + (i + 1) * kNR, 0.0f);
   }
-  for (int ch = 0; ch < c; ++ch) {
-    const float* xc = x + static_cast<size_t>(ch) * h * w;
-    for (int ky = 0; ky < ks; ++ky) {
-      for (int kx = 0; kx < ks; ++kx) {
-        const int row = (ch * ks + ky) * ks + kx;
+  for (int ch = 0; ch < g.c; ++ch) {
+    const float* xc = x + static_cast<size_t>(ch) * g.h * g.w;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const int row = (ch * g.kh + ky) * g.kw + kx;
         float* d = dst + static_cast<size_t>(row) * kNR;
-        // Output columns [lo, hi) read inside the picture: ox*stride - pad + kx in [0, w).
-        const int first = pad - kx, last = w - 1 + pad - kx;  // ox*stride in [first, last]
-        const int lo = std::min(ow, first <= 0 ? 0 : (first + stride - 1) / stride);
-        const int hi = last < 0 ? lo : std::max(lo, std::min(ow, last / stride + 1));
+        // Output columns [lo, hi) read inside the picture: ox*sw - pl + kx*dw in [0, w),
+        // computed once per kernel row instead of a bounds test per element.
+        const int off = kx * g.dw - g.pl;
+        const int first = -off, last = g.w - 1 - off;  // ox*sw in [first, last]
+        const int lo = std::min(ow, first <= 0 ? 0 : (first + sw - 1) / sw);
+        const int hi = last < 0 ? lo : std::max(lo, std::min(ow, last / sw + 1));
         int q = 0, j = 0;  // panel and column of output position oy*ow + ox
         auto put = [&](float v) {
           d[q * panel + j] = v;
           if (++j == kNR) j = 0, ++q;
         };
-        for (int oy = 0; oy < oh; ++oy) {
-          const int iy = oy * stride - pad + ky;
-          if (iy < 0 || iy >= h) {
+        for (int oy = 0; oy < g.oh; ++oy) {
+          const int iy = oy * g.sh - g.pt + ky * g.dh;
+          if (iy < 0 || iy >= g.h) {
             for (int ox = 0; ox < ow; ++ox) put(0.0f);
             continue;
           }
-          const float* src = xc + static_cast<size_t>(iy) * w - pad + kx;
+          const float* src = xc + static_cast<size_t>(iy) * g.w + off;
           for (int ox = 0; ox < lo; ++ox) put(0.0f);
-          for (int ox = lo; ox < hi; ++ox) put(src[ox * stride]);
+          for (int ox = lo; ox < hi; ++ox) put(src[ox * sw]);
           for (int ox = hi; ox < ow; ++ox) put(0.0f);
+        }
+      }
+    }
+  }
+}
+
+void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
+                   float* dst) {
+  ConvGeom g;
+  g.c = c, g.h = h, g.w = w, g.kh = g.kw = ks, g.sh = g.sw = stride, g.pt = g.pl = pad;
+  g.oh = oh, g.ow = ow;
+  im2col_pack_b(x, g, dst);
+}
+
+void col2im_add(const float* col, const ConvGeom& g, float* dx) {
+  const int ohw = g.oh * g.ow;
+  for (int c = 0; c < g.c; ++c) {
+    float* dc = dx + static_cast<size_t>(c) * g.h * g.w;
+    for (int ky = 0; ky < g.kh; ++ky) {
+      for (int kx = 0; kx < g.kw; ++kx) {
+        const float* row = col + (static_cast<size_t>(c) * g.kh * g.kw + ky * g.kw + kx) * ohw;
+        for (int oy = 0; oy < g.oh; ++oy) {
+          const int iy = oy * g.sh - g.pt + ky * g.dh;
+          if (iy < 0 || iy >= g.h) continue;
+          float* dst = dc + static_cast<size_t>(iy) * g.w;
+          const float* src = row + oy * g.ow;
+          for (int ox = 0; ox < g.ow; ++ox) {
+            const int ix = ox * g.sw - g.pl + kx * g.dw;
+            if (ix >= 0 && ix < g.w) dst[ix] += src[ox];
+          }
         }
       }
     }

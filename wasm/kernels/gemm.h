@@ -79,10 +79,21 @@ void pack_a(int m, int k, const float* src, ptrdiff_t rs, ptrdiff_t cs, float* d
 // Packs B (K x N, row stride ldb) into panels of kNR columns: dst[q*K*kNR + k*kNR + j] =
 // B(k, q*kNR + j), zero columns past N.
 void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst);
-// im2col straight into packed-B form: B = the (C*KS*KS) x (OH*OW) matrix of zero-padded
+// Geometry of a convolution's windows over one CHW input: C channels of H x W, kernel
+// KH x KW, stride, padding (top, left; bottom/right follow from OH, OW), dilation.
+struct ConvGeom {
+  int c = 0, h = 0, w = 0;
+  int kh = 1, kw = 1, sh = 1, sw = 1, pt = 0, pl = 0, dh = 1, dw = 1;
+  int oh = 0, ow = 0;
+};
+// im2col straight into packed-B form: B = the (C*KH*KW) x (OH*OW) matrix of zero-padded
 // windows of a CHW input, as pack_b would lay it out.
+void im2col_pack_b(const float* x, const ConvGeom& g, float* dst);
+// The same for a square kernel, one stride and one padding on every side.
 void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
                    float* dst);
+// im2col's adjoint: adds a (C*KH*KW) x (OH*OW) row-major window matrix onto a CHW gradient.
+void col2im_add(const float* col, const ConvGeom& g, float* dx);
 
 // C (M x N, row stride ldc) = A * B from packed operands. `uk` null: the best variant.
 void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,

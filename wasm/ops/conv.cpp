@@ -1,0 +1,247 @@
+// Conv2d: Winograd F(2x2,3x3), im2col + packed GEMM per group, or direct depthwise loops;
+// the input gradient by the same kernels on the transposed weights; the fused epilogue.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/gemm.h"
+#include "kernels/winograd.h"
+#include "ops.h"
+
+namespace camscope {
+namespace ops {
+namespace {
+
+kernels::ConvGeom geometry(const Node& n, int channels, Shape in, Shape out) {
+  kernels::ConvGeom g;
+  g.c = channels, g.h = in.h, g.w = in.w;
+  g.kh = n.win.kh, g.kw = n.win.kw, g.sh = n.win.sh, g.sw = n.win.sw;
+  g.pt = n.win.pt, g.pl = n.win.pl, g.dh = n.win.dh, g.dw = n.win.dw;
+  g.oh = out.h, g.ow = out.w;
+  return g;
+}
+
+// A 1x1, stride-1, unpadded conv reads its input as the GEMM's B matrix as it is.
+bool pointwise(const Node& n) {
+  const Window& w = n.win;
+  return w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.pt == 0 && w.pl == 0 && w.pb == 0 &&
+         w.pr == 0;
+}
+
+// Weights per group's GEMM row (CIN/G * KH * KW).
+int group_k(const Node& n) {
+  return n.cin / n.groups * n.win.kh * n.win.kw;
+}
+
+void make_backward(const Node& n, const ConvWeights& cw) {
+  if (cw.algo == ConvAlgo::Winograd) {
+    // dX = conv3x3_pad1(dY, W') with W'(c, o, ky, kx) = W(o, c, 2 - ky, 2 - kx).
+    cw.bwd.resize(kernels::winograd_weight_size(n.cin, n.cout));
+    kernels::winograd_pack_weights(n.cin, n.cout, n.weight.data() + 8, 9, n.cin * 9, -3, -1,
+                                   cw.bwd.data());
+  } else if (cw.algo == ConvAlgo::Gemm) {
+    const int cog = n.cout / n.groups, kk = group_k(n);
+    const size_t per = kernels::packed_a_size(kk, cog);
+    cw.bwd.resize(per * n.groups);
+    for (int g = 0; g < n.groups; ++g)
+      kernels::pack_a(kk, cog, n.weight.data() + static_cast<size_t>(g) * cog * kk, 1, kk,
+                      cw.bwd.data() + g * per);
+  }
+}
+
+void depthwise_forward(const Node& n, const float* x, Shape in, float* y, Shape out) {
+  const int mult = n.cout / n.cin;
+  const Window& w = n.win;
+  const size_t oplane = out.plane();
+  for (int co = 0; co < n.cout; ++co) {
+    const float* xc = x + static_cast<size_t>(co / mult) * in.plane();
+    float* yc = y + static_cast<size_t>(co) * oplane;
+    std::fill(yc, yc + oplane, 0.0f);
+    const float* wk = n.weight.data() + static_cast<size_t>(co) * w.kh * w.kw;
+    for (int ky = 0; ky < w.kh; ++ky) {
+      for (int kx = 0; kx < w.kw; ++kx) {
+        const float wv = wk[ky * w.kw + kx];
+        const int off = kx * w.dw - w.pl;  // ix = ox * sw + off
+        const int lo = std::min(out.w, off >= 0 ? 0 : (-off + w.sw - 1) / w.sw);
+        const int hi =
+            in.w - 1 - off < 0 ? lo : std::max(lo, std::min(out.w, (in.w - 1 - off) / w.sw + 1));
+        for (int oy = 0; oy < out.h; ++oy) {
+          const int iy = oy * w.sh - w.pt + ky * w.dh;
+          if (iy < 0 || iy >= in.h) continue;
+          const float* src = xc + static_cast<size_t>(iy) * in.w + off;
+          float* dst = yc + static_cast<size_t>(oy) * out.w;
+          if (w.sw == 1) {
+            for (int ox = lo; ox < hi; ++ox) dst[ox] += wv * src[ox];
+          } else {
+            for (int ox = lo; ox < hi; ++ox) dst[ox] += wv * src[ox * w.sw];
+          }
+        }
+      }
+    }
+  }
+}
+
+void depthwise_backward(const Node& n, Shape in, Shape out, const float* gy, float* gx) {
+  const int mult = n.cout / n.cin;
+  const Window& w = n.win;
+  std::fill(gx, gx + in.size(), 0.0f);
+  for (int co = 0; co < n.cout; ++co) {
+    float* dc = gx + static_cast<size_t>(co / mult) * in.plane();
+    const float* gc = gy + static_cast<size_t>(co) * out.plane();
+    const float* wk = n.weight.data() + static_cast<size_t>(co) * w.kh * w.kw;
+    for (int ky = 0; ky < w.kh; ++ky) {
+      for (int kx = 0; kx < w.kw; ++kx) {
+        const float wv = wk[ky * w.kw + kx];
+        for (int oy = 0; oy < out.h; ++oy) {
+          const int iy = oy * w.sh - w.pt + ky * w.dh;
+          if (iy < 0 || iy >= in.h) continue;
+          float* dst = dc + static_cast<size_t>(iy) * in.w;
+          const float* src = gc + static_cast<size_t>(oy) * out.w;
+          for (int ox = 0; ox < out.w; ++ox) {
+            const int ix = ox * w.sw - w.pl + kx * w.dw;
+            if (ix >= 0 && ix < in.w) dst[ix] += wv * src[ox];
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+ConvAlgo conv_algo(const Node& n) {
+  const Window& w = n.win;
+  if (n.groups == 1 && w.kh == 3 && w.kw == 3 && w.sh == 1 && w.sw == 1 && w.dh == 1 && w.dw == 1 &&
+      w.pt == 1 && w.pl == 1 && w.pb == 1 && w.pr == 1 && n.cin >= 32 && n.cout >= 32)
+    return ConvAlgo::Winograd;
+  if (n.depthwise()) return ConvAlgo::Depthwise;
+  return ConvAlgo::Gemm;
+}
+
+std::unique_ptr<ConvWeights> prepare_conv(const Node& n) {
+  auto cw = std::make_unique<ConvWeights>();
+  cw->algo = conv_algo(n);
+  if (cw->algo == ConvAlgo::Winograd) {
+    cw->fwd.resize(kernels::winograd_weight_size(n.cout, n.cin));
+    kernels::winograd_pack_weights(n.cout, n.cin, n.weight.data(), n.cin * 9, 9, 3, 1,
+                                   cw->fwd.data());
+  } else if (cw->algo == ConvAlgo::Gemm) {
+    const int cog = n.cout / n.groups, kk = group_k(n);
+    const size_t per = kernels::packed_a_size(cog, kk);
+    cw->fwd.resize(per * n.groups);
+    for (int g = 0; g < n.groups; ++g)
+      kernels::pack_a(cog, kk, n.weight.data() + static_cast<size_t>(g) * cog * kk, kk, 1,
+                      cw->fwd.data() + g * per);
+  }
+  return cw;
+}
+
+void conv_forward(const Node& n, const ConvWeights& cw, const float* x, Shape in, float* y,
+                  Shape out, Workspace& ws) {
+  if (cw.algo == ConvAlgo::Winograd) {
+    float* s = Workspace::get(ws.cols, kernels::winograd_scratch_size(n.cin, n.cout, in.h, in.w));
+    kernels::winograd_conv3x3(n.cin, n.cout, in.h, in.w, x, cw.fwd.data(), y, s);
+    return;
+  }
+  if (cw.algo == ConvAlgo::Depthwise) {
+    depthwise_forward(n, x, in, y, out);
+    return;
+  }
+  const int cig = n.cin / n.groups, cog = n.cout / n.groups, kk = group_k(n);
+  const int ohw = static_cast<int>(out.plane());
+  const size_t per = kernels::packed_a_size(cog, kk);
+  float* bp = Workspace::get(ws.panels, kernels::packed_b_size(kk, ohw));
+  const kernels::ConvGeom geom = geometry(n, cig, in, out);
+  for (int g = 0; g < n.groups; ++g) {
+    const float* xg = x + static_cast<size_t>(g) * cig * in.plane();
+    if (pointwise(n))
+      kernels::pack_b(kk, ohw, xg, ohw, bp);
+    else
+      kernels::im2col_pack_b(xg, geom, bp);
+    kernels::gemm(cog, ohw, kk, cw.fwd.data() + g * per, bp, y + static_cast<size_t>(g) * cog * ohw,
+                  ohw);
+  }
+}
+
+void conv_backward(const Node& n, const ConvWeights& cw, Shape in, Shape out, int k_rows,
+                   const float* gy, float* gx, Workspace& ws) {
+  std::call_once(cw.bwd_once, [&] { make_backward(n, cw); });
+  if (cw.algo == ConvAlgo::Winograd) {
+    float* s = Workspace::get(ws.cols, kernels::winograd_scratch_size(n.cout, n.cin, in.h, in.w));
+    for (int r = 0; r < k_rows; ++r)
+      kernels::winograd_conv3x3(n.cout, n.cin, in.h, in.w, gy + static_cast<size_t>(r) * out.size(),
+                                cw.bwd.data(), gx + static_cast<size_t>(r) * in.size(), s);
+    return;
+  }
+  if (cw.algo == ConvAlgo::Depthwise) {
+    for (int r = 0; r < k_rows; ++r)
+      depthwise_backward(n, in, out, gy + static_cast<size_t>(r) * out.size(),
+                         gx + static_cast<size_t>(r) * in.size());
+    return;
+  }
+  const int cig = n.cin / n.groups, cog = n.cout / n.groups, kk = group_k(n);
+  const int ohw = static_cast<int>(out.plane());
+  const size_t per = kernels::packed_a_size(kk, cog);
+  const kernels::ConvGeom geom = geometry(n, cig, in, out);
+  float* bp = Workspace::get(ws.panels, kernels::packed_b_size(cog, ohw));
+  float* col = pointwise(n) ? nullptr : Workspace::get(ws.cols, static_cast<size_t>(kk) * ohw);
+  for (int r = 0; r < k_rows; ++r) {
+    const float* g_r = gy + static_cast<size_t>(r) * out.size();
+    float* dx = gx + static_cast<size_t>(r) * in.size();
+    for (int g = 0; g < n.groups; ++g) {
+      float* dxg = dx + static_cast<size_t>(g) * cig * in.plane();
+      kernels::pack_b(cog, ohw, g_r + static_cast<size_t>(g) * cog * ohw, ohw, bp);
+      if (col == nullptr) {  // 1x1 stride 1: the window matrix is the gradient itself
+        kernels::gemm(kk, ohw, cog, cw.bwd.data() + g * per, bp, dxg, ohw);
+        continue;
+      }
+      kernels::gemm(kk, ohw, cog, cw.bwd.data() + g * per, bp, col, ohw);
+      std::fill(dxg, dxg + static_cast<size_t>(cig) * in.plane(), 0.0f);
+      kernels::col2im_add(col, geom, dxg);
+    }
+  }
+}
+
+void conv_epilogue(const Node& conv, const Node* bn, const Node* act, float* y, float* bn_out,
+                   float* act_out, size_t hw) {
+  for (int o = 0; o < conv.cout; ++o) {
+    float* row = y + static_cast<size_t>(o) * hw;
+    const bool has_b = conv.has_bias;
+    const float b = has_b ? conv.bias[o] : 0.0f;
+    if (bn == nullptr && act == nullptr) {
+      if (has_b)
+        for (size_t i = 0; i < hw; ++i) row[i] += b;
+      continue;
+    }
+    if (bn == nullptr) {
+      float* r = act_out + static_cast<size_t>(o) * hw;
+      for (size_t i = 0; i < hw; ++i) {
+        const float v = has_b ? row[i] + b : row[i];
+        row[i] = v;
+        r[i] = activate(*act, v);
+      }
+      continue;
+    }
+    float a, c;
+    batchnorm_coefficients(*bn, o, a, c);
+    float* z = bn_out + static_cast<size_t>(o) * hw;
+    if (act == nullptr) {
+      for (size_t i = 0; i < hw; ++i) {
+        const float v = has_b ? row[i] + b : row[i];
+        row[i] = v;
+        z[i] = v * a + c;
+      }
+      continue;
+    }
+    float* r = act_out + static_cast<size_t>(o) * hw;
+    for (size_t i = 0; i < hw; ++i) {
+      const float v = has_b ? row[i] + b : row[i];
+      const float u = v * a + c;
+      row[i] = v;
+      z[i] = u;
+      r[i] = activate(*act, u);
+    }
+  }
+}
+
+}  // namespace ops
+}  // namespace camscope

@@ -1,0 +1,246 @@
+// The plan and its interpreter: forward over the nodes in order, backward from the logits
+// over the nodes that lie between the target and the logits.
+#include "plan.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace camscope {
+
+std::shared_ptr<const Model> Model::build(Net net) {
+  std::shared_ptr<Model> m(new Model());  // private constructor: make_shared cannot reach it
+  m->net_ = std::move(net);
+  const std::vector<Node>& nodes = m->net_.nodes;
+  const size_t n = nodes.size();
+  m->conv_.resize(n);
+  m->fused_.assign(n, 0);
+  m->fused_bn_.assign(n, -1);
+  m->fused_act_.assign(n, -1);
+  for (size_t i = 0; i < n; ++i) {
+    if (nodes[i].op != Op::Conv) continue;
+    m->conv_[i] = ops::prepare_conv(nodes[i]);
+    // A BatchNorm reading only this conv, then a ReLU/Clip reading only that, right after.
+    size_t j = i + 1;
+    int last = static_cast<int>(i);
+    if (j < n && nodes[j].op == Op::BatchNorm && nodes[j].inputs == std::vector<int>{last}) {
+      m->fused_bn_[i] = static_cast<int>(j);
+      m->fused_[j] = 1;
+      last = static_cast<int>(j++);
+    }
+    if (j < n && (nodes[j].op == Op::ReLU || nodes[j].op == Op::Clip) &&
+        nodes[j].inputs == std::vector<int>{last}) {
+      m->fused_act_[i] = static_cast<int>(j);
+      m->fused_[j] = 1;
+    }
+  }
+  return m;
+}
+
+bool Model::forward(Tensor input, Activations& acts, ops::Workspace& ws, std::string* error) const {
+  const std::vector<Shape> shapes = net_.shapes(input.shape, error);
+  if (shapes.empty()) return false;
+  const std::vector<Node>& nodes = net_.nodes;
+  const size_t n = nodes.size();
+  acts.input = std::move(input);
+  // Reuse the previous forward's buffers: every node below writes all of its output.
+  acts.out.resize(n);
+  acts.argmax.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    acts.out[i].shape = shapes[i];
+    acts.out[i].data.resize(shapes[i].size());
+    if (nodes[i].op != Op::MaxPool) acts.argmax[i].clear();
+  }
+  auto in = [&](const Node& nd, size_t slot) -> const Tensor& {
+    const int j = nd.inputs[slot];
+    return j == kGraphInput ? acts.input : acts.out[j];
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (fused_[i]) continue;  // written by the conv before it
+    const Node& nd = nodes[i];
+    const Tensor& x = in(nd, 0);
+    Tensor& y = acts.out[i];
+    float* yd = y.data.data();
+    const float* xd = x.data.data();
+    switch (nd.op) {
+      case Op::Conv: {
+        ops::conv_forward(nd, *conv_[i], xd, x.shape, yd, y.shape, ws);
+        const int b = fused_bn_[i], a = fused_act_[i];
+        ops::conv_epilogue(nd, b >= 0 ? &nodes[b] : nullptr, a >= 0 ? &nodes[a] : nullptr, yd,
+                           b >= 0 ? acts.out[b].data.data() : nullptr,
+                           a >= 0 ? acts.out[a].data.data() : nullptr, y.shape.plane());
+        break;
+      }
+      case Op::BatchNorm: ops::batchnorm_forward(nd, xd, x.shape, yd); break;
+      case Op::ReLU:
+      case Op::Clip: ops::activation_forward(nd, xd, x.data.size(), yd); break;
+      case Op::MaxPool:
+        ops::maxpool_forward(nd, xd, x.shape, yd, y.shape, acts.argmax[i], ws);
+        break;
+      case Op::AvgPool: ops::avgpool_forward(nd, xd, x.shape, yd, y.shape); break;
+      case Op::AdaptiveAvgPool: ops::adaptive_forward(xd, x.shape, yd, y.shape); break;
+      case Op::Add: {
+        std::copy(xd, xd + x.data.size(), yd);
+        for (size_t s = 1; s < nd.inputs.size(); ++s) {
+          const float* o = in(nd, s).data.data();
+          for (size_t k = 0; k < y.data.size(); ++k) yd[k] += o[k];
+        }
+        break;
+      }
+      case Op::Concat: {
+        float* dst = yd;
+        for (size_t s = 0; s < nd.inputs.size(); ++s) {
+          const Tensor& t = in(nd, s);
+          dst = std::copy(t.data.begin(), t.data.end(), dst);
+        }
+        break;
+      }
+      case Op::Flatten: ops::flatten_forward(nd, xd, x.shape, yd); break;
+      case Op::Linear:
+        ops::linear_forward(nd, xd, yd);
+        if (nd.has_bias)
+          for (int o = 0; o < nd.cout; ++o) yd[o] += nd.bias[o];
+        break;
+      case Op::Identity: std::copy(xd, xd + x.data.size(), yd); break;
+    }
+  }
+  return true;
+}
+
+void Model::send(const Activations& acts, int i, int slot, Gradients& g, ops::Workspace& ws) const {
+  const Node& nd = net_.nodes[i];
+  const int j = nd.inputs[slot];
+  const Tensor& x = j == kGraphInput ? acts.input : acts.out[j];
+  const Shape in = x.shape, out = acts.out[i].shape;
+  const int k = static_cast<int>(g.classes.size());
+  const size_t n_in = static_cast<size_t>(k) * in.size();
+  std::vector<float>& dst = j == kGraphInput ? g.input : g.grad[j];
+  // The first contribution is written in place; later ones go through scratch and are added.
+  const bool add = !dst.empty();
+  float* gx = add ? ops::Workspace::get(ws.grad, n_in) : (dst.resize(n_in), dst.data());
+  const float* gy = g.grad[i].data();
+  switch (nd.op) {
+    case Op::Conv: ops::conv_backward(nd, *conv_[i], in, out, k, gy, gx, ws); break;
+    case Op::BatchNorm: ops::batchnorm_backward(nd, in, k, gy, gx); break;
+    case Op::ReLU:
+    case Op::Clip:
+      ops::activation_backward(nd, x.data.data(), in.size(), k, gy, gx, g.guided);
+      break;
+    case Op::MaxPool: ops::maxpool_backward(in, out, acts.argmax[i], k, gy, gx); break;
+    case Op::AvgPool: ops::avgpool_backward(nd, in, out, k, gy, gx); break;
+    case Op::AdaptiveAvgPool: ops::adaptive_backward(in, out, k, gy, gx); break;
+    case Op::Add:
+    case Op::Identity: std::copy(gy, gy + n_in, gx); break;
+    case Op::Concat: {
+      int c0 = 0;
+      for (int s = 0; s < slot; ++s) {
+        const int js = nd.inputs[s];
+        c0 += (js == kGraphInput ? acts.input : acts.out[js]).shape.c;
+      }
+      ops::concat_backward(in, out, c0, k, gy, gx);
+      break;
+    }
+    case Op::Flatten: ops::flatten_backward(nd, in, k, gy, gx); break;
+    case Op::Linear: ops::linear_backward(nd, k, gy, gx); break;
+  }
+  if (add)
+    for (size_t e = 0; e < n_in; ++e) dst[e] += gx[e];
+}
+
+void Model::backward_to(const Activations& acts, int target, Gradients& g, ops::Workspace& ws,
+                        const std::vector<int>& classes, bool guided) const {
+  const std::vector<Node>& nodes = net_.nodes;
+  const int n = static_cast<int>(nodes.size());
+  if (target < kGraphInput || target >= n || acts.out.size() != static_cast<size_t>(n)) return;
+  const int k = static_cast<int>(acts.logits().shape.size());
+  if (g.grad.empty()) {
+    g.classes.clear();
+    for (int c : classes)
+      if (c >= 0 && c < k) g.classes.push_back(c);
+    if (classes.empty())
+      for (int c = 0; c < k; ++c) g.classes.push_back(c);
+    g.guided = guided;
+    g.grad.assign(n, {});
+    g.input.clear();
+    g.complete.assign(n, 0);
+    g.input_complete = false;
+    g.sent.assign(n, {});
+    for (int i = 0; i < n; ++i) g.sent[i].assign(nodes[i].inputs.size(), 0);
+    std::vector<float>& top = g.grad[n - 1];
+    top.assign(g.classes.size() * k, 0.0f);
+    for (size_t r = 0; r < g.classes.size(); ++r) top[r * k + g.classes[r]] = 1.0f;
+    g.complete[n - 1] = 1;
+  }
+  if (g.has(target)) return;
+  // The nodes between target and logits: descendants of the target that reach the logits.
+  // Only their gradients are needed, and each is complete once its readers have sent theirs.
+  std::vector<uint8_t> below(n, 0), reaches(n, 0);
+  for (int i = target + 1; i < n; ++i)
+    for (int j : nodes[i].inputs)
+      if (j == target || (j > target && below[j])) below[i] = 1;
+  reaches[n - 1] = 1;
+  for (int i = n - 1; i > target; --i) {
+    if (!reaches[i]) continue;
+    for (int j : nodes[i].inputs)
+      if (j != kGraphInput) reaches[j] = 1;
+  }
+  auto relevant = [&](int j) { return j == target || (j > target && below[j] && reaches[j]); };
+  for (int i = n - 1; i > target; --i) {
+    if (!relevant(i)) continue;
+    g.complete[i] = 1;
+    for (size_t s = 0; s < nodes[i].inputs.size(); ++s) {
+      const int j = nodes[i].inputs[s];
+      if (!relevant(j) || g.sent[i][s]) continue;
+      send(acts, i, static_cast<int>(s), g, ws);
+      g.sent[i][s] = 1;
+    }
+  }
+  // A target that does not reach the logits (or an input nothing reads) gets zeros.
+  std::vector<float>& t = target == kGraphInput ? g.input : g.grad[target];
+  const Shape ts = target == kGraphInput ? acts.input.shape : acts.out[target].shape;
+  if (t.empty()) t.assign(g.classes.size() * ts.size(), 0.0f);
+  if (target == kGraphInput)
+    g.input_complete = true;
+  else
+    g.complete[target] = 1;
+}
+
+size_t Model::weight_bytes() const {
+  size_t b = 0;
+  for (size_t i = 0; i < net_.nodes.size(); ++i) {
+    const Node& nd = net_.nodes[i];
+    b += 4 * (nd.weight.size() + nd.bias.size() + nd.mean.size() + nd.var.size() +
+              nd.qscale.size()) +
+         nd.qweight.size();
+    if (conv_[i]) b += 4 * conv_[i]->fwd.size();
+  }
+  return b;
+}
+
+size_t Model::activation_bytes() const {
+  size_t b = 0;
+  for (const Shape& s : net_.shapes(net_.info.input)) b += 4 * s.size();
+  return b;
+}
+
+std::string Model::conv_algo_name(int node) const {
+  if (node < 0 || static_cast<size_t>(node) >= conv_.size() || !conv_[node]) return "";
+  switch (conv_[node]->algo) {
+    case ops::ConvAlgo::Winograd: return "winograd";
+    case ops::ConvAlgo::Gemm: return "gemm";
+    case ops::ConvAlgo::Depthwise: return "depthwise";
+  }
+  return "";
+}
+
+std::vector<float> softmax(const std::vector<float>& logits) {
+  std::vector<float> p(logits.size());
+  if (logits.empty()) return p;
+  const float m = *std::max_element(logits.begin(), logits.end());
+  double sum = 0.0;
+  for (size_t i = 0; i < logits.size(); ++i) sum += std::exp(static_cast<double>(logits[i] - m));
+  for (size_t i = 0; i < logits.size(); ++i)
+    p[i] = static_cast<float>(std::exp(static_cast<double>(logits[i] - m)) / sum);
+  return p;
+}
+
+}  // namespace camscope
