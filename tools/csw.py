@@ -81,6 +81,8 @@ class CswFile:
     dtypes: dict = field(default_factory=dict)  # tensor name -> "f32" | "f16" | "i8"
     offsets: dict = field(default_factory=dict)  # tensor name -> (offset, nbytes) in data
     scales: dict = field(default_factory=dict)  # i8 tensors: name -> float32 scales
+    nodes: list = field(default_factory=list)  # version 2: NodeSpec list
+    pre: dict = field(default_factory=dict)  # version 2: range, channels, resize
 
 
 def _num(x):
@@ -475,8 +477,8 @@ def parse_csw(blob):
     if blob[:8] != MAGIC:
         raise CswError("bad magic (not a camscope .csw file)")
     version, desc_size, data_size, crc, reserved = struct.unpack_from("<IIQII", blob, 8)
-    if version != VERSION:
-        raise CswError(f"header: version {version}, expected {VERSION}")
+    if version not in (VERSION, VERSION2):
+        raise CswError(f"header: version {version}, expected {VERSION} or {VERSION2}")
     if reserved != 0:
         raise CswError(f"header: reserved field is {reserved}, expected 0")
     if desc_size == 0 or desc_size > MAX_DESC:
@@ -498,8 +500,26 @@ def parse_csw(blob):
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    if not lines or lines[0] != "camscope 1":
-        raise CswError("description line 1: expected 'camscope 1'")
+    if not lines or lines[0] != f"camscope {version}":
+        raise CswError(f"description line 1: expected 'camscope {version}'")
+    if version == VERSION2:
+        name, inp, mean, std, pre, classes, nodes, tensor_lines = _parse_v2_description(lines)
+        if len(mean) != inp[0] or len(std) != inp[0]:
+            raise CswError(f"description: mean/std need {inp[0]} values each")
+        if not classes:
+            raise CswError("description: no classes")
+        if not nodes:
+            raise CswError("description: no nodes")
+        shapes = node_shapes(nodes, inp)
+        if shapes[-1] != (len(classes), 1, 1):
+            raise CswError(f"description: last node outputs {shapes[-1]}, but there are {len(classes)} classes")
+        expected = OrderedDict()
+        for nd in nodes:
+            for k, shp in node_tensor_shapes(nd).items():
+                expected[f"{nd.name}.{k}"] = shp
+        f = CswFile(version, crc, desc_size, data_start, data_size, lines, name, inp, mean, std, classes, [],
+                    nodes=nodes, pre=pre)
+        return _read_tensors(f, blob, data_start, data_size, tensor_lines, expected)
     name = None
     inp = mean = std = None
     classes, layers, tensor_lines = [], [], []
@@ -579,6 +599,11 @@ def parse_csw(blob):
 
     expected = expected_tensor_shapes(layers)
     f = CswFile(version, crc, desc_size, data_start, data_size, lines, name, inp, mean, std, classes, layers)
+    return _read_tensors(f, blob, data_start, data_size, tensor_lines, expected)
+
+
+def _read_tensors(f, blob, data_start, data_size, tensor_lines, expected):
+    """Checks the tensor statements against `expected` (name -> shape) and reads them into f."""
     data = memoryview(blob)[data_start:]
     extents = []
     raw = {}
@@ -726,3 +751,404 @@ def _probe_input_shape(model):
         if isinstance(m, nn.Conv2d):
             return (m.in_channels, 224, 224)
     return (3, 224, 224)
+
+
+# ======================================================================================
+# Version 2: graphs (any CNN). Front-ends (tools/export.py for PyTorch, tools/export_keras.py
+# for Keras) turn a model into NodeSpecs and tensors; build_csw2 writes them; parse_csw reads
+# both versions; run_graph runs a parsed graph with torch.nn.functional, the Python reference
+# of the format's semantics (what the C++ core must compute).
+
+VERSION2 = 2
+# op -> (required keys, optional keys with defaults)
+NODE_ARGS = {
+    "conv": (("cin", "cout", "k"), {"s": (1, 1), "p": (0, 0, 0, 0), "d": (1, 1), "g": 1, "bias": 1}),
+    "batchnorm": (("c", "eps"), {}),
+    "relu": ((), {}),
+    "relu6": ((), {}),
+    "clip": (("lo", "hi"), {}),
+    "maxpool": (("k",), {"s": None, "p": (0, 0, 0, 0), "d": (1, 1), "ceil": 0}),
+    "avgpool": (("k",), {"s": None, "p": (0, 0, 0, 0), "ceil": 0, "include_pad": 1}),
+    "adaptiveavgpool": (("out",), {}),
+    "add": ((), {}),
+    "concat": ((), {}),
+    "flatten": ((), {"order": "nchw"}),
+    "linear": (("in", "out"), {"bias": 1}),
+    "identity": ((), {}),
+    "dropout": ((), {}),
+}
+RESIZE_RULES = ("bilinear_aa", "nearest")
+
+
+@dataclass
+class NodeSpec:
+    """One `node` statement (plus its `alias` lines): name, op, input names, arguments."""
+
+    name: str
+    op: str
+    inputs: list
+    args: dict = field(default_factory=dict)
+    aliases: list = field(default_factory=list)
+
+    def lines(self):
+        parts = ["node", self.name, self.op, ",".join(self.inputs)]
+        for k, v in self.args.items():
+            if isinstance(v, (tuple, list)):
+                v = ",".join(_num(i) for i in v)
+            elif isinstance(v, str):
+                pass
+            else:
+                v = _num(v)
+            parts.append(f"{k}={v}")
+        return [" ".join(parts)] + [f"alias {a} {self.name}" for a in self.aliases]
+
+    def arg(self, key):
+        """The argument with its default filled in (tuples normalised to 2 or 4 entries)."""
+        req, opt = NODE_ARGS[self.op]
+        v = self.args.get(key, opt.get(key))
+        if (key in ("k", "s", "d") or (key, self.op) == ("out", "adaptiveavgpool")) and v is not None:
+            v = (v, v) if isinstance(v, int) else tuple(v)
+            if len(v) == 1:
+                v = (v[0], v[0])
+        if key == "p":
+            v = (v,) if isinstance(v, int) else tuple(v)
+            v = v * 4 if len(v) == 1 else (v[0], v[1], v[0], v[1]) if len(v) == 2 else v
+        return v
+
+
+def node_tensor_shapes(nd):
+    """OrderedDict suffix -> shape of the tensors node `nd` owns, in writing order."""
+    out = OrderedDict()
+    if nd.op == "conv":
+        kh, kw = nd.arg("k")
+        out["weight"] = (nd.args["cout"], nd.args["cin"] // nd.arg("g"), kh, kw)
+        if nd.arg("bias"):
+            out["bias"] = (nd.args["cout"],)
+    elif nd.op == "batchnorm":
+        for k in ("weight", "bias", "running_mean", "running_var"):
+            out[k] = (nd.args["c"],)
+    elif nd.op == "linear":
+        out["weight"] = (nd.args["out"], nd.args["in"])
+        if nd.arg("bias"):
+            out["bias"] = (nd.args["out"],)
+    return out
+
+
+def _window_out(n, k, s, p0, p1, d, ceil):
+    """Output length of a window along one axis (PyTorch's rule; 0 if it does not fit)."""
+    span = d * (k - 1) + 1
+    room = n + p0 + p1 - span
+    if room < 0:
+        return 0
+    out = (room + (s - 1 if ceil else 0)) // s + 1
+    if ceil and (out - 1) * s >= n + p0:
+        out -= 1
+    return out
+
+
+def node_shapes(nodes, input_shape):
+    """Output shape (C, H, W) of every node; CswError naming the first that cannot run.
+    Mirrors the C++ Net::shapes."""
+    shapes = {"input": tuple(int(d) for d in input_shape)}
+    out = []
+    for nd in nodes:
+        if nd.op not in NODE_ARGS:
+            raise CswError(f"node {nd.name}: unknown op {nd.op!r}")
+        ins = []
+        for i in nd.inputs:
+            if i not in shapes:
+                raise CswError(f"node {nd.name}: input {i!r} is not an earlier node")
+            ins.append(shapes[i])
+        if not ins:
+            raise CswError(f"node {nd.name}: no input")
+        c, h, w = ins[0]
+        op = nd.op
+        if op in ("add", "concat") and len(ins) < 2:
+            raise CswError(f"node {nd.name}: {op} needs at least two inputs")
+        if op not in ("add", "concat") and len(ins) != 1:
+            raise CswError(f"node {nd.name}: {op} takes one input")
+        if op == "conv":
+            if c != nd.args["cin"]:
+                raise CswError(f"node {nd.name}: conv expects {nd.args['cin']} channels, gets {c}")
+            (kh, kw), (sh, sw), (dh, dw), (pt, pl, pb, pr) = nd.arg("k"), nd.arg("s"), nd.arg("d"), nd.arg("p")
+            s = (nd.args["cout"], _window_out(h, kh, sh, pt, pb, dh, False), _window_out(w, kw, sw, pl, pr, dw, False))
+        elif op in ("maxpool", "avgpool"):
+            (kh, kw) = nd.arg("k")
+            (sh, sw) = nd.arg("s") or (kh, kw)
+            (dh, dw) = nd.arg("d") if op == "maxpool" else (1, 1)
+            pt, pl, pb, pr = nd.arg("p")
+            ceil = bool(nd.arg("ceil"))
+            s = (c, _window_out(h, kh, sh, pt, pb, dh, ceil), _window_out(w, kw, sw, pl, pr, dw, ceil))
+        elif op == "batchnorm":
+            if c != nd.args["c"]:
+                raise CswError(f"node {nd.name}: batchnorm of {nd.args['c']} channels gets {c}")
+            s = (c, h, w)
+        elif op == "adaptiveavgpool":
+            s = (c,) + tuple(nd.arg("out"))
+        elif op == "add":
+            if any(x != ins[0] for x in ins):
+                raise CswError(f"node {nd.name}: add of different shapes {ins}")
+            s = ins[0]
+        elif op == "concat":
+            if any(x[1:] != ins[0][1:] for x in ins):
+                raise CswError(f"node {nd.name}: concat of different heights/widths {ins}")
+            s = (sum(x[0] for x in ins), h, w)
+        elif op == "flatten":
+            s = (c * h * w, 1, 1)
+        elif op == "linear":
+            if (h, w) != (1, 1) or c != nd.args["in"]:
+                raise CswError(f"node {nd.name}: linear expects {nd.args['in']} flat inputs, gets {(c, h, w)}")
+            s = (nd.args["out"], 1, 1)
+        else:
+            s = (c, h, w)
+        if min(s) < 1:
+            raise CswError(f"node {nd.name}: input {ins[0]} is too small for {op}")
+        for name in [nd.name] + list(nd.aliases):
+            if name in shapes:
+                raise CswError(f"node {nd.name}: name {name!r} used twice")
+            shapes[name] = s
+        out.append(s)
+    return out
+
+
+def build_csw2(nodes, tensors, dtype, name="model", classes=None, input_shape=(3, 224, 224),
+               mean=IMAGENET_MEAN, std=IMAGENET_STD, value_range=1, channels="rgb",
+               resize="bilinear_aa"):
+    """The bytes of a version-2 .csw file: `nodes` (NodeSpec list, topological order, the
+    last one the logits) and `tensors` (dict "node.suffix" -> float32 array). Conv and linear
+    weights are stored as `dtype`, the rest f32. Returns (bytes, summary) like build_csw."""
+    if dtype not in DTYPES:
+        raise CswError(f"unknown dtype {dtype!r} (one of {', '.join(DTYPES)})")
+    input_shape = tuple(int(d) for d in input_shape)
+    if len(input_shape) != 3 or min(input_shape) <= 0:
+        raise CswError(f"input shape must be C H W, positive, not {input_shape}")
+    for nd in nodes:
+        for n in [nd.name] + list(nd.aliases):
+            if not n or any(ch.isspace() for ch in n) or "," in n or n == "input":
+                raise CswError(f"node name {n!r}: empty, with a space or comma, or 'input'")
+        req, opt = NODE_ARGS.get(nd.op, (None, None))
+        if req is None:
+            raise CswError(f"node {nd.name}: unknown op {nd.op!r}")
+        for k in req:
+            if k not in nd.args:
+                raise CswError(f"node {nd.name}: {nd.op} needs {k}=")
+        for k in nd.args:
+            if k not in req and k not in opt:
+                raise CswError(f"node {nd.name}: {nd.op} takes no {k}=")
+    shapes = node_shapes(nodes, input_shape)
+    k_out = shapes[-1]
+    if k_out[1:] != (1, 1):
+        raise CswError(f"the last node ({nodes[-1].name}) must output a vector of logits, not {k_out}")
+    if classes is None:
+        classes = [f"class{i}" for i in range(k_out[0])]
+    classes = list(classes)
+    if len(classes) != k_out[0]:
+        raise CswError(f"{len(classes)} class names for {k_out[0]} outputs of {nodes[-1].name}")
+    _check_text(name, "network name", allow_spaces=False)
+    for c in classes:
+        _check_text(c, "class name", allow_spaces=True)
+    mean = [float(v) for v in mean]
+    std = [float(v) for v in std]
+    if len(mean) != input_shape[0] or len(std) != input_shape[0]:
+        raise CswError(f"mean and std need {input_shape[0]} values each")
+    if not all(math.isfinite(v) and v > 0 for v in std):
+        raise CswError("std values must be positive and finite")
+    if value_range not in (1, 255) or channels not in ("rgb", "bgr") or resize not in RESIZE_RULES:
+        raise CswError("range must be 1 or 255, channels rgb or bgr, resize bilinear_aa or nearest")
+
+    lines = ["camscope 2", f"name {name}", "input " + " ".join(map(str, input_shape)),
+             "mean " + " ".join(_num(v) for v in mean), "std " + " ".join(_num(v) for v in std),
+             f"range {value_range}", f"channels {channels}", f"resize {resize}"]
+    lines += [f"class {c}" for c in classes]
+    for nd in nodes:
+        lines += nd.lines()
+    data = bytearray()
+    summary = []
+    used = set()
+    for nd in nodes:
+        for key, shape in node_tensor_shapes(nd).items():
+            tname = f"{nd.name}.{key}"
+            if tname not in tensors:
+                raise CswError(f"node {nd.name}: no tensor {tname}")
+            arr = np.ascontiguousarray(np.asarray(tensors[tname], dtype=np.float32))
+            if tuple(arr.shape) != tuple(shape):
+                raise CswError(f"{tname}: shape {tuple(arr.shape)}, the node needs {tuple(shape)}")
+            used.add(tname)
+            td = dtype if (nd.op, key) in (("conv", "weight"), ("linear", "weight")) else "f32"
+            try:
+                body, deq, _ = quantise(arr, td)
+            except CswError as e:
+                raise CswError(f"{tname}: {e}") from None
+            data += b"\0" * (-len(data) % 4)
+            off = len(data)
+            data += body
+            lines.append(f"tensor {tname} {td} {off} {arr.ndim} " + " ".join(map(str, arr.shape)))
+            err = float(np.abs(deq.astype(np.float64) - arr).max()) if arr.size else 0.0
+            summary.append((tname, td, tuple(arr.shape), len(body), err))
+    extra = sorted(set(tensors) - used)
+    if extra:
+        raise CswError(f"tensor {extra[0]} belongs to no node")
+    desc = ("\n".join(lines) + "\n").encode("utf-8")
+    if len(desc) > MAX_DESC:
+        raise CswError(f"description is {len(desc)} bytes, more than {MAX_DESC}")
+    pad = b"\0" * (-(HEADER_SIZE + len(desc)) % 16)
+    body = desc + pad + bytes(data)
+    crc = zlib.crc32(body) & 0xFFFFFFFF
+    header = MAGIC + struct.pack("<IIQII", VERSION2, len(desc), len(data), crc, 0)
+    return header + body, summary
+
+
+def _parse_v2_args(nd_op, toks, where):
+    """key=value tokens of a node -> dict of ints / floats / tuples / strings."""
+    req, opt = NODE_ARGS[nd_op]
+    args = {}
+    for t in toks:
+        k, sep, v = t.partition("=")
+        if not sep or not k:
+            raise CswError(f"{where}: argument {t!r} is not key=value")
+        if k in args:
+            raise CswError(f"{where}: {k}= given twice")
+        if k not in req and k not in opt:
+            raise CswError(f"{where}: {nd_op} takes no {k}=")
+        if k == "order":
+            if v not in ("nchw", "nhwc"):
+                raise CswError(f"{where}: order must be nchw or nhwc")
+            args[k] = v
+        elif k in ("eps", "lo", "hi"):
+            args[k] = _float(v, where)
+        else:
+            vals = tuple(_int(x, where, 0, 1 << 24) for x in v.split(","))
+            tuple_keys = ("k", "s", "d", "p") + (("out",) if nd_op == "adaptiveavgpool" else ())
+            args[k] = vals[0] if len(vals) == 1 and k not in tuple_keys else vals
+    for k in req:
+        if k not in args:
+            raise CswError(f"{where}: {nd_op} needs {k}=")
+    return args
+
+
+def _parse_v2_description(lines):
+    """(name, input, mean, std, extra preprocessing dict, classes, nodes, tensor lines)."""
+    name = inp = mean = std = None
+    pre = {"range": 1, "channels": "rgb", "resize": "bilinear_aa"}
+    classes, nodes, tensor_lines = [], [], []
+    by_name = {}
+    for i, line in enumerate(lines[1:], start=2):
+        where = f"description line {i}"
+        tok = line.split(" ")
+        if line == "" or "" in tok:
+            raise CswError(f"{where}: empty line or double space")
+        kw = tok[0]
+        if kw == "name" and len(tok) == 2:
+            name = tok[1]
+        elif kw == "input" and len(tok) == 4:
+            inp = tuple(_int(t, where, 1, 1 << 16) for t in tok[1:])
+        elif kw in ("mean", "std"):
+            vals = [_float(t, where) for t in tok[1:]]
+            if kw == "std" and not all(v > 0 for v in vals):
+                raise CswError(f"{where}: std values must be positive")
+            mean, std = (vals, std) if kw == "mean" else (mean, vals)
+        elif kw == "range" and len(tok) == 2 and tok[1] in ("1", "255"):
+            pre["range"] = int(tok[1])
+        elif kw == "channels" and len(tok) == 2 and tok[1] in ("rgb", "bgr"):
+            pre["channels"] = tok[1]
+        elif kw == "resize" and len(tok) == 2 and tok[1] in RESIZE_RULES:
+            pre["resize"] = tok[1]
+        elif kw == "class" and len(tok) >= 2:
+            classes.append(line[len("class "):])
+        elif kw == "node" and len(tok) >= 4:
+            op = tok[2]
+            if op not in NODE_ARGS:
+                raise CswError(f"{where}: unknown op {op!r}")
+            nd = NodeSpec(tok[1], op, tok[3].split(","), _parse_v2_args(op, tok[4:], where))
+            if nd.name in by_name or nd.name == "input":
+                raise CswError(f"{where}: name {nd.name} used twice")
+            by_name[nd.name] = nd
+            nodes.append(nd)
+        elif kw == "alias" and len(tok) == 3:
+            if tok[2] not in by_name or tok[1] in by_name or tok[1] == "input":
+                raise CswError(f"{where}: bad alias {tok[1]} -> {tok[2]}")
+            by_name[tok[2]].aliases.append(tok[1])
+            by_name[tok[1]] = by_name[tok[2]]
+        elif kw == "tensor" and len(tok) >= 5:
+            tensor_lines.append((where, tok))
+        else:
+            raise CswError(f"{where}: unknown or malformed statement {kw!r}")
+    for what, v in (("name", name), ("input", inp), ("mean", mean), ("std", std)):
+        if v is None:
+            raise CswError(f"description: no '{what}' statement")
+    # inputs by alias -> canonical names
+    for nd in nodes:
+        nd.inputs = ["input" if i == "input" else (by_name[i].name if i in by_name else i) for i in nd.inputs]
+    return name, inp, mean, std, pre, classes, nodes, tensor_lines
+
+
+def run_graph(f, x, keep=False):
+    """Runs a parsed version-2 graph on x (N, C, H, W) with torch.nn.functional, float64 or
+    float32 as x is. Returns the logits, or (logits, {node name: output}) with keep=True."""
+    import torch.nn.functional as F
+
+    vals = {"input": x}
+    for nd in f.nodes:
+        ins = [vals[i] for i in nd.inputs]
+        a = ins[0]
+        t = lambda k: torch.from_numpy(f.tensors[f"{nd.name}.{k}"]).to(x.dtype)  # noqa: E731
+        op = nd.op
+        if op == "conv":
+            pt, pl, pb, pr = nd.arg("p")
+            if (pt, pl) != (pb, pr):
+                a, pad = F.pad(a, (pl, pr, pt, pb)), 0
+            else:
+                pad = (pt, pl)
+            y = F.conv2d(a, t("weight"), t("bias") if nd.arg("bias") else None, stride=nd.arg("s"),
+                         padding=pad, dilation=nd.arg("d"), groups=nd.arg("g"))
+        elif op == "batchnorm":
+            y = F.batch_norm(a, t("running_mean"), t("running_var"), t("weight"), t("bias"), False, 0.0,
+                             nd.args["eps"])
+        elif op == "relu":
+            y = F.relu(a)
+        elif op == "relu6":
+            y = F.hardtanh(a, 0.0, 6.0)
+        elif op == "clip":
+            y = F.hardtanh(a, nd.args["lo"], nd.args["hi"])
+        elif op in ("maxpool", "avgpool"):
+            k = nd.arg("k")
+            s = nd.arg("s") or k
+            pt, pl, pb, pr = nd.arg("p")
+            ceil = bool(nd.arg("ceil"))
+            sym = (pt, pl) == (pb, pr)
+            if op == "maxpool":
+                if not sym:
+                    a, pt, pl = F.pad(a, (pl, pr, pt, pb), value=float("-inf")), 0, 0
+                y = F.max_pool2d(a, k, s, (pt, pl), nd.arg("d"), ceil_mode=ceil)
+            elif sym:
+                y = F.avg_pool2d(a, k, s, (pt, pl), ceil_mode=ceil, count_include_pad=bool(nd.arg("include_pad")))
+            else:
+                pad = (pl, pr, pt, pb)
+                total = F.avg_pool2d(F.pad(a, pad), k, s, 0, ceil_mode=ceil, count_include_pad=True)
+                if nd.arg("include_pad"):
+                    y = total
+                else:
+                    ones = F.pad(torch.ones_like(a[:1, :1]), pad)
+                    y = total / F.avg_pool2d(ones, k, s, 0, ceil_mode=ceil, count_include_pad=True)
+        elif op == "adaptiveavgpool":
+            y = F.adaptive_avg_pool2d(a, nd.arg("out"))
+        elif op == "add":
+            y = ins[0]
+            for b in ins[1:]:
+                y = y + b
+        elif op == "concat":
+            y = torch.cat(ins, 1)
+        elif op == "flatten":
+            if nd.arg("order") == "nhwc":
+                a = a.permute(0, 2, 3, 1)
+            y = a.reshape(a.shape[0], -1, 1, 1)
+        elif op == "linear":
+            y = F.linear(a.reshape(a.shape[0], -1), t("weight"), t("bias") if nd.arg("bias") else None)
+            y = y.reshape(y.shape[0], -1, 1, 1)
+        else:  # identity, dropout
+            y = a
+        vals[nd.name] = y
+    logits = vals[f.nodes[-1].name].reshape(x.shape[0], -1)
+    if keep:
+        return logits, {nd.name: vals[nd.name] for nd in f.nodes}
+    return logits
