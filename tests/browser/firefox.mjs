@@ -3,8 +3,8 @@
 // for commands it lacks), so this is a small client of our own: start Firefox headless with a
 // fresh profile and --remote-debugging-port=0, read the port it prints, speak JSON over
 // ws://127.0.0.1:PORT/session. Every command and every wait has a timeout, and close() (also
-// run at process exit) kills Firefox's process group and removes the profile, so a failing
-// test can neither hang nor leave a browser behind.
+// run when Node exits or is interrupted) kills Firefox's process group and removes the
+// profile, so a failing test can neither hang nor leave a browser behind.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -85,6 +85,14 @@ const running = new Set();
 process.on("exit", () => {
   for (const ff of running) ff.kill();
 });
+// Firefox runs in its own process group (so that kill() reaches its content processes), which
+// a Ctrl-C on the terminal no longer reaches: pass it on.
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]]) {
+  process.once(signal, () => {
+    for (const ff of running) ff.kill();
+    process.exit(code);
+  });
+}
 
 // One Firefox process and its BiDi session.
 class Firefox {
@@ -133,16 +141,16 @@ class Firefox {
     return page;
   }
 
-  // Kills Firefox's process group at once (content processes included) and removes the profile.
+  // Kills Firefox's process group at once (content processes included), stops reading its
+  // output and removes the profile.
   kill() {
     running.delete(this);
-    if (this.proc.exitCode === null && this.proc.signalCode === null) {
-      try {
-        process.kill(-this.proc.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+    try {
+      process.kill(-this.proc.pid, "SIGKILL");
+    } catch {
+      // already gone
     }
+    this.proc.stderr.destroy();
     rmSync(this.profile, { recursive: true, force: true, maxRetries: 3 });
   }
 
@@ -167,7 +175,7 @@ export async function launchFirefox() {
   const profile = mkdtempSync(join(tmpdir(), "camscope-firefox-"));
   writeFileSync(join(profile, "user.js"), Object.entries(PREFS).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});\n`).join(""));
   const proc = spawn(FIREFOX, ["--headless", "--no-remote", "--profile", profile, "--remote-debugging-port=0", "about:blank"], {
-    detached: true, // its own process group, so that kill() takes the content processes too
+    detached: true, // its own process group: see kill()
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: "1", MOZ_DISABLE_AUTO_SAFE_MODE: "1" },
   });
