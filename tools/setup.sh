@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(cmake make g++ pkg-config libstb-dev libgtest-dev emscripten node-acorn
           python3 python3-numpy python3-pil)
 if [ "${1:-}" = "--test" ]; then
-  # Tests also need PyTorch (live golden regeneration) and Chromium (browser tests).
-  packages+=(python3-torch python3-torchvision chromium clang-14 libclang-rt-14-dev)
+  # Tests also need PyTorch (live golden regeneration), Chromium (browser tests) and
+  # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi).
+  packages+=(python3-torch python3-torchvision chromium firefox-esr clang-14 libclang-rt-14-dev)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -26,7 +27,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Browser tests drive Debian's chromium through npm's playwright-core (no browser download).
-if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+# Browser tests drive Debian's chromium through npm's playwright-core (no browser download)
+# and Debian's firefox-esr through npm's ws (tests/browser/firefox.mjs).
+if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] &&
+   { [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/ws ]; }; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

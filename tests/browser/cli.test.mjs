@@ -3,19 +3,15 @@
 // differ only in how they decode the file (and PNG decoding is exact).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import vm from "node:vm";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  launch, startServer, openPage, idle, lastMaps, readNpy, relError, encodePng, testPicture, existsSync, CLI, WEB, SHIPPED_WEIGHTS,
+  launch, startServer, openPage, idle, lastMaps, relError, encodePng, testPicture, existsSync, cliMaps, CLI, WEB, SHIPPED_WEIGHTS,
+  MAP_LAYERS as LAYERS, MAP_METHODS as METHODS, MAP_TOLERANCE,
 } from "./helpers.mjs";
-
-// Every layer kind the page offers: last conv, pooled, middle and first convs.
-const LAYERS = ["features.14", "avgpool", "features.8", "features.4", "features.0"];
-const METHODS = ["gradcam", "layercam"];
 const missing = !existsSync(CLI) && `the CLI is not built (${CLI})`;
 
 let browser;
@@ -32,21 +28,6 @@ after(async () => {
   if (server) await server.close();
   if (out) rmSync(out, { recursive: true, force: true });
 });
-
-// Runs `camscope explain` on one picture at every layer; returns {layer: {method: [per class]}}.
-function cliMaps(picture, classes) {
-  const stem = picture.replace(/^.*\//, "").replace(/\.[^.]+$/, "");
-  const maps = {};
-  for (const layer of LAYERS) {
-    const dir = join(out, `${stem}_${layer}`);
-    execFileSync(CLI, ["explain", picture, "--weights", SHIPPED_WEIGHTS, "--layer", layer, "--method", METHODS.join(","), "--class", "all", "--out", dir], {
-      stdio: "pipe",
-    });
-    maps[layer] = {};
-    for (const method of METHODS) maps[layer][method] = classes.map((c) => readNpy(join(dir, `${stem}__${method}__${layer}__${c}.npy`)));
-  }
-  return maps;
-}
 
 // The same WebAssembly core the page loads (web/camscope_core_simd.js), run here in Node on
 // the same pixels: {layer: {method: [per class]}}.
@@ -69,7 +50,7 @@ async function nodeMaps(rgba, width, height, classes) {
   return maps;
 }
 
-async function compare(t, page, name, reference, layersToCheck = LAYERS, tolerance = 1e-4, what = "the CLI") {
+async function compare(t, page, name, reference, layersToCheck = LAYERS, tolerance = MAP_TOLERANCE, what = "the CLI") {
   const layers = await page.evaluate(() => window.camscopeDebug.state.model.info.layers.map((l) => l.name));
   let worst = 0;
   for (const layer of layersToCheck) {
@@ -94,7 +75,7 @@ async function compare(t, page, name, reference, layersToCheck = LAYERS, toleran
 test("the sample PNG: page maps == CLI maps", { skip: missing }, async (t) => {
   const { page, context, seen } = await openPage(browser, server.url);
   const classes = await page.evaluate(() => window.camscopeDebug.state.model.info.classes);
-  const reference = cliMaps(join(WEB, "samples", "both.png"), classes);
+  const reference = cliMaps(join(WEB, "samples", "both.png"), classes, out);
   await page.click('button[data-sample="both.png"]');
   await idle(page);
   await compare(t, page, "both.png", reference);
@@ -109,7 +90,7 @@ test("a PNG of the user's (not square, not 224): page maps == CLI maps, also wit
   for (const query of ["", "?simd=off"]) {
     const { page, context, seen } = await openPage(browser, server.url + query);
     const classes = await page.evaluate(() => window.camscopeDebug.state.model.info.classes);
-    reference = reference || cliMaps(file, classes);
+    reference = reference || cliMaps(file, classes, out);
     await page.setInputFiles("#file", { name: "made_up.png", mimeType: "image/png", buffer: readFileSync(file) });
     await idle(page);
     assert.deepEqual(await page.evaluate(() => [window.camscopeDebug.lastMaps.width, window.camscopeDebug.lastMaps.height]), [301, 203]);

@@ -149,6 +149,30 @@ export async function mapCanvases(page) {
 }
 
 export { readNpy, relError } from "../npy.mjs";
+import { readNpy } from "../npy.mjs";
+import { execFileSync } from "node:child_process";
+
+// The page's maps against the CLI's: every layer kind the page offers (last conv, pooled,
+// middle and first convs), both methods, and the tolerance (relative to the map's max).
+export const MAP_LAYERS = ["features.14", "avgpool", "features.8", "features.4", "features.0"];
+export const MAP_METHODS = ["gradcam", "layercam"];
+export const MAP_TOLERANCE = 1e-4;
+
+// Runs `camscope explain` on one picture at each layer (outputs under dir); returns
+// {layer: {method: [{shape, data} per class]}}.
+export function cliMaps(picture, classes, dir, layers = MAP_LAYERS) {
+  const stem = picture.replace(/^.*\//, "").replace(/\.[^.]+$/, "");
+  const maps = {};
+  for (const layer of layers) {
+    const out = join(dir, `${stem}_${layer}`);
+    execFileSync(CLI, ["explain", picture, "--weights", SHIPPED_WEIGHTS, "--layer", layer, "--method", MAP_METHODS.join(","), "--class", "all", "--out", out], {
+      stdio: "pipe",
+    });
+    maps[layer] = {};
+    for (const method of MAP_METHODS) maps[layer][method] = classes.map((c) => readNpy(join(out, `${stem}__${method}__${layer}__${c}.npy`)));
+  }
+  return maps;
+}
 
 export { existsSync };
 

@@ -84,6 +84,60 @@ export function looksTruncated(format, tail) {
   return false;
 }
 
+// Bits per pixel of a PNG colour type at a bit depth (0 for a combination PNG does not allow).
+function pngBitsPerPixel(depth, colorType) {
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType] || 0;
+  const depths = colorType === 0 ? [1, 2, 4, 8, 16] : colorType === 3 ? [1, 2, 4, 8] : [8, 16];
+  return depths.includes(depth) ? channels * depth : 0;
+}
+
+// The size of a PNG's inflated pixel data (a filter byte per row), per its header.
+export function pngRawBytes(width, height, depth, colorType, interlaced) {
+  const bits = pngBitsPerPixel(depth, colorType);
+  const rows = (w, h) => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bits) / 8)) : 0);
+  if (!bits) return 0;
+  if (!interlaced) return rows(width, height);
+  // Adam7: seven passes, each [first column, first row, column step, row step].
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) total += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
+  return total;
+}
+
+// What is wrong with a PNG's pixel data ("" when its IDAT chunks inflate to the whole picture).
+// Checked by the page itself because Firefox (ESR 153) decodes a PNG whose compressed data is
+// not zlib at all into a white picture instead of refusing it (Chromium refuses it).
+export async function pngDataProblem(b) {
+  if (b.length < 33) return "its header is cut short";
+  const expected = pngRawBytes(u32be(b, 16), u32be(b, 20), b[24], b[25], b[28] === 1);
+  if (!expected) return "its header is invalid";
+  const parts = [];
+  for (let i = 8; i + 12 <= b.length; ) {
+    const len = u32be(b, i);
+    const type = ascii(b, i + 4, 4);
+    if (type === "IEND" || i + 12 + len > b.length) break;
+    if (type === "IDAT") parts.push(b.subarray(i + 8, i + 8 + len));
+    i += 12 + len;
+  }
+  if (parts.length === 0) return "it has no pixel data";
+  // Read only as far as the picture needs: what follows (the checksum, stray bytes) is not
+  // judged here, as browsers do not judge it either.
+  const reader = new Blob(parts).stream().pipeThrough(new DecompressionStream("deflate")).getReader();
+  let got = 0;
+  try {
+    while (got < expected) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      got += value.length;
+    }
+  } catch {
+    return "its compressed pixel data is invalid";
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return got < expected ? "its pixel data is incomplete" : "";
+}
+
 export function isWeightsFile(head) {
   return head.length >= 8 && ascii(head, 0, 8) === "CAMSCOPE";
 }
@@ -115,6 +169,10 @@ export async function decodePicture(blob, name) {
   if (looksTruncated(format, tail))
     throw new PictureError(`“${name}” is a ${format} file that ends early — it seems truncated (an incomplete download?).`);
 
+  if (format === "PNG") {
+    const problem = await pngDataProblem(new Uint8Array(await blob.arrayBuffer()));
+    if (problem) throw new PictureError(`“${name}” looks like a PNG file but could not be decoded — it may be damaged (${problem}).`);
+  }
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
