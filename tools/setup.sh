@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make g++ pkg-config libstb-dev libgtest-dev emscripten node-acorn
-          python3 python3-numpy python3-pil)
+packages=(cmake make g++ pkg-config libstb-dev libjpeg62-turbo-dev libwebp-dev libgtest-dev
+          emscripten node-acorn python3 python3-numpy python3-pil)
 if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration) and Chromium (browser tests).
   packages+=(python3-torch python3-torchvision chromium clang-14 libclang-rt-14-dev)
