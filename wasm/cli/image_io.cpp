@@ -70,6 +70,15 @@ bool decode_stb(const uint8_t* data, size_t size, Decoded& out, std::string& err
     return false;
   }
   const int len = static_cast<int>(size);
+  // A PNG's size is in its header: say it is too large before stb_image refuses it with a
+  // vaguer reason.
+  if (size >= 24 && std::memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) {
+    const auto be32 = [&](size_t at) {
+      return (uint32_t{data[at]} << 24) | (uint32_t{data[at + 1]} << 16) |
+             (uint32_t{data[at + 2]} << 8) | data[at + 3];
+    };
+    if (!check_picture_size(be32(16), be32(20), error)) return false;
+  }
   int w = 0, h = 0, comp = 0;
   if (stbi_info_from_memory(data, len, &w, &h, &comp) == 0) {
     error = "cannot decode picture: " + stb_reason();
