@@ -5,6 +5,8 @@
                                     the CLI damaged / oversized files
     pictures_test.py --make DIR     only make the pictures; print their list as JSON (the
                                     browser test, tests/browser/pictures.test.mjs, uses it)
+    pictures_test.py --seeds DIR    tiny versions of them: seeds for the decoder fuzz target
+                                    (tests/fuzz/fuzz_pictures.cpp, run by tools/test.sh)
 
 PIL's reference is ImageOps.exif_transpose(Image.open(f)) then convert("RGB"); for pictures
 with transparency, convert("RGBA") composited over black as round(c * a / 255) — the rule
@@ -62,9 +64,12 @@ def big_photo(rgb):
     return Image.fromarray((big + grain).clip(0, 255).astype(np.uint8), "RGB")
 
 
-def make_pictures(out):
-    """Writes the test pictures into `out`; returns [{file, kind}] (kind: what it tests)."""
+def make_pictures(out, tiny=False):
+    """Writes the test pictures into `out`; returns [{file, kind}] (kind: what it tests).
+    tiny: 20x15 pictures and no large one (fuzzing seeds)."""
     photo = Image.open(PHOTO).convert("RGB")  # 500x399: not square, so turns show
+    if tiny:
+        photo = photo.resize((20, 15), Image.BILINEAR)
     made = []
 
     def save(name, img, kind, **options):
@@ -91,7 +96,8 @@ def make_pictures(out):
     save("exif_8.png", photo, "png_exif", exif=exif_bytes(8))
     save("plain.bmp", photo, "stb")
     save("palette.gif", photo.convert("P", palette=Image.ADAPTIVE, colors=200), "stb")
-    save("photo_4000x3000.jpg", big_photo(photo), "large", quality=90)
+    if not tiny:
+        save("photo_4000x3000.jpg", big_photo(photo), "large", quality=90)
     return made
 
 
@@ -181,9 +187,10 @@ def check_hostile(cli, work):
         ("half.webp", webp[: len(webp) // 2], "WebP"),
         ("header.webp", webp[:30], "WebP"),
         ("huge.png", png_with_size(png, 40000, 40000), "16384 pixels a side"),
-        ("half.png", png[: len(png) // 2], "cannot decode"),
+        ("half.png", png[: len(png) // 2], "cannot decode PNG: the file is damaged or truncated"),
         ("empty.jpg", b"", "empty"),
-        ("text.png", b"these are not pixels\n", "cannot decode"),
+        ("text.png", b"these are not pixels\n", "not a picture camscope reads"),
+        ("picture.tga", b"\0\0\2" + bytes(15) + bytes(48), "not a picture camscope reads"),
         ("noise.jpg", b"\xff\xd8\xff" + bytes(np.random.default_rng(3).integers(0, 256, 5000, dtype=np.uint8)), "JPEG"),
     ]
     failures = []
@@ -220,8 +227,8 @@ def check_hostile(cli, work):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--make":
-        print(json.dumps(make_pictures(sys.argv[2])))
+    if len(sys.argv) == 3 and sys.argv[1] in ("--make", "--seeds"):
+        print(json.dumps(make_pictures(sys.argv[2], tiny=sys.argv[1] == "--seeds")))
         return 0
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)

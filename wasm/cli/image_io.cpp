@@ -40,7 +40,12 @@
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
 #endif
 #define STB_IMAGE_IMPLEMENTATION
-#define STBI_NO_HDR  // 8-bit pictures only; no float decoding paths
+// Only the formats the page reads too (JPEG and WebP have their own decoders): the same
+// pictures are accepted everywhere, and stb_image's other decoders are not exposed to
+// untrusted files.
+#define STBI_ONLY_PNG
+#define STBI_ONLY_BMP
+#define STBI_ONLY_GIF
 #include <stb_image.h>
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb_image_write.h>
@@ -61,10 +66,13 @@ std::string stb_reason() {
   return r != nullptr ? r : "unknown error";
 }
 
-// Everything stb_image reads besides JPEG (PNG, BMP, GIF, ...), as RGBA; the orientation of
-// a PNG from its eXIf chunk, as PIL reads it.
+// PNG, BMP and GIF (first frame) through stb_image, as RGBA; the orientation of a PNG from
+// its eXIf chunk, as PIL reads it.
 bool decode_stb(const uint8_t* data, size_t size, Decoded& out, std::string& error) {
   out = Decoded();
+  const char* format = data[0] == 0x89 ? "PNG" : data[0] == 'G' ? "GIF" : "BMP";
+  const std::string failed =
+      std::string("cannot decode ") + format + ": the file is damaged or truncated (stb_image: ";
   if (size > static_cast<size_t>(INT_MAX)) {
     error = "file too large";
     return false;
@@ -81,13 +89,13 @@ bool decode_stb(const uint8_t* data, size_t size, Decoded& out, std::string& err
   }
   int w = 0, h = 0, comp = 0;
   if (stbi_info_from_memory(data, len, &w, &h, &comp) == 0) {
-    error = "cannot decode picture: " + stb_reason();
+    error = failed + stb_reason() + ")";
     return false;
   }
   if (!check_picture_size(w, h, error)) return false;
   StbPixels px(stbi_load_from_memory(data, len, &w, &h, &comp, 4), &stbi_image_free);
   if (!px) {
-    error = "cannot decode picture: " + stb_reason();
+    error = failed + stb_reason() + ")";
     return false;
   }
   if (!check_picture_size(w, h, error)) return false;
@@ -182,8 +190,13 @@ bool decode_picture(const uint8_t* data, size_t size, Picture& out, std::string&
   } else if (size >= 12 && std::memcmp(data, "RIFF", 4) == 0 &&
              std::memcmp(data + 8, "WEBP", 4) == 0) {
     ok = decode_webp(data, size, d, error);
-  } else {
+  } else if ((size >= 8 && std::memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0) ||
+             (size >= 4 && std::memcmp(data, "GIF8", 4) == 0) ||
+             (size >= 2 && data[0] == 'B' && data[1] == 'M')) {
     ok = decode_stb(data, size, d, error);
+  } else {
+    error = "not a picture camscope reads (JPEG, PNG, WebP, GIF or BMP)";
+    return false;
   }
   if (!ok) return false;
   out.width = d.width;
