@@ -3,7 +3,7 @@
 // with stb_image; EXIF orientation applied; transparency composited over black. PNG output.
 //
 // The rules, the same in the page (web/src/images.js), stated in README.md
-// (Conventions: Preprocessing):
+// (Conventions: Decoding):
 //   - transparency: each colour channel becomes round(c * a / 255) = (c * a + 127) / 255 in
 //     integers, i.e. the picture composited over black (an opaque pixel is unchanged);
 //   - large pictures: no pre-shrinking; the core's antialiased resize reads every pixel. A

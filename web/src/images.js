@@ -1,5 +1,5 @@
 // Pictures in: recognise, check and decode a file into the pixels the core is given, under
-// the rules the CLI follows too (wasm/cli/image_io.h; README.md, Conventions: Preprocessing):
+// the rules the CLI follows too (wasm/cli/image_io.h; README.md, Conventions: Decoding):
 // every pixel at the picture's own size, upright (EXIF orientation), transparency composited
 // over black; the core's antialiased resize then makes the network's input. Every failure is
 // a PictureError whose message is meant for the person who dropped the file.
