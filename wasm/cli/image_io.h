@@ -1,6 +1,7 @@
-// Picture files for the CLI, decoded to the pixels PIL gives (and so PyTorch scripts and
-// Chromium): JPEG with libjpeg-turbo, WebP with libwebp, other formats (PNG, BMP, GIF, ...)
-// with stb_image; EXIF orientation applied; transparency composited over black. PNG output.
+// Picture files for the CLI, decoded to the pixels PIL gives (and so PyTorch scripts, and
+// Chromium but for CMYK JPEG): JPEG with libjpeg-turbo, WebP with libwebp, PNG / BMP / GIF
+// with stb_image, nothing else; EXIF orientation applied; transparency composited over
+// black. PNG output.
 //
 // The rules, the same in the page (web/src/images.js), stated in README.md
 // (Conventions: Decoding):
