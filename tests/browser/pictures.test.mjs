@@ -17,7 +17,7 @@ const LAYERS = ["features.14", "features.0"];
 // The pictures the page is given (tests/pictures_test.py checks all of them against PIL).
 const PAGE_PICTURES = [
   "baseline_420.jpg", "progressive.jpg", "cmyk.jpg", "exif_3.jpg", "exif_5.jpg", "exif_6.jpg", "exif_8.jpg",
-  "lossy.webp", "alpha_lossless.webp", "exif_6.webp", "alpha.png", "photo_4000x3000.jpg",
+  "lossy.webp", "alpha_lossless.webp", "exif_6.webp", "alpha.png", "exif_8.png", "photo_4000x3000.jpg",
 ];
 // Where Chromium cannot give PIL's pixels. CMYK JPEG: Chromium converts Adobe CMYK with
 // floor(c * k / 255), PIL (so the CLI) with round(c * k / 255); the page cannot undo that, so
