@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds native + WASM, runs the core's tests
 # under AddressSanitizer/UBSan (hostile weights files, fuzzing, goldens) and with the
-# optional multi-threaded kernels, fuzzes the weights parser, then CTest:
+# optional multi-threaded kernels, fuzzes the weights parser and the CLI's picture decoders,
+# then CTest:
 # golden files vs PyTorch, live regeneration when torch is there, the CLI, the WASM
 # modules in Node, the page in Chromium.
 set -euo pipefail
@@ -31,6 +32,19 @@ if ! build-fuzz/fuzz_weights build-fuzz/corpus tests/fuzz/seeds -max_total_time=
   exit 1
 fi
 grep -E "^Done" build-fuzz/log
+
+echo "== fuzzing the CLI's picture decoders (libFuzzer + ASan/UBSan, 15 s)"
+mkdir -p build-fuzz/picture_corpus build-fuzz/picture_seeds
+/usr/bin/python3 tests/pictures_test.py --seeds build-fuzz/picture_seeds >/dev/null
+clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -Iwasm/cli -isystem /usr/include/stb \
+  tests/fuzz/fuzz_pictures.cpp wasm/cli/image_io.cpp wasm/cli/decode_jpeg.cpp \
+  wasm/cli/decode_webp.cpp wasm/cli/exif.cpp -ljpeg -lwebp -lwebpdemux -o build-fuzz/fuzz_pictures
+if ! build-fuzz/fuzz_pictures build-fuzz/picture_corpus build-fuzz/picture_seeds -max_total_time=15 \
+    -max_len=4096 -timeout=10 -rss_limit_mb=2560 >build-fuzz/pictures_log 2>&1; then
+  tail -40 build-fuzz/pictures_log
+  exit 1
+fi
+grep -E "^Done" build-fuzz/pictures_log
 
 echo "== all tests"
 ctest --test-dir build --output-on-failure -j"$(nproc)"

@@ -59,13 +59,13 @@ test("pasted and dropped pictures are explained", async () => {
   }
 });
 
-test("a big picture is downscaled to 1024 px before the core", async () => {
+test("a big picture reaches the core at its own size (no pre-shrink; the CLI's rule)", async () => {
   const png = encodePng(2400, 1200, testPicture(2400, 1200));
   await pick("wide.png", "image/png", png);
   const m = await lastMaps(page);
   assert.equal(m.pictureName, "wide.png");
-  assert.deepEqual([m.width, m.height], [1024, 512]);
-  assert.match(await page.textContent("#view-explain .picture-name"), /from 2400 × 1200/);
+  assert.deepEqual([m.width, m.height], [2400, 1200]);
+  assert.match(await page.textContent("#view-explain .picture-name"), /wide\.png · 2400 × 1200 px/);
 });
 
 test("non-pictures, truncated, broken and enormous pictures get a message", async () => {

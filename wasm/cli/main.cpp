@@ -43,6 +43,7 @@ const char kUsage[] =
     "  camscope layers --weights FILE\n"
     "  camscope classify IMG... --weights FILE   (one line per picture: file, class, "
     "probabilities)\n"
+    "  camscope decode IMG OUT.npy   (the RGB pixels the network is given: uint8, H x W x 3)\n"
     "\n"
     "explain writes, for each picture, method and class, into --out (default camscope_out):\n"
     "  <stem>__<method>__<layer>__<class>.npy  raw map (float32, layer H x W, after ReLU)\n"
@@ -730,6 +731,26 @@ int run_classify(const Options& o) {
   return status;
 }
 
+// ---------------------------------------------------------------------------------------------
+// camscope decode
+
+// Writes the picture's decoded pixels (upright, over black: what the core is given) as a
+// uint8 H x W x 3 .npy; for comparing the decoders with PIL and the page.
+int run_decode(const Options& o) {
+  if (o.pictures.size() != 2) return usage_error("decode needs a picture and an output .npy");
+  Picture pic;
+  std::string error;
+  if (!read_picture(o.pictures[0], pic, error)) {
+    complain(o.pictures[0], error);
+    return kExitPictureFailed;
+  }
+  if (!write_npy_u8(o.pictures[1], pic.rgb.data(), {pic.height, pic.width, 3})) {
+    complain(o.pictures[1], "cannot write .npy file");
+    return kExitPictureFailed;
+  }
+  return kExitOk;
+}
+
 // Explains every picture; 0 if all succeeded, 1 if any failed, 2 on bad usage or weights.
 int run_explain(const Options& o) {
   if (o.weights.empty()) return usage_error("explain needs --weights FILE");
@@ -777,7 +798,7 @@ int run_explain(const Options& o) {
 }  // namespace
 }  // namespace camscope
 
-// Entry point: dispatches to `explain` or `layers`.
+// Entry point: dispatches to `explain`, `layers`, `classify` or `decode`.
 int main(int argc, char** argv) {
   using namespace camscope;
   Options o;
@@ -790,6 +811,7 @@ int main(int argc, char** argv) {
   if (o.command == "explain") return run_explain(o);
   if (o.command == "layers") return run_layers(o);
   if (o.command == "classify") return run_classify(o);
+  if (o.command == "decode") return run_decode(o);
   if (o.command.empty()) return usage_error("");
   return usage_error("unknown command '" + o.command + "'");
 }

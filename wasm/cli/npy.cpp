@@ -8,7 +8,11 @@
 
 namespace camscope {
 
-bool write_npy(const std::string& path, const float* data, const std::vector<int>& shape) {
+namespace {
+
+// Writes a C-order array of `descr` ('<f4', '|u1') with `item` bytes per value.
+bool write_npy_raw(const std::string& path, const char* descr, size_t item, const void* data,
+                   const std::vector<int>& shape) {
   std::string dims;
   size_t count = 1;
   for (int d : shape) {
@@ -16,7 +20,8 @@ bool write_npy(const std::string& path, const float* data, const std::vector<int
     count *= static_cast<size_t>(d);
   }
   if (shape.size() > 1) dims.pop_back();
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+  std::string header =
+      std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   const size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
@@ -28,8 +33,18 @@ bool write_npy(const std::string& path, const float* data, const std::vector<int
   const char lenb[2] = {static_cast<char>(len & 0xFF), static_cast<char>(len >> 8)};
   f.write(lenb, 2);
   f.write(header.data(), static_cast<std::streamsize>(header.size()));
-  f.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(float)));
+  f.write(static_cast<const char*>(data), static_cast<std::streamsize>(count * item));
   return static_cast<bool>(f);
+}
+
+}  // namespace
+
+bool write_npy(const std::string& path, const float* data, const std::vector<int>& shape) {
+  return write_npy_raw(path, "<f4", sizeof(float), data, shape);
+}
+
+bool write_npy_u8(const std::string& path, const uint8_t* data, const std::vector<int>& shape) {
+  return write_npy_raw(path, "|u1", 1, data, shape);
 }
 
 bool read_npy(const std::string& path, NpyArray& out, std::string& error) {

@@ -1,10 +1,15 @@
-// Pictures in: recognise, check and decode a file into RGBA pixels (at most MAX_SIDE on the
-// long side; the core then resizes to its own input size). Every failure is a PictureError
-// whose message is meant for the person who dropped the file.
+// Pictures in: recognise, check and decode a file into the pixels the core is given, under
+// the rules the CLI follows too (wasm/cli/image_io.h; README.md, Conventions: Decoding):
+// every pixel at the picture's own size, upright (EXIF orientation), transparency composited
+// over black; the core's antialiased resize then makes the network's input. Every failure is
+// a PictureError whose message is meant for the person who dropped the file.
 
-export const MAX_SIDE = 1024; // long side handed to the core (and drawn)
+import { turnPicture, webpOrientation } from "./exif.js";
+
+export const MAX_SIDE = 1024; // long side of the picture as drawn (the core gets every pixel)
+// Largest file, picture and side read: the CLI's limits (kMaxPicture* in wasm/cli/image_io.h).
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
-export const MAX_PIXELS = 50e6; // decoding more than this would use gigabytes
+export const MAX_PIXELS = 50e6;
 export const MAX_DIMENSION = 16384;
 
 export class PictureError extends Error {}
@@ -146,8 +151,9 @@ function mb(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
-// Decodes a Blob into {width, height, rgba, canvas, format}: the picture's own pixels when
-// its long side is at most MAX_SIDE, else the browser's downscale to MAX_SIDE.
+// Decodes a Blob into {width, height, rgba, canvas, format}: `rgba` is every pixel of the
+// upright picture composited over black (alpha 255), what the core is given, as the CLI
+// decodes it; `canvas` is the picture for drawing, at most MAX_SIDE on the long side.
 export async function decodePicture(blob, name) {
   if (blob.size === 0) throw new PictureError(`“${name}” is empty (0 bytes).`);
   if (blob.size > MAX_FILE_BYTES)
@@ -184,31 +190,40 @@ export async function decodePicture(blob, name) {
     bitmap.close();
     throw new PictureError(`“${name}” is ${bitmap.width} × ${bitmap.height} pixels — too large.`);
   }
-  const originalWidth = bitmap.width;
-  const originalHeight = bitmap.height;
-  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-  const width = Math.max(1, Math.round(bitmap.width * scale));
-  const height = Math.max(1, Math.round(bitmap.height * scale));
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  let width = bitmap.width;
+  let height = bitmap.height;
+  // Over black: the canvas composites exactly round(c * a / 255), the CLI's rule (checked
+  // pixel for pixel against the CLI by tests/browser/pictures.test.mjs).
+  const full = document.createElement("canvas");
+  full.width = width;
+  full.height = height;
+  const fullCtx = full.getContext("2d", { willReadFrequently: true });
+  fullCtx.fillStyle = "#000";
+  fullCtx.fillRect(0, 0, width, height);
+  fullCtx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  let rgba = fullCtx.getImageData(0, 0, width, height).data;
+  // Chromium has turned a JPEG or PNG by its EXIF orientation, but not a WebP.
+  const orientation = format === "WebP" ? webpOrientation(new Uint8Array(await blob.arrayBuffer())) : 1;
+  if (orientation !== 1) {
+    ({ rgba, width, height } = turnPicture(rgba, width, height, orientation));
+    full.width = width;
+    full.height = height;
+    fullCtx.putImageData(new ImageData(rgba, width, height), 0, 0);
+  }
+  let canvas = full;
+  const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
   if (scale < 1) {
+    canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(width * scale));
+    canvas.height = Math.max(1, Math.round(height * scale));
+    const ctx = canvas.getContext("2d");
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = "high";
+    ctx.drawImage(full, 0, 0, canvas.width, canvas.height);
+    full.width = full.height = 0; // free the full-size copy now
   }
-  ctx.drawImage(bitmap, 0, 0, width, height);
-  bitmap.close();
-  const rgba = ctx.getImageData(0, 0, width, height).data;
-  return {
-    width,
-    height,
-    rgba,
-    canvas,
-    format,
-    originalWidth,
-    originalHeight,
-  };
+  return { width, height, rgba, canvas, format, originalWidth: width, originalHeight: height };
 }
 
 // Base64 -> bytes (the embedded weights and sample pictures).
