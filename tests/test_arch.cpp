@@ -98,6 +98,30 @@ TEST(ArchGolden, MatchesTorchAtNamedLayers) {
     check(own.out[li].data.data(), act.data.data(), act.data.size(), "activation " + layer);
   }
 
+  // The batched forward (no kept activations, buffers reused) equals one forward per input,
+  // bit for bit: the input, its negation and half of it.
+  {
+    const size_t sz = x.data.size();
+    std::vector<float> three(3 * sz);
+    for (size_t e = 0; e < sz; ++e) {
+      three[e] = x.data[e];
+      three[sz + e] = -x.data[e];
+      three[2 * sz + e] = 0.5f * x.data[e];
+    }
+    std::vector<float> batch;
+    ASSERT_TRUE(model->forward_batch(three.data(), x.shape, 3, batch, ws, &err)) << err;
+    const size_t nk = own.logits().data.size();
+    ASSERT_EQ(batch.size(), 3 * nk);
+    for (int v = 0; v < 3; ++v) {
+      Tensor xv{x.shape, std::vector<float>(three.begin() + v * sz, three.begin() + (v + 1) * sz)};
+      Activations one;
+      ASSERT_TRUE(model->forward(std::move(xv), one, ws, &err)) << err;
+      for (size_t c = 0; c < nk; ++c)
+        EXPECT_EQ(batch[v * nk + c], one.logits().data[c])
+            << "batched input " << v << " class " << c;
+    }
+  }
+
   // 2. Decisions, against PyTorch's activations of every node.
   Activations ref;
   ref.input = x;

@@ -106,6 +106,108 @@ bool Model::forward(Tensor input, Activations& acts, ops::Workspace& ws, std::st
   return true;
 }
 
+bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<float>& logits,
+                          ops::Workspace& ws, std::string* error) const {
+  const std::vector<Shape> shapes = net_.shapes(in, error);
+  if (shapes.empty() || count < 0) return false;
+  const std::vector<Node>& nodes = net_.nodes;
+  const int n = static_cast<int>(nodes.size());
+  // Liveness: the last node that reads each output (the logits: past the end).
+  std::vector<int> last(n, -1);
+  for (int i = 0; i < n; ++i)
+    for (int j : nodes[i].inputs)
+      if (j != kGraphInput) last[j] = std::max(last[j], i);
+  last[n - 1] = n;
+  // Buffers from a pool: each node's batch output lives from its node to its last reader.
+  std::vector<std::vector<float>> pool;
+  std::vector<int> free_list, buf(n, -1);
+  auto take = [&](int i) {
+    int b;
+    if (free_list.empty()) {
+      b = static_cast<int>(pool.size());
+      pool.emplace_back();
+    } else {
+      b = free_list.back();
+      free_list.pop_back();
+    }
+    pool[b].resize(shapes[i].size() * count);
+    buf[i] = b;
+  };
+  auto data = [&](int j, int s) -> const float* {
+    if (j == kGraphInput) return inputs + in.size() * s;
+    return pool[buf[j]].data() + shapes[j].size() * s;
+  };
+  auto out = [&](int i, int s) { return pool[buf[i]].data() + shapes[i].size() * s; };
+  std::vector<int32_t> argmax;
+  for (int i = 0; i < n; ++i) {
+    if (fused_[i]) continue;
+    const Node& nd = nodes[i];
+    const int j0 = nd.inputs[0];
+    const Shape xs = j0 == kGraphInput ? in : shapes[j0], ys = shapes[i];
+    take(i);
+    const int b = nd.op == Op::Conv ? fused_bn_[i] : -1, a = nd.op == Op::Conv ? fused_act_[i] : -1;
+    if (b >= 0) take(b);
+    if (a >= 0) take(a);
+    if (nd.op == Op::Linear) {
+      ops::linear_forward_batch(nd, data(j0, 0), count, out(i, 0));
+      if (nd.has_bias)
+        for (int s = 0; s < count; ++s)
+          for (int o = 0; o < nd.cout; ++o) out(i, s)[o] += nd.bias[o];
+    } else {
+      for (int s = 0; s < count; ++s) {
+        const float* xd = data(j0, s);
+        float* yd = out(i, s);
+        switch (nd.op) {
+          case Op::Conv:
+            ops::conv_forward(nd, *conv_[i], xd, xs, yd, ys, ws);
+            ops::conv_epilogue(nd, b >= 0 ? &nodes[b] : nullptr, a >= 0 ? &nodes[a] : nullptr, yd,
+                               b >= 0 ? out(b, s) : nullptr, a >= 0 ? out(a, s) : nullptr,
+                               ys.plane());
+            break;
+          case Op::BatchNorm: ops::batchnorm_forward(nd, xd, xs, yd); break;
+          case Op::ReLU:
+          case Op::Clip: ops::activation_forward(nd, xd, xs.size(), yd); break;
+          case Op::MaxPool: ops::maxpool_forward(nd, xd, xs, yd, ys, argmax, ws); break;
+          case Op::AvgPool: ops::avgpool_forward(nd, xd, xs, yd, ys); break;
+          case Op::AdaptiveAvgPool: ops::adaptive_forward(xd, xs, yd, ys); break;
+          case Op::Add:
+            std::copy(xd, xd + xs.size(), yd);
+            for (size_t k = 1; k < nd.inputs.size(); ++k) {
+              const float* o = data(nd.inputs[k], s);
+              for (size_t e = 0; e < ys.size(); ++e) yd[e] += o[e];
+            }
+            break;
+          case Op::Concat: {
+            float* dst = yd;
+            for (int jk : nd.inputs) {
+              const size_t sz = (jk == kGraphInput ? in : shapes[jk]).size();
+              dst = std::copy(data(jk, s), data(jk, s) + sz, dst);
+            }
+            break;
+          }
+          case Op::Flatten: ops::flatten_forward(nd, xd, xs, yd); break;
+          case Op::Identity: std::copy(xd, xd + xs.size(), yd); break;
+          case Op::Linear: break;  // above
+        }
+      }
+    }
+    // Free what no later node reads: this step's inputs and the outputs it made (fused ones
+    // included) whose last reader is in this step, or that nothing reads.
+    const int done = a >= 0 ? a : (b >= 0 ? b : i);
+    auto release = [&](int j) {
+      if (j == kGraphInput || j == n - 1 || buf[j] < 0 || last[j] > done) return;
+      free_list.push_back(buf[j]);
+      buf[j] = -1;
+    };
+    for (int j : nd.inputs) release(j);
+    for (int f : {i, b, a})
+      if (f >= 0) release(f);
+  }
+  const size_t k = shapes[n - 1].size();
+  logits.assign(pool[buf[n - 1]].begin(), pool[buf[n - 1]].begin() + k * count);
+  return true;
+}
+
 void Model::send(const Activations& acts, int i, int slot, Gradients& g, ops::Workspace& ws) const {
   const Node& nd = net_.nodes[i];
   const int j = nd.inputs[slot];

@@ -56,6 +56,13 @@ class Model {
   // mismatch returns false with `error` and leaves `acts` untouched. Reuses `acts`' buffers.
   bool forward(Tensor input, Activations& acts, ops::Workspace& ws,
                std::string* error = nullptr) const;
+  // Logits (count x classes, row after row) of `count` inputs of one shape laid out one after
+  // another, without keeping activations: buffers are freed after their last reader (the
+  // memory of a few layers, not of all). Bit-identical to forward() on each input; large
+  // linear layers read their weights once for the whole batch. False with `error` on a shape
+  // mismatch.
+  bool forward_batch(const float* inputs, Shape in, int count, std::vector<float>& logits,
+                     ops::Workspace& ws, std::string* error = nullptr) const;
   // Extends `g` so that it holds d logit_c / d output of node `target` (kGraphInput: the
   // input tensor) for every class c in `classes` (empty: all) at once, one K-row pass from
   // the raw logits (never softmax). `guided` only on the first call of a Gradients.

@@ -245,6 +245,40 @@ void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, 
 
 namespace {
 
+// Rows of W per block of the batched GEMVs: about 256 KiB of weights (L2), at least 4 rows.
+int batch_rows(int k, int bytes_per_weight) {
+  return std::max(4, (256 << 10) / std::max(1, k * bytes_per_weight));
+}
+
+}  // namespace
+
+void gemv_batch(int m, int k, const float* w, ptrdiff_t ldw, const float* x, ptrdiff_t ldx, int nv,
+                float* y, ptrdiff_t ldy) {
+  const GemvUkernel uk = best_gemv_ukernel();
+  const int rb = batch_rows(k, 4);
+  parallel_for((m + rb - 1) / rb, [&](int b0, int b1) {
+    for (int b = b0; b < b1; ++b) {
+      const int o0 = b * rb, rows = std::min(rb, m - o0);
+      for (int v = 0; v < nv; ++v) uk(rows, k, w + o0 * ldw, ldw, x + v * ldx, y + v * ldy + o0);
+    }
+  });
+}
+
+void gemv_qs8_batch(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq,
+                    const float* x, ptrdiff_t ldx, int nv, float* y, ptrdiff_t ldy) {
+  const Qs8GemvUkernel uk = best_qs8_gemv_ukernel();
+  const int rb = batch_rows(k, 1);
+  parallel_for((m + rb - 1) / rb, [&](int b0, int b1) {
+    for (int b = b0; b < b1; ++b) {
+      const int o0 = b * rb, rows = std::min(rb, m - o0);
+      for (int v = 0; v < nv; ++v)
+        uk(rows, k, q + o0 * ldq, scale + o0, ldq, x + v * ldx, y + v * ldy + o0);
+    }
+  });
+}
+
+namespace {
+
 // gemv_t_qs8 on one thread, for a block of gradient columns.
 void gemv_t_qs8_serial(int rows, int m, int n, const float* gy, ptrdiff_t ldg, const int8_t* q,
                        const float* scale, ptrdiff_t ldq, float* gx, ptrdiff_t ldx) {

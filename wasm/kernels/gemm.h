@@ -103,6 +103,15 @@ void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, flo
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,
           GemvUkernel uk = nullptr);
 
+// y[v*ldy + o] = (W x_v)[o] for nv vectors x_v = x + v*ldx: bit-identical to nv gemv calls,
+// with W swept once in row blocks that stay in cache while every vector uses them (a
+// batch of pictures reads a large head's weights from memory once, not nv times).
+void gemv_batch(int m, int k, const float* w, ptrdiff_t ldw, const float* x, ptrdiff_t ldx, int nv,
+                float* y, ptrdiff_t ldy);
+// The same with int8 weights and per-row scales (bit-identical to nv gemv_qs8 calls).
+void gemv_qs8_batch(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq,
+                    const float* x, ptrdiff_t ldx, int nv, float* y, ptrdiff_t ldy);
+
 // gemv with int8 weights and per-row scales (see Qs8GemvUkernel).
 void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, const float* x,
               float* y, Qs8GemvUkernel uk = nullptr);

@@ -100,6 +100,9 @@ void concat_backward(Shape in, Shape out, int c0, int k_rows, const float* gy, f
 
 // Linear without bias (the plan adds it): y = W x.
 void linear_forward(const Node& n, const float* x, float* y);
+// Linear without bias on n vectors (x + v*in, y + v*out): bit-identical to n calls above,
+// the weights read once.
+void linear_forward_batch(const Node& n, const float* x, int count, float* y);
 // gx = W^T gy for K rows.
 void linear_backward(const Node& n, int k_rows, const float* gy, float* gx);
 
