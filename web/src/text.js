@@ -39,9 +39,9 @@ export function evidenceSentence(cmap) {
 
 // What the normalisation does, for the note under the maps.
 export function normNote(norm) {
-  if (norm === "map") return "Each map is scaled to its own peak: compare where, not how strongly — a weak class's map is scaled up (its caption says how much).";
+  if (norm === "map") return "Each map is scaled to its own peak: compare where, not how strongly (a weak class's caption says how much it is scaled up).";
   if (norm === "shared") return "The classes of a method share one scale: the weaker class looks weaker.";
-  return "Raw map values on the colour scale (top = the stronger class's peak, or the value you fix) — fix “Bar top” to compare pictures.";
+  return "Raw values, one scale per method (top: the stronger class's peak, or “Bar top” to compare pictures).";
 }
 
 // The normalisation in a few words, for labels and export subtitles.

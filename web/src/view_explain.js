@@ -4,7 +4,7 @@ import { h, clear, percent, append } from "./dom.js";
 import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf } from "./draw.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
-  saveName,
+  saveName, pictureStem,
 } from "./text.js";
 
 export const MAP_SIDE = 560;
@@ -124,7 +124,7 @@ function fitPicture(b, bottom) {
   if (b.node.classList.contains("band")) return;
   const card = b.pictureCard.getBoundingClientRect();
   const over = card.bottom + window.scrollY - bottom;
-  if (over > 0) pic.style.maxHeight = `${Math.max(48, Math.floor(pic.getBoundingClientRect().height - over))}px`;
+  if (over > 0) pic.style.maxHeight = `${Math.max(0, Math.floor(pic.getBoundingClientRect().height - over))}px`;
 }
 
 function place(b, methods, names, mode, size, aspect) {
@@ -196,7 +196,7 @@ export function renderExplain(root, { picture, prediction, maps }, exportButton)
       });
       legends[m] = makeCanvas(240, 36);
       legends[m].className = "colourbar";
-      legends[m].dataset.method = m;
+      legends[m].dataset.legend = m;
       legends[m].setAttribute("role", "img");
     }
     const grid = h("div", { class: "maps" });
@@ -305,7 +305,7 @@ export function exportExplain({ picture, prediction, maps }) {
     built.canvases[m].forEach((canvas, c) => row.push({ canvas, caption: `${methodTitle(m)} · ${names[c]} · ${built.captions[m][c].textContent}` }));
     return row;
   });
-  return composeTable({
+  const canvas = composeTable({
     title: `camscope — ${picture.name}: ${names[prediction.predicted]} (${percent(prediction.probabilities[prediction.predicted])})`,
     lines: [...figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: state.norm, methods }), knowsOnly(names)],
     header,
@@ -315,4 +315,6 @@ export function exportExplain({ picture, prediction, maps }) {
     legends: figureLegends(methods, (m) => maps.maps[m], state.norm),
     footer: [`model ${state.model.name}`],
   });
+  const layer = state.model.info.layers[maps.layer];
+  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), methods.join("+"), "all-classes", state.norm] };
 }
