@@ -344,7 +344,8 @@ function wrapLines(ctx, text, maxW, maxLines) {
 // class, method, layer, normalisation…), colour-scale legends, column headings, rows of
 // canvases with captions and row labels, footer lines. Every text is shortened with an
 // ellipsis to its own space, never drawn over a picture. cells: rows of {canvas, caption} or
-// null; legends: [{lut, label, low, high}]. The canvas' `figure` property records every text
+// null; legends: [{lut, label, low, high}] (a colour table's scale) or [{label, swatches:
+// [{colour, text}]}] (a key of a few colours). The canvas' `figure` property records every text
 // and picture rectangle drawn (what the tests check).
 export function composeTable({ title, lines = [], header = [], rows = [], labels = [], cell = 256, legends = [], footer = [] }) {
   const pad = 16;
@@ -360,7 +361,7 @@ export function composeTable({ title, lines = [], header = [], rows = [], labels
   const perLegendRow = Math.max(1, Math.floor((inner + pad) / (legendW + pad)));
   const legendRows = Math.ceil(legends.length / perLegendRow);
   const headH = header.length ? font * 1.8 : 0;
-  const titleH = font * 2.2 + lines.length * font * 1.4 + (legends.length ? legendRows * (legendH + 8) + 6 : 0) + 8;
+  const titleH = pad + font * 2.2 + lines.length * font * 1.4 + (legends.length ? legendRows * (legendH + 8) + 6 : 0) + 8;
   const rowH = (r) => {
     const tallest = Math.max(1, ...r.map((c) => (c && c.canvas ? c.canvas.height * Math.min(cell / c.canvas.width, cell / c.canvas.height) : 0)));
     return Math.ceil(tallest + capH + pad);
@@ -396,6 +397,16 @@ export function composeTable({ title, lines = [], header = [], rows = [], labels
       const ly = y + Math.floor(i / perLegendRow) * (legendH + 8);
       const gy = ly + font * 1.3;
       text(g.label || "colour scale", lx, ly, legendW, font * 0.9, 600);
+      if (g.swatches) {
+        const each = legendW / g.swatches.length;
+        g.swatches.forEach((sw, k) => {
+          ctx.fillStyle = sw.colour;
+          ctx.fillRect(lx + k * each, gy, 14, 14);
+          figure.legends.push({ x: lx + k * each, y: gy, w: 14, h: 14, label: g.label, colour: sw.colour });
+          text(sw.text, lx + k * each + 18, gy, each - 22, font * 0.85);
+        });
+        return;
+      }
       for (let x = 0; x < legendW; x++) {
         ctx.fillStyle = lutColour(g.lut, x / (legendW - 1));
         ctx.fillRect(lx + x, gy, 1, 14);

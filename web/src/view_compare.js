@@ -223,8 +223,8 @@ function tableFigure(table) {
 
 function tableParts(table) {
   const l = state.model.info.layers[view.layer];
-  const what = table.vs ? `${state.model.methods.map(([m]) => m).join("-vs-")}_predicted-class` : `${table.method}_all-classes`;
-  return ["compare", what, layerWithGrid(l.name, l.shape).replace(" ", "-"), `${view.data.size}-pictures`, state.norm];
+  const what = table.vs ? [state.model.methods.map(([m]) => m).join("-vs-"), "predicted-class"] : [table.method, "all-classes"];
+  return ["compare", ...what, layerWithGrid(l.name, l.shape), `${view.data.size}-pictures`, state.norm];
 }
 
 function download(table) {
@@ -250,5 +250,5 @@ export function exportCompare() {
   }
   out.figure = figure;
   const l = state.model.info.layers[view.layer];
-  return { canvas: out, parts: ["compare", `all-${parts.length}-tables`, layerWithGrid(l.name, l.shape).replace(" ", "-"), `${view.data.size}-pictures`, state.norm] };
+  return { canvas: out, parts: ["compare", `all-${parts.length}-tables`, layerWithGrid(l.name, l.shape), `${view.data.size}-pictures`, state.norm] };
 }

@@ -281,7 +281,8 @@ export function figureLines({ picture, prediction, layer, shape, norm, methods }
   const lines = [];
   if (picture) lines.push(`picture: ${picture.name} (${picture.width} × ${picture.height} px)${prediction ? ` · predicted ${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}` : ""}`);
   lines.push(`layer ${layerWithGrid(state.model.info.layers[layer].name, shape)} (${shape[0]} channels)${methods ? ` · ${methods.map(methodTitle).join(", ")}` : ""}`);
-  lines.push(`normalised ${normShort(norm)} · colours ${w.name}: ${w.low} = 0, ${w.high} = the top of the scale · opacity ${Math.round(state.opacity * 100)} %`);
+  lines.push(`normalised ${normShort(norm)}`);
+  lines.push(`colours ${w.name}: ${w.low} = 0, ${w.high} = the top of the scale · opacity ${Math.round(state.opacity * 100)} %`);
   return lines;
 }
 

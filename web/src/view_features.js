@@ -3,7 +3,7 @@
 import { state, update, classNames, focusClassOf } from "./state.js";
 import { h, clear, append } from "./dom.js";
 import {
-  drawFeatureGrid, tileAt, makeCanvas, fitSize, upsample, heatCanvas, drawOverlay, minMax, fmt, composeTable,
+  drawFeatureGrid, tileAt, tileOrigin, makeCanvas, fitSize, upsample, heatCanvas, drawOverlay, minMax, fmt, composeTable,
 } from "./draw.js";
 import { cmapWords, layerWithGrid, saveName, pictureStem } from "./text.js";
 
@@ -194,7 +194,7 @@ export function exportFeatures({ picture, acts, maps }) {
   const cols = view.layout.cols;
   const scale = Math.max(1, Math.ceil(44 / ww));
   const numbered = makeCanvas(10, 10);
-  drawFeatureGrid(numbered, acts.data, acts.shape, view.order, {
+  const grid = drawFeatureGrid(numbered, acts.data, acts.shape, view.order, {
     cols, scale, shared: state.featureShared, lut: state.model.luts[state.cmap], selected: view.selected, numbers: true,
   });
   const words = cmapWords(state.cmap);
@@ -215,6 +215,13 @@ export function exportFeatures({ picture, acts, maps }) {
     cell: Math.min(1400, Math.max(420, numbered.width)),
     legends: [{ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: state.featureShared ? fmt(minMax(acts.data)[0]) : "tile's min", high: state.featureShared ? fmt(minMax(acts.data)[1]) : "tile's max" }],
     footer: [`model ${state.model.name}`],
+  });
+  // Where each channel number sits in the figure (for the tests: the saved file is read back).
+  const at = canvas.figure.images[0];
+  const k = at.w / numbered.width;
+  canvas.figure.numbers = view.order.map((ch, n) => {
+    const [x, y] = tileOrigin(grid, n);
+    return { channel: ch, x: at.x + x * k, y: at.y + y * k };
   });
   const parts = [
     "features", pictureStem(picture.name), layerWithGrid(layer.name, acts.shape),

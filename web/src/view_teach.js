@@ -3,7 +3,7 @@
 import { state, update, classNames, focusClassOf } from "./state.js";
 import { h, clear, percent, ms, keepFocus } from "./dom.js";
 import {
-  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable,
+  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, BAR_POSITIVE, BAR_NEGATIVE,
 } from "./draw.js";
 import { channelOrder } from "./view_features.js";
 import { figureLines, methodTitle } from "./view_explain.js";
@@ -242,6 +242,9 @@ export function exportTeach({ picture, prediction, maps }) {
   const lines = figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: "map", methods: lastMethods.length ? lastMethods : null });
   const legends = lastMethods.map((m) => ({ lut: state.model.luts[state.cmap], label: methodTitle(m), low: "0", high: "the map's peak" }));
   if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: "tile's min", high: "tile's max" });
+  if (step === 2) legends.push({ label: "Grad-CAM weight", swatches: [{ colour: BAR_POSITIVE, text: "positive" }, { colour: BAR_NEGATIVE, text: "negative" }] });
+  if (step === 0) lines.push("the picture as the network gets it: no map and no colour scale in this step");
+  if (step === 1) lines[lines.length - 1] = `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own (its min to max) · colours ${cmapWords(state.cmap).name}`;
   const canvas = composeTable({
     title: `camscope — How it works, step ${step + 1}: ${STEPS[step]}`,
     lines: [`class ${names[cls]}${state.focusClass < 0 ? " (the predicted class)" : ""}`, ...lines],
