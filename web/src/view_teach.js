@@ -244,7 +244,10 @@ export function exportTeach({ picture, prediction, maps }) {
   if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: "tile's min", high: "tile's max" });
   if (step === 2) legends.push({ label: "Grad-CAM weight", swatches: [{ colour: BAR_POSITIVE, text: "positive" }, { colour: BAR_NEGATIVE, text: "negative" }] });
   if (step === 0) lines.push("the picture as the network gets it: no map and no colour scale in this step");
-  if (step === 1) lines[lines.length - 1] = `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own (its min to max) · colours ${cmapWords(state.cmap).name}`;
+  if (step === 1) {
+    const w = cmapWords(state.cmap);
+    lines.splice(-2, 2, `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own`, `colours ${w.name}: ${w.low} = a tile's min, ${w.high} = its max`);
+  }
   const canvas = composeTable({
     title: `camscope — How it works, step ${step + 1}: ${STEPS[step]}`,
     lines: [`class ${names[cls]}${state.focusClass < 0 ? " (the predicted class)" : ""}`, ...lines],
