@@ -404,6 +404,7 @@ async function refresh() {
 const REDRAW_KEYS = new Set([
   "view", "layer", "cmap", "opacity", "norm", "rawMax", "focusClass", "featureOrder", "featureShared", "channel",
   "teachStep", "pictureId", "model", "pictures", "large",
+  "message", // it takes room above the view: the view fits itself again
 ]);
 
 subscribe((changed) => {

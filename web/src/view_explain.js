@@ -255,8 +255,9 @@ export function renderExplain(root, { picture, prediction, maps }, exportButton)
     built.legends[m].setAttribute("aria-label", `${methodTitle(m)} colour scale: ${cmapWords(state.cmap).low} = ${low}, ${cmapWords(state.cmap).high} = ${high}`);
   }
   built.note.textContent = `${evidenceSentence(state.cmap)} ${normNote(state.norm)}`;
-  // Text lengths change with the normalisation and colours: fit again when they do.
-  const fitted = [key, state.norm, state.cmap].join("|");
+  // Text lengths change with the normalisation and colours, and the space above with a
+  // message or a longer list of pictures: fit again when any of them does.
+  const fitted = [key, state.norm, state.cmap, Math.round(built.node.getBoundingClientRect().top + window.scrollY)].join("|");
   if (built.fitted !== fitted) {
     arrange(built, methods, names, picture.width / picture.height);
     built.fitted = fitted;
