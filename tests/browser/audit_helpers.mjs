@@ -89,8 +89,11 @@ export function lightness(rgb) {
 // points asked (pixels are read in the page, only those come back).
 export async function pngPixels(page, bytes, points) {
   return page.evaluate(
-    async ([data, pts]) => {
-      const bitmap = await createImageBitmap(new Blob([new Uint8Array(data)], { type: "image/png" }));
+    async ([b64, pts]) => {
+      const bin = atob(b64);
+      const data = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+      const bitmap = await createImageBitmap(new Blob([data], { type: "image/png" }));
       const c = document.createElement("canvas");
       c.width = bitmap.width;
       c.height = bitmap.height;
@@ -99,7 +102,7 @@ export async function pngPixels(page, bytes, points) {
       const px = ctx.getImageData(0, 0, c.width, c.height).data;
       return { width: c.width, height: c.height, points: pts.map(([x, y]) => Array.from(px.subarray(4 * (y * c.width + x), 4 * (y * c.width + x) + 4))) };
     },
-    [[...bytes], points],
+    [Buffer.from(bytes).toString("base64"), points], // base64: a long array would crawl through the protocol
   );
 }
 

@@ -111,6 +111,8 @@ function arrange(b, methods, names, aspect) {
       if (!best || size > best.size * 1.03) best = { band, mode, size };
     }
   trial(best.band, best.mode);
+  // The maps are the content: the picture beside them is never the larger.
+  b.pictureCanvas.style.maxWidth = `${best.size}px`;
   b.grid.dataset.layout = best.mode;
   b.node.dataset.picture = best.band ? "band" : "side";
   b.node.dataset.tried = tried.join(", "); // the candidates' map sizes (for the tests and curious readers)
@@ -121,6 +123,7 @@ function arrange(b, methods, names, aspect) {
 function fitPicture(b, bottom) {
   const pic = b.pictureCanvas;
   pic.style.maxHeight = "";
+  pic.style.maxWidth = "";
   if (b.node.classList.contains("band")) return;
   const card = b.pictureCard.getBoundingClientRect();
   const over = card.bottom + window.scrollY - bottom;
