@@ -26,7 +26,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Browser tests drive Debian's chromium through npm's playwright-core (no browser download).
-if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+# Browser tests drive Debian's chromium through npm's playwright-core (no browser download)
+# and check the page with axe-core; a checkout that lacks either gets both (npm ci).
+if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] &&
+  { [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; }; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -193,10 +193,6 @@ function redraw() {
   }
 }
 
-export function refreshCompare() {
-  redraw();
-}
-
 function tableFigure(table) {
   const names = classNames();
   const rows = table.rows.filter((r) => view.data.has(r.picture.id));
