@@ -100,7 +100,7 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
   } else if (step === 1) {
     text.push(
       h("p", {}, "Inside, each convolution layer turns the picture into many ", h("b", {}, "feature maps"), " A", h("sup", {}, "k"), ". Layer ", h("code", {}, layer.name), ` has ${C} of them, each ${H}×${W}: one number per region of the picture.`),
-      h("p", {}, "Each channel k is a pattern detector — it is bright where its pattern (an ear, fur, an edge, an eye…) appears. Deeper layers detect larger, more meaningful patterns, on a coarser grid."),
+      h("p", {}, `Each channel k is a pattern detector: ${words.high} where its pattern (an ear, fur, an edge, an eye…) appears, ${words.low} where it does not (each tile on its own scale). Deeper layers detect larger, more meaningful patterns, on a coarser grid.`),
       h("p", {}, `Here are the ${Math.min(8, C)} channels that matter most for “${cname}” (see the next step). The “Feature maps” tab shows all ${C}.`),
     );
     const tiles = order.slice(0, 8).map((k) => {
