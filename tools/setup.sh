@@ -28,8 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Browser tests drive Debian's chromium through npm's playwright-core (no browser download)
-# and Debian's firefox-esr through npm's ws (tests/browser/firefox.mjs).
+# and Debian's firefox-esr through npm's ws (tests/browser/firefox.mjs), and check the page
+# with axe-core; a checkout that lacks any of them gets all (npm ci).
 if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] &&
-   { [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/ws ]; }; then
+   { [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/ws ] ||
+     [ ! -d tests/browser/node_modules/axe-core ]; }; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -46,3 +46,16 @@ export function ms(v) {
   if (v === null || v === undefined) return "–";
   return v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`;
 }
+
+// Runs rebuild() (which may replace root's children) and gives the focus back: to the same
+// element if it is still there, else to the new element with the same data-focus key, else to
+// root itself, so that the keyboard never drops to the page.
+export function keepFocus(root, rebuild) {
+  const had = document.activeElement;
+  const inside = had && had !== root && root.contains(had);
+  const key = inside && had.dataset ? had.dataset.focus : null;
+  rebuild();
+  if (!inside) return;
+  const again = root.contains(had) ? had : key ? root.querySelector(`[data-focus="${key}"]`) : null;
+  (again || root).focus({ preventScroll: true });
+}

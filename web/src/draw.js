@@ -2,6 +2,8 @@
 // overlays, colour bars, the feature-map grid, the channel-weight bar chart and PNG export.
 // Nothing here talks to the worker or reads the page state.
 
+export const BAR_POSITIVE = "#d55e00";
+export const BAR_NEGATIVE = "#0072b2";
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
 export function makeCanvas(width, height) {
@@ -126,9 +128,10 @@ export function fmt(v, digits = 3) {
   return v.toPrecision(digits).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
 }
 
-// A vertical colour bar from 0 (bottom) to `max` (top) with tick labels, drawn at the size
-// the canvas has on screen (or its own size when not on screen).
-export function drawColourBar(canvas, lut, max, label) {
+// A horizontal colour scale drawn at the size the canvas has on screen (or its own size when
+// not on screen): the gradient, then `low` under its left end and `high` under its right end,
+// `label` before the gradient. `font`: text size in CSS pixels (the page's type size).
+export function drawLegend(canvas, lut, { low = "0", high = "", label = "", font = 13, ink = "#1d2330" } = {}) {
   const ratio = window.devicePixelRatio || 1;
   const box = canvas.getBoundingClientRect();
   if (box.width > 0 && box.height > 0) {
@@ -141,37 +144,36 @@ export function drawColourBar(canvas, lut, max, label) {
   const w = canvas.width / k;
   const h = canvas.height / k;
   ctx.clearRect(0, 0, w, h);
-  const size = Math.max(11, Math.min(15, Math.round(w / 5.5)));
-  const top = size * 0.7 + (label ? size * 1.4 : 0);
-  const bottom = h - size * 0.7;
-  const barW = Math.max(10, Math.round(w * 0.22));
-  for (let y = Math.floor(top); y < bottom; y++) {
-    ctx.fillStyle = lutColour(lut, 1 - (y - top) / (bottom - top));
-    ctx.fillRect(0, y, barW, 1);
-  }
-  ctx.strokeStyle = "#8a93a3";
-  ctx.lineWidth = 1;
-  ctx.strokeRect(0.5, top + 0.5, barW - 1, bottom - top - 1);
-  ctx.fillStyle = "#1d2330";
-  ctx.font = `${size}px ${FONT}`;
+  ctx.font = `${font}px ${FONT}`;
+  ctx.fillStyle = ink;
   ctx.textBaseline = "middle";
-  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-    const y = bottom - t * (bottom - top);
-    ctx.fillRect(barW, Math.round(y), 4, 1);
-    if (t === 0 || t === 0.5 || t === 1) ctx.fillText(fmt(t * max), barW + 6, y);
+  const barH = Math.max(8, Math.round(h - font * 1.35));
+  const labelW = label ? ctx.measureText(label).width + font * 0.6 : 0;
+  if (label) ctx.fillText(label, 0, barH / 2);
+  const x0 = Math.round(labelW);
+  const barW = Math.max(20, w - x0 - 1);
+  for (let x = 0; x < barW; x++) {
+    ctx.fillStyle = lutColour(lut, x / (barW - 1));
+    ctx.fillRect(x0 + x, 0, 1, barH);
   }
-  if (label) {
-    ctx.textBaseline = "top";
-    ctx.fillText(label, 0, 0);
-  }
+  ctx.strokeStyle = "#6b7384";
+  ctx.lineWidth = 1;
+  ctx.strokeRect(x0 + 0.5, 0.5, barW - 1, barH - 1);
+  ctx.fillStyle = ink;
+  ctx.textBaseline = "top";
+  ctx.fillText(low, x0, barH + 2);
+  const lowW = ctx.measureText(low).width + font;
+  const shown = ellipsize(ctx, high, barW - lowW);
+  ctx.fillText(shown, x0 + barW - ctx.measureText(shown).width, barH + 2);
 }
 
 // Every channel of a C x H x W activation as tiles, in `order` (channel indices), `cols` per
 // row, each tile scaled by an integer `scale`, 1-px gaps; per-channel min-max colouring, or
-// one range over all channels when `shared`. Returns the layout for hit tests.
-export function drawFeatureGrid(canvas, data, shape, order, { cols, scale, shared, lut, selected = -1 }) {
+// one range over all channels when `shared`; `numbers`: write each tile's channel number in
+// its corner (for exports; needs tiles of about 24 px or more). Returns the layout for hit tests.
+export function drawFeatureGrid(canvas, data, shape, order, { cols, scale, shared, lut, selected = -1, numbers = false }) {
   const [c, h, w] = shape;
-  const gap = Math.max(1, Math.round(scale / 2));
+  const gap = numbers ? Math.max(2, Math.round(scale / 2)) : Math.max(1, Math.round(scale / 2));
   const rows = Math.ceil(order.length / cols);
   canvas.width = cols * (w * scale + gap) + gap;
   canvas.height = rows * (h * scale + gap) + gap;
@@ -203,6 +205,20 @@ export function drawFeatureGrid(canvas, data, shape, order, { cols, scale, share
   });
   ctx.putImageData(img, 0, 0);
   const layout = { cols, rows, scale, gap, tileW: w * scale, tileH: h * scale, order };
+  if (numbers) {
+    const size = Math.max(9, Math.min(16, Math.round(layout.tileW / 4)));
+    ctx.font = `600 ${size}px ${FONT}`;
+    ctx.textBaseline = "top";
+    order.forEach((ch, n) => {
+      const [x, y] = tileOrigin(layout, n);
+      const text = String(ch);
+      const tw = ctx.measureText(text).width;
+      ctx.fillStyle = "rgba(0, 0, 0, 0.72)";
+      ctx.fillRect(x, y, tw + 4, size + 3);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(text, x + 2, y + 1);
+    });
+  }
   const at = order.indexOf(selected);
   if (at >= 0) {
     const [x, y] = tileOrigin(layout, at);
@@ -230,7 +246,8 @@ export function tileAt(layout, x, y) {
 }
 
 // Bar chart of per-channel values (e.g. Grad-CAM weights) in the order given; positive bars
-// warm, negative cool; `mark` channels outlined. Sized to the canvas' CSS box.
+// orange, negative blue (Okabe and Ito's pair, distinct for colour-blind eyes); `mark`
+// channels outlined. Sized to the canvas' CSS box.
 export function drawBars(canvas, values, order, { title = "", mark = [], ink = "#1d2330", font = 14 } = {}) {
   const ratio = window.devicePixelRatio || 1;
   const box = canvas.getBoundingClientRect();
@@ -270,7 +287,7 @@ export function drawBars(canvas, values, order, { title = "", mark = [], ink = "
   const marked = new Set(mark);
   order.forEach((k, i) => {
     const v = values[k];
-    ctx.fillStyle = v >= 0 ? "#d9534f" : "#3b7dd8";
+    ctx.fillStyle = v >= 0 ? BAR_POSITIVE : BAR_NEGATIVE;
     const y0 = y(Math.max(v, 0));
     const y1 = y(Math.min(v, 0));
     ctx.fillRect(left + i * bw, y0, Math.max(1, bw - (bw > 3 ? 1 : 0)), Math.max(1, y1 - y0));
@@ -287,46 +304,131 @@ export function drawBars(canvas, values, order, { title = "", mark = [], ink = "
   return { left, bw, order };
 }
 
-// A titled table of canvases (rows x columns) on one canvas, for PNG export. cells: rows of
-// {canvas, caption} or null; header: column titles; labels: row titles.
-export function composeTable({ title, subtitle = "", header = [], rows = [], labels = [], cell = 256, footer = "", legend = [] }) {
+// The longest start of `text` (with "…") that is at most maxW wide in ctx's font.
+export function ellipsize(ctx, text, maxW) {
+  text = String(text);
+  if (ctx.measureText(text).width <= maxW) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ctx.measureText(`${text.slice(0, mid).trimEnd()}…`).width <= maxW) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo).trimEnd()}…`;
+}
+
+// `text` broken into at most `maxLines` lines of at most maxW, the last one ellipsized.
+function wrapLines(ctx, text, maxW, maxLines) {
+  const lines = [];
+  let line = "";
+  const words = String(text).split(/\s+/).filter(Boolean);
+  for (let i = 0; i < words.length; i++) {
+    const next = line ? `${line} ${words[i]}` : words[i];
+    if (ctx.measureText(next).width <= maxW || !line) {
+      line = next;
+      continue;
+    }
+    if (lines.length === maxLines - 1) {
+      line = `${line} ${words.slice(i).join(" ")}`;
+      break;
+    }
+    lines.push(line);
+    line = words[i];
+  }
+  if (line) lines.push(line);
+  return lines.slice(0, maxLines).map((l) => ellipsize(ctx, l, maxW));
+}
+
+// A report-ready figure on one canvas, for PNG export: a title, subtitle lines (picture,
+// class, method, layer, normalisation…), colour-scale legends, column headings, rows of
+// canvases with captions and row labels, footer lines. Every text is shortened with an
+// ellipsis to its own space, never drawn over a picture. cells: rows of {canvas, caption} or
+// null; legends: [{lut, label, low, high}] (a colour table's scale) or [{label, swatches:
+// [{colour, text}]}] (a key of a few colours). The canvas' `figure` property records every text
+// and picture rectangle drawn (what the tests check).
+export function composeTable({ title, lines = [], header = [], rows = [], labels = [], cell = 256, legends = [], footer = [] }) {
   const pad = 16;
   const font = 16;
-  const labelW = labels.length ? 150 : 0;
+  const labelW = labels.length ? 170 : 0;
   const cols = Math.max(header.length, ...rows.map((r) => r.length), 1);
-  const capH = font * 1.6;
-  const headH = header.length ? font * 2 : 0;
-  const titleH = font * 2.6 + (subtitle ? font * 1.4 : 0);
-  const width = pad * 2 + labelW + cols * (cell + pad);
-  const height = titleH + headH + rows.length * (cell + capH + pad) + pad + (footer ? font * 1.6 : 0);
+  const capLines = 2;
+  const capH = font * 0.85 * 1.3 * capLines + 6;
+  const width = Math.max(pad * 2 + labelW + cols * (cell + pad), 640);
+  const inner = width - 2 * pad;
+  const legendW = 230;
+  const legendH = Math.round(font * 1.3 + 14 + font * 1.3);
+  const perLegendRow = Math.max(1, Math.floor((inner + pad) / (legendW + pad)));
+  const legendRows = Math.ceil(legends.length / perLegendRow);
+  const headH = header.length ? font * 1.8 : 0;
+  const titleH = pad + font * 2.2 + lines.length * font * 1.4 + (legends.length ? legendRows * (legendH + 8) + 6 : 0) + 8;
+  const rowH = (r) => {
+    const tallest = Math.max(1, ...r.map((c) => (c && c.canvas ? c.canvas.height * Math.min(cell / c.canvas.width, cell / c.canvas.height) : 0)));
+    return Math.ceil(tallest + capH + pad);
+  };
+  const heights = rows.map(rowH);
+  const height = Math.ceil(titleH + headH + heights.reduce((a, b) => a + b, 0) + pad + footer.length * font * 1.3);
   const canvas = makeCanvas(width, height);
+  const figure = { texts: [], images: [], legends: [], width: canvas.width, height: canvas.height };
+  canvas.figure = figure;
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, width, height);
-  ctx.fillStyle = "#1d2330";
   ctx.textBaseline = "top";
-  ctx.font = `600 ${font * 1.4}px ${FONT}`;
-  ctx.fillText(title, pad, pad);
-  ctx.font = `${font}px ${FONT}`;
-  if (subtitle) {
-    ctx.fillStyle = "#4a5366";
-    ctx.fillText(subtitle, pad, pad + font * 1.8);
+  const text = (t, x, y, maxW, size, weight = 400, colour = "#1d2330") => {
+    ctx.font = `${weight} ${size}px ${FONT}`;
+    ctx.fillStyle = colour;
+    const shown = ellipsize(ctx, t, maxW);
+    ctx.fillText(shown, x, y);
+    figure.texts.push({ text: shown, x, y, w: ctx.measureText(shown).width, h: size * 1.2 });
+    return shown;
+  };
+  let y = pad;
+  text(title, pad, y, inner, font * 1.35, 600);
+  y += font * 2.2;
+  for (const line of lines) {
+    text(line, pad, y, inner, font, 400, "#3d4556");
+    y += font * 1.4;
   }
-  let lx = width - pad;
-  for (const c of legend.slice().reverse()) {
-    lx -= c.width;
-    ctx.drawImage(c, lx, pad);
-    lx -= pad;
+  if (legends.length) {
+    y += 6;
+    legends.forEach((g, i) => {
+      const lx = pad + (i % perLegendRow) * (legendW + pad);
+      const ly = y + Math.floor(i / perLegendRow) * (legendH + 8);
+      const gy = ly + font * 1.3;
+      text(g.label || "colour scale", lx, ly, legendW, font * 0.9, 600);
+      if (g.swatches) {
+        const each = legendW / g.swatches.length;
+        g.swatches.forEach((sw, k) => {
+          ctx.fillStyle = sw.colour;
+          ctx.fillRect(lx + k * each, gy, 14, 14);
+          figure.legends.push({ x: lx + k * each, y: gy, w: 14, h: 14, label: g.label, colour: sw.colour });
+          text(sw.text, lx + k * each + 18, gy, each - 22, font * 0.85);
+        });
+        return;
+      }
+      for (let x = 0; x < legendW; x++) {
+        ctx.fillStyle = lutColour(g.lut, x / (legendW - 1));
+        ctx.fillRect(lx + x, gy, 1, 14);
+      }
+      ctx.strokeStyle = "#6b7384";
+      ctx.strokeRect(lx + 0.5, gy + 0.5, legendW - 1, 13);
+      figure.legends.push({ x: lx, y: gy, w: legendW, h: 14, label: g.label });
+      const lowShown = text(g.low, lx, gy + 16, legendW / 2 - 4, font * 0.85);
+      ctx.font = `400 ${font * 0.85}px ${FONT}`;
+      const lowW = ctx.measureText(lowShown).width;
+      const highShown = ellipsize(ctx, g.high, legendW - lowW - 8);
+      text(highShown, lx + legendW - ctx.measureText(highShown).width, gy + 16, legendW - lowW - 8, font * 0.85);
+    });
+    y += legendRows * (legendH + 8);
   }
-  ctx.fillStyle = "#1d2330";
-  ctx.font = `600 ${font}px ${FONT}`;
-  header.forEach((h, i) => ctx.fillText(h, pad + labelW + i * (cell + pad), titleH));
+  y = titleH;
+  header.forEach((hd, i) => text(hd, pad + labelW + i * (cell + pad), y, cell, font, 600));
+  y += headH;
   rows.forEach((row, r) => {
-    const y = titleH + headH + r * (cell + capH + pad);
     if (labels[r]) {
       ctx.font = `600 ${font}px ${FONT}`;
-      ctx.fillStyle = "#1d2330";
-      wrapText(ctx, labels[r], pad, y + 4, labelW - pad, font * 1.3);
+      wrapLines(ctx, labels[r], labelW - pad, 3).forEach((line, i) => text(line, pad, y + 4 + i * font * 1.3, labelW - pad, font, 600));
     }
     row.forEach((c, i) => {
       if (!c || !c.canvas) return;
@@ -336,32 +438,16 @@ export function composeTable({ title, subtitle = "", header = [], rows = [], lab
       const h = c.canvas.height * s;
       ctx.imageSmoothingQuality = "high";
       ctx.drawImage(c.canvas, x, y, w, h);
+      figure.images.push({ x, y, w, h });
       if (c.caption) {
-        ctx.font = `${font * 0.85}px ${FONT}`;
-        ctx.fillStyle = "#4a5366";
-        ctx.fillText(c.caption, x, y + h + 4);
+        ctx.font = `400 ${font * 0.85}px ${FONT}`;
+        wrapLines(ctx, c.caption, cell, capLines).forEach((line, k) => text(line, x, y + h + 4 + k * font * 0.85 * 1.3, cell, font * 0.85, 400, "#3d4556"));
       }
     });
+    y += heights[r];
   });
-  if (footer) {
-    ctx.font = `${font * 0.85}px ${FONT}`;
-    ctx.fillStyle = "#4a5366";
-    ctx.fillText(footer, pad, height - font * 1.6);
-  }
+  footer.forEach((line, i) => text(line, pad, height - (footer.length - i) * font * 1.3 - 4, inner, font * 0.85, 400, "#3d4556"));
   return canvas;
-}
-
-function wrapText(ctx, text, x, y, maxW, lineH) {
-  let line = "";
-  for (const word of String(text).split(/\s+/)) {
-    const next = line ? `${line} ${word}` : word;
-    if (ctx.measureText(next).width > maxW && line) {
-      ctx.fillText(line, x, y);
-      y += lineH;
-      line = word;
-    } else line = next;
-  }
-  if (line) ctx.fillText(line, x, y);
 }
 
 // Saves a canvas as a PNG download (a local blob: URL; nothing is sent anywhere).

@@ -12,8 +12,9 @@ import { startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode 
 import { downloadCanvas, forgetMapCaches } from "./draw.js";
 import { renderExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
-import { renderCompare, exportCompare, setDownloader } from "./view_compare.js";
+import { renderCompare, exportCompare, setCompareActions } from "./view_compare.js";
 import { renderTeach, exportTeach, STEPS } from "./view_teach.js";
+import { predictionAnnouncement, exportFileName, saveName } from "./text.js";
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
@@ -24,6 +25,7 @@ let refreshScheduled = false;
 let lastContext = null;
 let idleWaiters = [];
 let pendingRefresh = null;
+let announced = ""; // the picture|model whose prediction the live region last read out
 
 // ---- the test and console hook: last raw maps and their shapes, timings, messages
 const debug = {
@@ -33,6 +35,7 @@ const debug = {
   simd: null,
   messages: [],
   lastMaps: null,
+  lastExport: null, // {name, figure}: the last PNG saved and what its figure drew
   firstMapMs: null,
   renders: 0,
   state,
@@ -72,7 +75,8 @@ function renderMessage() {
 // ---- pictures
 async function addPicture(blob, name, { source = "user", title = "" } = {}) {
   const decoded = await decodePicture(blob, name);
-  const picture = { id: `p${nextPictureId++}`, name, title: title || name, source, ...decoded };
+  const picture = { id: `p${nextPictureId++}`, name, title: title || name, source, ...decoded, flat: isFlat(decoded.rgba) };
+  if (source === "user") picture.thumb = thumbnail(decoded.canvas);
   let pictures = [...state.pictures, picture];
   const users = pictures.filter((p) => p.source === "user");
   if (users.length > MAX_USER_PICTURES) pictures = pictures.filter((p) => p !== users[0]);
@@ -80,9 +84,40 @@ async function addPicture(blob, name, { source = "user", title = "" } = {}) {
   return picture;
 }
 
+// Whether a picture is (almost) one plain colour: luminance spread under 3 of 255.
+function isFlat(rgba) {
+  let sum = 0;
+  let sq = 0;
+  const n = rgba.length / 4;
+  for (let i = 0; i < rgba.length; i += 4) {
+    const y = 0.299 * rgba[i] + 0.587 * rgba[i + 1] + 0.114 * rgba[i + 2];
+    sum += y;
+    sq += y * y;
+  }
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, sq / n - mean * mean)) < 3;
+}
+
+// A small picture for the list of opened pictures (a data: URL; nothing leaves the page).
+function thumbnail(canvas) {
+  const t = document.createElement("canvas");
+  const s = 96 / Math.max(canvas.width, canvas.height);
+  t.width = Math.max(1, Math.round(canvas.width * s));
+  t.height = Math.max(1, Math.round(canvas.height * s));
+  t.getContext("2d").drawImage(canvas, 0, 0, t.width, t.height);
+  return t.toDataURL("image/png");
+}
+
 function showPicture(picture) {
   update({ pictureId: picture.id, channel: -1 });
-  renderSampleButtons();
+  renderPictureButtons();
+}
+
+// The person chose a picture again (sample, opened picture, Compare row): an old error no
+// longer applies.
+function choosePicture(picture) {
+  if (state.message) update({ message: null });
+  showPicture(picture);
 }
 
 async function handleFiles(files) {
@@ -115,7 +150,7 @@ async function readFiles(list) {
   if (shown) {
     update({ message: null });
     showPicture(shown);
-  }
+  } else renderPictureButtons();
 }
 
 async function loadWeightsFile(file, name) {
@@ -135,25 +170,40 @@ async function loadWeightsFile(file, name) {
 }
 
 // ---- static UI
-function renderSampleButtons() {
-  const box = $("#samples");
-  clear(box);
-  for (const p of state.pictures.filter((q) => q.source === "sample")) {
-    box.append(
-      h(
-        "button",
-        {
-          type: "button",
-          class: "sample",
-          "data-sample": p.name,
-          "aria-pressed": String(p.id === state.pictureId),
-          title: `Explain the sample picture: ${p.title}`,
-          onclick: () => showPicture(p),
-        },
-        h("img", { src: p.thumb, alt: "" }),
-        h("span", { class: "sample-title" }, p.title),
-      ),
-    );
+// The samples and the pictures the person opened, as buttons; rebuilt only when the list
+// changes (so a button that has the focus keeps it), otherwise only "pressed" moves.
+function renderPictureButtons() {
+  for (const [box, source] of [[$("#samples"), "sample"], [$("#opened"), "user"]]) {
+    const list = state.pictures.filter((q) => q.source === source);
+    const ids = list.map((p) => p.id).join(",");
+    if (box.dataset.ids !== ids) {
+      const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.dataset.picture : null;
+      clear(box);
+      for (const p of list) {
+        box.append(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "sample",
+              "data-picture": p.id,
+              "data-sample": source === "sample" ? p.name : null,
+              "aria-pressed": "false",
+              "aria-label": source === "sample" ? p.title : p.name,
+              title: source === "sample" ? `Explain the sample picture: ${p.title}` : `Explain ${p.name} again`,
+              onclick: () => choosePicture(p),
+            },
+            h("img", { src: p.thumb, alt: "" }),
+            h("span", { class: "sample-title" }, p.title),
+          ),
+        );
+      }
+      box.dataset.ids = ids;
+      box.hidden = !list.length;
+      const again = focused && box.querySelector(`[data-picture="${focused}"]`);
+      if (again) again.focus();
+    }
+    box.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.picture === state.pictureId)));
   }
 }
 
@@ -171,7 +221,12 @@ function fillControls() {
 }
 
 function buildControls() {
-  clear($("#cmap")).append(...CMAPS.map(([v, t]) => h("option", { value: v, selected: v === state.cmap }, t)));
+  const groups = [...new Set(CMAPS.map(([, , g]) => g))];
+  clear($("#cmap")).append(
+    ...groups.map((g) =>
+      h("optgroup", { label: g }, CMAPS.filter(([, , k]) => k === g).map(([v, t]) => h("option", { value: v, selected: v === state.cmap }, t))),
+    ),
+  );
   clear($("#norm")).append(
     ...NORMS.map(([v, t]) =>
       h("label", {}, h("input", { type: "radio", name: "norm", value: v, checked: v === state.norm, onchange: () => update({ norm: v }) }), t),
@@ -187,7 +242,19 @@ function buildControls() {
     tabs.append(
       h(
         "button",
-        { type: "button", role: "tab", id: `tab-${v}`, "aria-controls": `view-${v}`, "data-view": v, onclick: () => update({ view: v }) },
+        {
+          type: "button",
+          role: "tab",
+          id: `tab-${v}`,
+          "aria-controls": `view-${v}`,
+          "data-view": v,
+          // A click (not Enter/Space: detail 0) hands the focus to the panel, so that the
+          // view's own keys (← → in "How it works") work at once.
+          onclick: (e) => {
+            update({ view: v });
+            if (e.detail > 0) $(`#view-${v}`).focus({ preventScroll: true });
+          },
+        },
         t,
         h("span", { class: "key", "aria-hidden": "true" }, String(i + 1)),
       ),
@@ -201,7 +268,14 @@ function buildControls() {
   $("#large").addEventListener("click", () => update({ large: !state.large }));
   $("#keys").addEventListener("click", () => $("#keys-dialog").showModal());
   $("#keys-close").addEventListener("click", () => $("#keys-dialog").close());
-  setDownloader((canvas, name) => downloadCanvas(canvas, name));
+  setCompareActions({
+    save: (canvas, parts) => save(canvas, parts),
+    open: (picture) => {
+      choosePicture(picture);
+      update({ view: "explain" });
+      $("#view-explain").focus({ preventScroll: true });
+    },
+  });
   syncControls();
 }
 
@@ -248,17 +322,22 @@ function renderStatus() {
 const exportButtons = {};
 function exportButton(view) {
   if (!exportButtons[view])
-    exportButtons[view] = h("button", { type: "button", onclick: () => exportView(), title: "Save this view as a PNG picture (key: S)" }, "Save PNG");
+    exportButtons[view] = h("button", { type: "button", onclick: () => exportView(), title: "Save this view as a PNG picture (key: S)", "aria-label": saveName("this view") }, "Save PNG");
   return exportButtons[view];
 }
 
+// Each view's export answers {canvas, parts}: the figure and what its file name says.
 function exportView() {
   if (!lastContext) return;
   const make = { explain: exportExplain, features: exportFeatures, compare: exportCompare, teach: exportTeach }[state.view];
-  const canvas = make(lastContext);
-  if (!canvas) return;
-  const stem = (currentPicture() ? currentPicture().name : "camscope").replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "_");
-  downloadCanvas(canvas, `camscope_${state.view}_${stem}.png`);
+  const made = make(lastContext);
+  if (made) save(made.canvas, made.parts);
+}
+
+function save(canvas, parts) {
+  const name = exportFileName(parts);
+  debug.lastExport = { name, figure: canvas.figure || null };
+  return downloadCanvas(canvas, name);
 }
 
 function scheduleRefresh() {
@@ -280,6 +359,12 @@ async function refresh() {
   const isStale = () => token !== refreshToken;
   try {
     const prediction = await predictionFor(picture);
+    if (isStale()) return;
+    const said = `${picture.id}|${state.model.version}`;
+    if (announced !== said) {
+      announced = said;
+      $("#announce").textContent = predictionAnnouncement(picture.name, classNames(), prediction);
+    }
     const maps = await mapsFor(picture, state.layer);
     if (isStale()) return;
     const needActs = state.view === "features" || state.view === "teach";
@@ -319,6 +404,7 @@ async function refresh() {
 const REDRAW_KEYS = new Set([
   "view", "layer", "cmap", "opacity", "norm", "rawMax", "focusClass", "featureOrder", "featureShared", "channel",
   "teachStep", "pictureId", "model", "pictures", "large",
+  "message", // it takes room above the view: the view fits itself again
 ]);
 
 subscribe((changed) => {
@@ -373,11 +459,24 @@ function setupInput() {
   });
 
   document.addEventListener("keydown", (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     if (document.querySelector("dialog[open]")) return;
+    if (e.key === "Escape" && state.message) {
+      const inBox = $("#message").contains(document.activeElement);
+      update({ message: null });
+      if (inBox) $("#main").focus({ preventScroll: true });
+      e.preventDefault();
+      return;
+    }
     const t = e.target;
-    const typing = /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName) && t.type !== "radio" && t.type !== "checkbox";
-    if (typing) return;
+    const tag = t.tagName || "";
+    // Typing a number or text keeps every key. A drop-down or slider keeps its own keys
+    // (↑ ↓, letters for type-ahead), but 1–4 switch views and, in "How it works", ← → step.
+    if (tag === "TEXTAREA" || (tag === "INPUT" && !["radio", "checkbox", "range", "button"].includes(t.type))) return;
+    const control = tag === "SELECT" || (tag === "INPUT" && t.type === "range");
+    const digit = e.key >= "1" && e.key <= String(VIEWS.length);
+    const teachArrow = state.view === "teach" && (e.key === "ArrowLeft" || e.key === "ArrowRight");
+    if (control && !digit && !teachArrow) return;
     if (t.getAttribute && t.getAttribute("role") === "tab" && (e.key === "ArrowLeft" || e.key === "ArrowRight")) {
       const i = VIEWS.findIndex(([v]) => v === state.view);
       const next = VIEWS[(i + (e.key === "ArrowRight" ? 1 : VIEWS.length - 1)) % VIEWS.length][0];

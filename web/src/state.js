@@ -9,16 +9,19 @@ export const NORMS = Object.freeze([
   ["shared", "shared by classes"],
   ["raw", "raw + colour bar"],
 ]);
+// Viridis first and by default: perceptually uniform (lightness rises steadily) and readable
+// with red-green colour blindness; Jet and Turbo stay for those who know them. The third
+// field groups them in the picker.
 export const CMAPS = Object.freeze([
-  ["jet", "Jet"],
-  ["turbo", "Turbo"],
-  ["viridis", "Viridis"],
-  ["gray", "Gray"],
+  ["viridis", "Viridis", "colour-blind safe"],
+  ["gray", "Gray", "colour-blind safe"],
+  ["turbo", "Turbo", "rainbow: hard for colour-blind eyes"],
+  ["jet", "Jet", "rainbow: hard for colour-blind eyes"],
 ]);
 export const VIEWS = Object.freeze([
   ["explain", "Explain"],
   ["features", "Feature maps"],
-  ["compare", "Compare pictures"],
+  ["compare", "Compare"],
   ["teach", "How it works"],
 ]);
 
@@ -26,9 +29,9 @@ export const state = {
   // chosen by the person
   view: "explain",
   layer: -1, // index into model.info.layers
-  cmap: "jet",
+  cmap: "viridis",
   opacity: 0.5,
-  norm: "map",
+  norm: "shared", // shared by the classes: a weak class looks weak (see web/README.md)
   rawMax: 0, // fixed top of the raw colour bar; 0 = automatic
   focusClass: -1, // class for weights, sorting and teaching; -1 = the predicted class
   featureOrder: "weight", // "index" | "weight"

@@ -1,119 +1,187 @@
 // The Explain view: the picture, the prediction, and every method's map for every class.
-import { state, classNames, NORMS } from "./state.js";
+import { state, classNames } from "./state.js";
 import { h, clear, percent, append } from "./dom.js";
-import { renderMap, mapScale, fitSize, drawColourBar, composeTable, makeCanvas, fmt, maxOf } from "./draw.js";
+import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf } from "./draw.js";
+import {
+  cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
+  saveName, pictureStem,
+} from "./text.js";
 
 export const MAP_SIDE = 560;
 
-let built = null; // {key, canvases: {method: [canvas per class]}, bars: {method: canvas}, ...}
+let built = null; // {key, canvases: {method: [canvas per class]}, legends: {method: canvas}, ...}
 
-function methodTitle(name) {
+export function methodTitle(name) {
   const m = state.model.methods.find(([n]) => n === name);
   return m ? m[1] : name;
 }
 
+// "features.14 13×13 (256 channels)"
 export function layerLabel(maps) {
   const l = state.model.info.layers[maps.layer];
-  return `${l.name} (${maps.shape[0]} channels, ${maps.shape[1]}×${maps.shape[2]})`;
+  return `${layerWithGrid(l.name, maps.shape)} (${maps.shape[0]} channels)`;
 }
 
-function predictionBlock(prediction) {
+// The page's type size in CSS pixels (1 rem): canvas text follows it (large type).
+export function remPx() {
+  return parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
+}
+
+function predictionBlock(picture, prediction, note) {
   const names = classNames();
   const win = prediction.predicted;
+  const warnings = pictureWarnings(picture, state.model.info.input);
   return h(
     "div",
     { class: "prediction" },
-    h("p", { class: "verdict", "data-testid": "verdict" }, names[win], h("span", { class: "p" }, percent(prediction.probabilities[win]))),
-    names.map((name, c) =>
+    h(
+      "div",
+      { class: "prediction-main" },
+      h("p", { class: "verdict", "data-testid": "verdict" }, names[win], h("span", { class: "p" }, percent(prediction.probabilities[win]))),
+      names.map((name, c) =>
+        h(
+          "div",
+          { class: `prob-row${c === win ? " win" : ""}` },
+          h("span", { class: "name" }, name),
+          h("span", { class: "bar", role: "img", "aria-label": `${name} ${percent(prediction.probabilities[c])}` },
+            h("i", { style: { width: `${(100 * prediction.probabilities[c]).toFixed(1)}%` } })),
+          h("span", { class: "num" }, percent(prediction.probabilities[c])),
+        ),
+      ),
       h(
-        "div",
-        { class: `prob-row${c === win ? " win" : ""}` },
-        h("span", { class: "name" }, name),
-        h("span", { class: "bar", role: "img", "aria-label": `${name} ${percent(prediction.probabilities[c])}` },
-          h("i", { style: { width: `${(100 * prediction.probabilities[c]).toFixed(1)}%` } })),
-        h("span", { class: "num" }, percent(prediction.probabilities[c])),
+        "p",
+        { class: "logits", title: "The raw class scores y^c (logits); the probabilities are their softmax. The maps explain these scores." },
+        "scores y: ",
+        names.map((n, c) => `${n} ${prediction.logits[c].toFixed(2)}`).join(" · "),
       ),
     ),
     h(
-      "p",
-      { class: "logits", title: "The raw class scores y^c (logits); the probabilities are their softmax. The maps explain these scores." },
-      "scores y: ",
-      names.map((n, c) => `${n} ${prediction.logits[c].toFixed(2)}`).join(" · "),
+      "div",
+      { class: "prediction-notes" },
+      h("p", { class: "knows-only", "data-testid": "knows-only" }, knowsOnly(names)),
+      warnings.map((w) => h("p", { class: "picture-warning", "data-testid": "picture-warning" }, w)),
+      note,
     ),
   );
 }
 
-function normNote() {
-  if (state.norm === "map") return "Each map is scaled to its own peak: compare where, not how strongly.";
-  if (state.norm === "shared") return "The classes of a method share one scale: the weaker class looks weaker.";
-  return "Raw map values on the colour bar (top = the stronger class's peak, or the value you fix) — fix “Bar top” to compare pictures.";
-}
-
 // Places the map cells: "grid" (rows = methods, columns = classes) or "strip" (one row,
-// grouped by method), whichever gives larger maps in the space left on screen.
-function arrange(grid, methods, names, cells, bars, aspect) {
+// grouped by method), and the picture card beside the maps or as a band above them —
+// whichever gives the largest maps that fit the window without scrolling. Each candidate is
+// laid out and measured (captions wrap, fonts differ), then grown or shrunk to fit.
+function arrange(b, methods, names, aspect) {
   const M = methods.length;
   const C = names.length;
-  const raw = Object.keys(bars).length > 0;
-  const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
-  const W = grid.clientWidth;
-  const top = grid.getBoundingClientRect().top + window.scrollY;
-  const H = Math.max(12 * rem, window.innerHeight - top - 6.2 * rem);
-  const gap = 0.9 * rem;
-  const headH = 1.9 * rem;
-  const capH = 1.5 * rem;
-  const barW = raw ? 5 * rem : 0;
-  const rowHeadW = 2 * rem;
-  const fit = (cols, rows, heads, extraW) => {
-    const w = (W - extraW - gap * (cols - 1)) / cols;
-    const h = (H - heads * headH - rows * capH - gap * (rows - 1)) / rows;
-    return Math.floor(Math.max(80, Math.min(w, h * aspect)));
+  const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
+  const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
+  const trial = (band, mode) => {
+    b.node.classList.toggle("band", band);
+    fitPicture(b, bottom());
+    const rows = mode === "grid" ? M : 1;
+    const cols = mode === "grid" ? C : M * C;
+    let size = 160;
+    for (let i = 0; i < 5; i++) {
+      place(b, methods, names, mode, size, aspect);
+      const g = b.grid.getBoundingClientRect();
+      let right = g.left;
+      for (const el of b.grid.children) right = Math.max(right, el.getBoundingClientRect().right);
+      const roomW = (b.grid.clientWidth - (right - g.left)) / cols;
+      const roomH = ((bottom() - b.mapsCard.getBoundingClientRect().bottom - window.scrollY) * aspect) / rows;
+      const next = Math.max(80, Math.floor(size + Math.min(roomW, roomH)));
+      if (Math.abs(next - size) < 1) break;
+      size = next;
+    }
+    place(b, methods, names, mode, size, aspect);
+    // Captions may have wrapped differently at the last size: never end over the edge.
+    for (let i = 0; i < 3; i++) {
+      const over = b.mapsCard.getBoundingClientRect().bottom + window.scrollY - bottom();
+      if (over <= 0 || size <= 80) break;
+      size = Math.max(80, Math.floor(size - (over * aspect) / rows) - 1);
+      place(b, methods, names, mode, size, aspect);
+    }
+    return size;
   };
-  const gridW = fit(C, M, 1, rowHeadW + M * 0 + (raw ? barW + gap : 0));
-  const stripW = M * C > 6 ? 0 : fit(M * C, 1, 2, raw ? M * (barW + gap) : 0);
-  const mode = stripW > gridW * 1.08 ? "strip" : "grid";
-  const size = mode === "strip" ? stripW : gridW;
+  const modes = M * C > 6 ? ["grid"] : ["grid", "strip"];
+  let best = null;
+  const tried = [];
+  for (const band of [false, true])
+    for (const mode of modes) {
+      const size = trial(band, mode);
+      tried.push(`${band ? "band" : "side"} ${mode} ${size}`);
+      if (!best || size > best.size * 1.03) best = { band, mode, size };
+    }
+  trial(best.band, best.mode);
+  // The maps are the content: the picture beside them is never the larger.
+  b.pictureCanvas.style.maxWidth = `${best.size}px`;
+  b.grid.dataset.layout = best.mode;
+  b.node.dataset.picture = best.band ? "band" : "side";
+  b.node.dataset.tried = tried.join(", "); // the candidates' map sizes (for the tests and curious readers)
+}
+
+// The picture beside the maps gets at most the height its card leaves (never makes the page
+// scroll); as a band it stays small (style.css).
+function fitPicture(b, bottom) {
+  const pic = b.pictureCanvas;
+  pic.style.maxHeight = "";
+  pic.style.maxWidth = "";
+  if (b.node.classList.contains("band")) return;
+  const card = b.pictureCard.getBoundingClientRect();
+  const over = card.bottom + window.scrollY - bottom;
+  if (over > 0) pic.style.maxHeight = `${Math.max(0, Math.floor(pic.getBoundingClientRect().height - over))}px`;
+}
+
+function place(b, methods, names, mode, size, aspect) {
+  const C = names.length;
+  const grid = b.grid;
   clear(grid);
-  grid.dataset.layout = mode;
   const cell = (m, c) => {
-    cells[m][c].canvas.style.width = `${size}px`;
-    return cells[m][c].node;
+    b.cells[m][c].canvas.style.width = `${size}px`;
+    b.cells[m][c].canvas.style.height = `${Math.round(size / aspect)}px`;
+    return b.cells[m][c].node;
   };
   const colHead = (c) => h("div", { class: "col-head", "data-class": c });
   if (mode === "grid") {
-    grid.style.gridTemplateColumns = `auto repeat(${C}, ${size}px)${raw ? " auto" : ""}`;
-    append(grid, [h("div"), names.map((n, c) => colHead(c)), raw ? h("div") : null]);
-    for (const m of methods) {
-      append(grid, [h("div", { class: "row-head" }, methodTitle(m)), names.map((n, c) => cell(m, c))]);
-      if (raw) append(grid, [h("div", { class: "colourbar-cell" }, bars[m])]);
-    }
+    grid.style.gridTemplateColumns = `auto repeat(${C}, ${size}px)`;
+    append(grid, [h("div"), names.map((n, c) => colHead(c))]);
+    for (const m of methods) append(grid, [h("div", { class: "row-head" }, methodTitle(m)), names.map((n, c) => cell(m, c))]);
   } else {
-    const perMethod = raw ? `repeat(${C}, ${size}px) auto` : `repeat(${C}, ${size}px)`;
-    grid.style.gridTemplateColumns = methods.map(() => perMethod).join(" ");
-    const span = C + (raw ? 1 : 0);
-    append(grid, [methods.map((m) => h("div", { class: "group-head", style: { gridColumn: `span ${span}` } }, methodTitle(m)))]);
-    append(grid, [methods.map(() => [names.map((n, c) => colHead(c)), raw ? h("div") : null])]);
-    append(grid, [methods.map((m) => [names.map((n, c) => cell(m, c)), raw ? h("div", { class: "colourbar-cell" }, bars[m]) : null])]);
+    grid.style.gridTemplateColumns = methods.map(() => `repeat(${C}, ${size}px)`).join(" ");
+    append(grid, [methods.map((m) => h("div", { class: "group-head", style: { gridColumn: `span ${C}` } }, methodTitle(m)))]);
+    append(grid, [methods.map(() => names.map((n, c) => colHead(c)))]);
+    append(grid, [methods.map((m) => names.map((n, c) => cell(m, c)))]);
   }
-  for (const m of Object.keys(bars)) bars[m].style.height = `${Math.round(size / aspect)}px`;
+  drawHeads(b);
 }
 
-// Builds the DOM for this picture/layer/normalisation, or reuses it and only redraws.
+function drawHeads(b) {
+  const names = classNames();
+  const prediction = b.prediction;
+  b.grid.querySelectorAll(".col-head").forEach((el) => {
+    const c = Number(el.dataset.class);
+    clear(el).append(
+      h("span", {}, names[c]),
+      h("span", { class: "p" }, percent(prediction.probabilities[c])),
+      c === prediction.predicted ? h("span", { class: "star", title: "the predicted class" }, "★", h("span", { class: "sr-only" }, "predicted")) : "",
+    );
+  });
+}
+
+// Builds the DOM for this picture/layer/window, or reuses it and only redraws.
 export function renderExplain(root, { picture, prediction, maps }, exportButton) {
   const names = classNames();
   const methods = state.model.methods.map(([m]) => m);
-  const raw = state.norm === "raw";
-  const key = [picture.id, state.model.version, maps.layer, raw, names.length, window.innerWidth, window.innerHeight, state.large].join("|");
+  const key = [picture.id, state.model.version, maps.layer, names.length, window.innerWidth, window.innerHeight, state.large].join("|");
   if (!built || built.key !== key || !root.contains(built.node)) {
     const [mw, mh] = fitSize(picture.width, picture.height, MAP_SIDE);
     const pictureCanvas = makeCanvas(...fitSize(picture.width, picture.height, 480));
     pictureCanvas.getContext("2d").drawImage(picture.canvas, 0, 0, pictureCanvas.width, pictureCanvas.height);
     pictureCanvas.setAttribute("aria-label", `the picture ${picture.name}`);
     pictureCanvas.setAttribute("role", "img");
+    pictureCanvas.className = "picture";
     const canvases = {};
     const captions = {};
     const cells = {};
-    const bars = {};
+    const legends = {};
     for (const m of methods) {
       canvases[m] = [];
       captions[m] = [];
@@ -129,49 +197,46 @@ export function renderExplain(root, { picture, prediction, maps }, exportButton)
         captions[m].push(cap);
         cells[m].push({ canvas, node: h("div", { class: "map-cell" }, canvas, cap) });
       });
-      if (raw) {
-        bars[m] = makeCanvas(80, mh);
-        bars[m].className = "colourbar";
-      }
+      legends[m] = makeCanvas(240, 36);
+      legends[m].className = "colourbar";
+      legends[m].dataset.legend = m;
+      legends[m].setAttribute("role", "img");
     }
     const grid = h("div", { class: "maps" });
-    const note = h("p", { class: "small muted note" });
-    const node = h(
+    const note = h("p", { class: "maps-note", "data-testid": "maps-note" });
+    const mapsCard = h(
       "div",
-      { class: "explain" },
-      h(
-        "div",
-        { class: "card picture-card" },
-        pictureCanvas,
-        h("p", { class: "picture-name" }, pictureInfo(picture)),
-        predictionBlock(prediction),
-      ),
-      h(
-        "div",
-        { class: "card maps-card" },
-        h("div", { class: "view-head" }, h("h2", {}, `Where is the evidence for each class? `, h("span", { class: "muted", style: { fontWeight: 500 } }, `layer ${layerLabel(maps)}`)), h("span", { class: "spacer" }), exportButton),
-        grid,
-        note,
-      ),
+      { class: "card maps-card" },
+      h("div", { class: "view-head" }, h("h2", {}, "Where is the evidence for each class? ", h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(state.model.info.layers[maps.layer].name, maps.shape)}`)), h("span", { class: "spacer" }), exportButton),
+      grid,
+      h("div", { class: "legends" }, methods.map((m) => legends[m])),
     );
+    // What the colours and the normalisation mean sits with the prediction: the maps keep
+    // the height.
+    const pictureCard = h(
+      "div",
+      { class: "card picture-card" },
+      pictureCanvas,
+      h("div", { class: "picture-text" }, h("p", { class: "picture-name", title: picture.name }, pictureInfo(picture)), predictionBlock(picture, prediction, note)),
+    );
+    const node = h("div", { class: "explain" }, pictureCard, mapsCard);
+    exportButton.setAttribute("aria-label", saveName("these maps"));
     clear(root).append(node);
-    arrange(grid, methods, names, cells, bars, picture.width / picture.height);
-    built = { key, node, canvases, captions, bars, grid, note, pictureCanvas };
+    built = {
+      key, node, canvases, captions, cells, legends, grid, note, pictureCanvas, pictureCard, mapsCard, prediction,
+      main: document.querySelector("main"), footer: document.querySelector("footer"), fitted: "",
+    };
   }
+  built.prediction = prediction;
 
-  // Redraw: colour map, opacity, normalisation, class headers.
+  // Redraw: colour map, opacity, normalisation.
   const lut = state.model.luts[state.cmap];
-  built.grid.querySelectorAll(".col-head").forEach((el) => {
-    const c = Number(el.dataset.class);
-    clear(el).append(
-      h("span", {}, names[c]),
-      h("span", { class: "p" }, percent(prediction.probabilities[c])),
-      c === prediction.predicted ? h("span", { class: "star" }, "predicted") : "",
-    );
-  });
+  const font = Math.round(0.8 * remPx());
   for (const m of methods) {
     const classMaps = maps.maps[m];
-    const strongest = Math.max(...classMaps.map(maxOf));
+    const peaks = classMaps.map(maxOf);
+    const strongest = Math.max(...peaks);
+    const top = peaks.indexOf(strongest);
     classMaps.forEach((map, c) => {
       const scale = mapScale(state.norm, classMaps, c, state.rawMax);
       const r = renderMap(built.canvases[m][c], picture.canvas, map, maps.shape, {
@@ -181,19 +246,57 @@ export function renderExplain(root, { picture, prediction, maps }, exportButton)
         alpha: state.opacity,
         key: `${picture.id}|${state.model.version}|${maps.layer}|${m}|${c}`,
       });
-      let text = r.empty ? "all zero: no positive evidence" : `peak ${fmt(r.max)}`;
-      if (!r.empty && state.norm === "shared" && strongest > 0) text += ` · ${Math.round((100 * r.max) / strongest)} % of the stronger class`;
-      built.captions[m][c].textContent = text;
+      built.captions[m][c].textContent = mapCaption({
+        empty: r.empty, peak: r.max, strongest, strongestName: names[top], norm: state.norm, isStrongest: c === top,
+      });
+      built.canvases[m][c].setAttribute("aria-label", mapAlt({ method: methodTitle(m), className: names[c], picture: picture.name, peak: r.max, empty: r.empty }));
     });
-    if (built.bars[m]) drawColourBar(built.bars[m], lut, mapScale("raw", classMaps, 0, state.rawMax), "");
+    const [low, high] = legendEnds(state.norm, mapScale("raw", classMaps, 0, state.rawMax));
+    built.legends[m].dataset.font = String(font);
+    built.legends[m].dataset.low = low;
+    built.legends[m].dataset.high = high;
+    built.legends[m].setAttribute("aria-label", `${methodTitle(m)} colour scale: ${cmapWords(state.cmap).low} = ${low}, ${cmapWords(state.cmap).high} = ${high}`);
   }
-  built.note.textContent = `Warm colours mark the parts of the picture that raised the class's score. ${normNote()} Maps are ${maps.shape[1]}×${maps.shape[2]} at this layer, upsampled bilinearly onto the picture.`;
+  built.note.textContent = `${evidenceSentence(state.cmap)} ${normNote(state.norm)}`;
+  // Text lengths change with the normalisation and colours, and the space above with a
+  // message or a longer list of pictures: fit again when any of them does.
+  const fitted = [key, state.norm, state.cmap, Math.round(built.node.getBoundingClientRect().top + window.scrollY)].join("|");
+  if (built.fitted !== fitted) {
+    arrange(built, methods, names, picture.width / picture.height);
+    built.fitted = fitted;
+  } else drawHeads(built);
+  for (const m of methods) {
+    const g = built.legends[m];
+    drawLegend(g, lut, { low: g.dataset.low, high: g.dataset.high, label: methodTitle(m), font: Number(g.dataset.font) });
+  }
 }
 
 export function pictureInfo(picture) {
   const size = `${picture.width} × ${picture.height} px`;
   const orig = picture.originalWidth && picture.originalWidth !== picture.width ? ` (from ${picture.originalWidth} × ${picture.originalHeight})` : "";
   return `${picture.name} · ${size}${orig}`;
+}
+
+// The lines every exported figure carries about the maps: picture, layer with its grid,
+// normalisation, colours. `norm`: the normalisation the figure's maps use.
+export function figureLines({ picture, prediction, layer, shape, norm, methods }) {
+  const names = classNames();
+  const w = cmapWords(state.cmap);
+  const lines = [];
+  if (picture) lines.push(`picture: ${picture.name} (${picture.width} × ${picture.height} px)${prediction ? ` · predicted ${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}` : ""}`);
+  lines.push(`layer ${layerWithGrid(state.model.info.layers[layer].name, shape)} (${shape[0]} channels)${methods ? ` · ${methods.map(methodTitle).join(", ")}` : ""}`);
+  lines.push(`normalised ${normShort(norm)}`);
+  lines.push(`colours ${w.name}: ${w.low} = 0, ${w.high} = the top of the scale · opacity ${Math.round(state.opacity * 100)} %`);
+  return lines;
+}
+
+// The legends of an exported figure: one colour scale per method.
+export function figureLegends(methods, classMapsOf, norm) {
+  const lut = state.model.luts[state.cmap];
+  return methods.map((m) => {
+    const [low, high] = legendEnds(norm, norm === "raw" && state.rawMax > 0 ? state.rawMax : Math.max(...classMapsOf(m).map(maxOf)));
+    return { lut, label: methodTitle(m), low, high };
+  });
 }
 
 // The view as one PNG: picture + maps, methods as rows.
@@ -203,18 +306,20 @@ export function exportExplain({ picture, prediction, maps }) {
   const methods = state.model.methods.map(([m]) => m);
   const header = ["picture", ...names.map((n, c) => `${n} ${percent(prediction.probabilities[c])}`)];
   const rows = methods.map((m) => {
-    const row = [{ canvas: built.pictureCanvas, caption: "" }];
-    built.canvases[m].forEach((canvas, c) => row.push({ canvas, caption: built.captions[m][c].textContent }));
-    if (built.bars[m]) row.push({ canvas: built.bars[m], caption: "" });
+    const row = [{ canvas: built.pictureCanvas, caption: picture.name }];
+    built.canvases[m].forEach((canvas, c) => row.push({ canvas, caption: `${methodTitle(m)} · ${names[c]} · ${built.captions[m][c].textContent}` }));
     return row;
   });
-  const norm = NORMS.find(([n]) => n === state.norm)[1];
-  return composeTable({
+  const canvas = composeTable({
     title: `camscope — ${picture.name}: ${names[prediction.predicted]} (${percent(prediction.probabilities[prediction.predicted])})`,
-    subtitle: `layer ${layerLabel(maps)} · normalised ${norm} · colours ${state.cmap} · opacity ${Math.round(state.opacity * 100)} % · model ${state.model.name}`,
+    lines: [...figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: state.norm, methods }), knowsOnly(names)],
     header,
     rows,
     labels: methods.map(methodTitle),
     cell: 280,
+    legends: figureLegends(methods, (m) => maps.maps[m], state.norm),
+    footer: [`model ${state.model.name}`],
   });
+  const layer = state.model.info.layers[maps.layer];
+  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), methods.join("+"), "all-classes", state.norm] };
 }

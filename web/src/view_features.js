@@ -3,8 +3,9 @@
 import { state, update, classNames, focusClassOf } from "./state.js";
 import { h, clear, append } from "./dom.js";
 import {
-  drawFeatureGrid, tileAt, makeCanvas, fitSize, upsample, heatCanvas, drawOverlay, minMax, fmt, composeTable,
+  drawFeatureGrid, tileAt, tileOrigin, makeCanvas, fitSize, upsample, heatCanvas, drawOverlay, minMax, fmt, composeTable,
 } from "./draw.js";
+import { cmapWords, layerWithGrid, saveName, pictureStem } from "./text.js";
 
 let view = null; // {key, node, grid, layout, order, ...}
 
@@ -36,8 +37,12 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
     const grid = makeCanvas(10, 10);
     grid.tabIndex = 0;
     grid.setAttribute("role", "img");
+    grid.addEventListener("keydown", gridKeys);
     const big = makeCanvas(...fitSize(picture.width, picture.height, 420));
     const plain = makeCanvas(...fitSize(picture.width, picture.height, 420));
+    big.setAttribute("role", "img");
+    plain.setAttribute("role", "img");
+    const about = h("p", { class: "small muted" });
     const orderSel = h("select", { "aria-label": "Order of the tiles" });
     const shared = h("input", { type: "checkbox" });
     const title = h("h2");
@@ -55,7 +60,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
           { class: "feature-tools" },
           h("label", { class: "control" }, h("span", {}, "Order"), orderSel),
           h("label", { class: "control" }, shared, h("span", {}, "one colour range for all channels")),
-          h("span", { class: "muted small" }, "Click a tile to enlarge it (← → step through)."),
+          h("span", { class: "muted small" }, "Click a tile to enlarge it; with the grid focused, ← → ↑ ↓ Home End PgUp PgDn move."),
         ),
         grid,
       ),
@@ -65,14 +70,10 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
         heading,
         h("div", { class: "pair" }, h("figure", {}, big), h("figure", {}, plain)),
         info,
-        h(
-          "p",
-          { class: "small muted" },
-          "A channel is one feature detector: bright where the pattern it responds to appears. " +
-            "Its Grad-CAM weight says how much more of it would raise the class score (red/positive) or lower it.",
-        ),
+        about,
       ),
     );
+    exportButton.setAttribute("aria-label", saveName("all channels and the enlarged one"));
     orderSel.addEventListener("change", () => update({ featureOrder: orderSel.value }));
     shared.addEventListener("change", () => update({ featureShared: shared.checked }));
     const pick = (event) => {
@@ -84,9 +85,13 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
     };
     grid.addEventListener("click", pick);
     clear(root).append(node);
-    view = { key, node, grid, big, plain, orderSel, shared, title, info, heading };
+    view = { key, node, grid, big, plain, orderSel, shared, title, info, heading, about };
   }
 
+  const words = cmapWords(state.cmap);
+  view.about.textContent =
+    `A channel is one feature detector: ${words.high} where the pattern it responds to appears, ${words.low} where it is weakest (each tile is scaled to its own range unless “one colour range” is ticked). ` +
+    "Its Grad-CAM weight says how much more of it would raise the class score (positive) or lower it (negative).";
   view.title.textContent = `All ${c} channels of ${layerName} (${hh}×${ww} each)`;
   clear(view.orderSel).append(
     h("option", { value: "index", selected: state.featureOrder === "index" }, "channel number"),
@@ -100,12 +105,25 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
     lut,
     selected,
   });
-  // As large as the space left allows (tiles stay crisp: pixelated scaling).
+  // As large as the space left allows (tiles stay crisp: pixelated scaling), then smaller
+  // while the page would scroll.
   const rect = view.grid.parentElement.getBoundingClientRect();
-  const availH = Math.max(240, window.innerHeight - view.grid.getBoundingClientRect().top - 70);
-  const width = Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height);
-  view.grid.style.width = `${Math.floor(width)}px`;
-  view.grid.setAttribute("aria-label", `${c} feature maps of ${layerName}; channel ${selected} selected`);
+  const below = view.grid.parentElement.getBoundingClientRect().bottom - view.grid.getBoundingClientRect().bottom +
+    parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
+  const availH = Math.max(200, window.innerHeight - view.grid.getBoundingClientRect().top - window.scrollY - below - 4);
+  let width = Math.floor(Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height));
+  view.grid.style.width = `${width}px`;
+  for (let i = 0; i < 3; i++) {
+    const over = document.documentElement.scrollHeight - window.innerHeight;
+    if (over <= 0 || width <= 160) break;
+    width = Math.max(160, Math.floor(width - (over * view.grid.width) / view.grid.height) - 1);
+    view.grid.style.width = `${width}px`;
+  }
+  const rank = order.indexOf(selected);
+  view.grid.setAttribute(
+    "aria-label",
+    `${c} feature maps of ${layerName}, ${gridSize(view)} tiles; channel ${selected} selected, ${rank + 1} of ${c} in this order. Arrow keys, Home, End, Page Up and Page Down move.`,
+  );
 
   // The enlarged channel: over the picture, and on its own.
   const plane = acts.data.subarray(selected * hh * ww, (selected + 1) * hh * ww);
@@ -117,8 +135,10 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
   const ctx = view.plain.getContext("2d");
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(heatCanvas(shifted, ww, hh, hi - lo, lut), 0, 0, view.plain.width, view.plain.height);
-  const rank = order.indexOf(selected);
   clear(view.heading).append(`Channel ${selected}`);
+  const range = `activation range ${fmt(lo)} to ${fmt(hi)}, weight for ${names[cls]} ${fmt(maps.weights[cls][selected], 4)}`;
+  view.big.setAttribute("aria-label", `channel ${selected} of ${layerName} over the picture ${picture.name}: ${range}`);
+  view.plain.setAttribute("aria-label", `channel ${selected} of ${layerName} on its own, ${hh}×${ww}: ${range}`);
   append(clear(view.info), [
     names.map((n, k) => [h("dt", {}, `Grad-CAM weight for ${n}`), h("dd", {}, fmt(maps.weights[k][selected], 4))]),
     h("dt", {}, "activation range"),
@@ -131,6 +151,11 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
   view.cls = cls;
 }
 
+// "16 by 16": the tile grid's columns and rows, for its text alternative.
+function gridSize(v) {
+  return v.layout ? `${v.layout.cols} by ${v.layout.rows}` : "";
+}
+
 // ← / → : the previous / next channel in the current order.
 export function stepChannel(delta) {
   if (!view || !view.order) return;
@@ -139,14 +164,69 @@ export function stepChannel(delta) {
   update({ channel: next });
 }
 
-export function exportFeatures({ picture, acts }) {
+// Keys on the focused tile grid: ← → by one, ↑ ↓ by a row (staying put at the edge), Home /
+// End the first / last tile, PageUp / PageDown four rows (stopping in the first / last row).
+function gridKeys(e) {
+  if (!view || !view.layout || e.ctrlKey || e.metaKey || e.altKey) return;
+  const cols = view.layout.cols;
+  const n = view.order.length;
+  const i = view.order.indexOf(view.selected);
+  let j;
+  if (e.key === "ArrowLeft") j = Math.max(0, i - 1);
+  else if (e.key === "ArrowRight") j = Math.min(n - 1, i + 1);
+  else if (e.key === "ArrowUp") j = i - cols >= 0 ? i - cols : i;
+  else if (e.key === "ArrowDown") j = i + cols < n ? i + cols : i;
+  else if (e.key === "Home") j = 0;
+  else if (e.key === "End") j = n - 1;
+  else if (e.key === "PageUp") for (j = i - 4 * cols; j < 0; j += cols);
+  else if (e.key === "PageDown") for (j = i + 4 * cols; j >= n; j -= cols);
+  else return;
+  e.preventDefault();
+  update({ channel: view.order[Math.max(0, Math.min(n - 1, j))] });
+}
+
+export function exportFeatures({ picture, acts, maps }) {
   if (!view) return null;
-  const layerName = state.model.info.layers[acts.layer].name;
-  return composeTable({
-    title: `camscope — ${picture.name}: the ${acts.shape[0]} channels of ${layerName}`,
-    subtitle: `order: ${state.featureOrder === "weight" ? `Grad-CAM weight for ${classNames()[view.cls]}` : "channel number"} · colours ${state.cmap}`,
-    header: ["all channels", `channel ${view.selected}`, ""],
-    rows: [[{ canvas: view.grid }, { canvas: view.big }, { canvas: view.plain }]],
-    cell: Math.max(360, view.grid.width),
+  const names = classNames();
+  const layer = state.model.info.layers[acts.layer];
+  const [c, hh, ww] = acts.shape;
+  // The grid again, with tiles large enough to carry their channel numbers.
+  const cols = view.layout.cols;
+  const scale = Math.max(1, Math.ceil(44 / ww));
+  const numbered = makeCanvas(10, 10);
+  const grid = drawFeatureGrid(numbered, acts.data, acts.shape, view.order, {
+    cols, scale, shared: state.featureShared, lut: state.model.luts[state.cmap], selected: view.selected, numbers: true,
   });
+  const words = cmapWords(state.cmap);
+  const plane = acts.data.subarray(view.selected * hh * ww, (view.selected + 1) * hh * ww);
+  const [lo, hi] = minMax(plane);
+  const orderText = state.featureOrder === "weight" ? `sorted by the Grad-CAM weight for ${names[view.cls]}, largest first` : "in channel-number order";
+  const canvas = composeTable({
+    title: `camscope — ${picture.name}: the ${c} channels of ${layerWithGrid(layer.name, acts.shape)}`,
+    lines: [
+      `picture: ${picture.name} (${picture.width} × ${picture.height} px) · layer ${layerWithGrid(layer.name, acts.shape)}, ${c} channels, ${orderText}`,
+      state.featureShared
+        ? "every tile shares one colour range (the whole layer's min to max); the number in a tile's corner is its channel"
+        : "each tile is scaled on its own (its channel's min to max); the number in a tile's corner is its channel",
+      `colours ${words.name}: ${words.low} = low activation, ${words.high} = high · channel ${view.selected}: range ${fmt(lo)} to ${fmt(hi)}, Grad-CAM weight for ${names[view.cls]} ${fmt(maps.weights[view.cls][view.selected], 4)}`,
+    ],
+    header: ["all channels (numbered)", `channel ${view.selected} on the picture`, `channel ${view.selected}, ${hh}×${ww}`],
+    rows: [[{ canvas: numbered }, { canvas: view.big }, { canvas: view.plain }]],
+    cell: Math.min(1400, Math.max(420, numbered.width)),
+    legends: [{ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: state.featureShared ? fmt(minMax(acts.data)[0]) : "tile's min", high: state.featureShared ? fmt(minMax(acts.data)[1]) : "tile's max" }],
+    footer: [`model ${state.model.name}`],
+  });
+  // Where each channel number sits in the figure (for the tests: the saved file is read back).
+  const at = canvas.figure.images[0];
+  const k = at.w / numbered.width;
+  canvas.figure.numbers = view.order.map((ch, n) => {
+    const [x, y] = tileOrigin(grid, n);
+    return { channel: ch, x: at.x + x * k, y: at.y + y * k };
+  });
+  const parts = [
+    "features", pictureStem(picture.name), layerWithGrid(layer.name, acts.shape),
+    state.featureOrder === "weight" ? `by-gradcam-weight-${names[view.cls]}` : "by-channel", `channel-${view.selected}`,
+    state.featureShared ? "one-range" : "per-tile",
+  ];
+  return { canvas, parts };
 }

@@ -1,11 +1,13 @@
 // The "How it works" view: Grad-CAM and Layer-CAM in six steps, with this picture's own
 // numbers; large type, ← → to move (for a class on a projector).
 import { state, update, classNames, focusClassOf } from "./state.js";
-import { h, clear, percent, ms } from "./dom.js";
+import { h, clear, percent, ms, keepFocus } from "./dom.js";
 import {
-  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable,
+  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, BAR_POSITIVE, BAR_NEGATIVE,
 } from "./draw.js";
 import { channelOrder } from "./view_features.js";
+import { figureLines, methodTitle } from "./view_explain.js";
+import { cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem } from "./text.js";
 
 export const STEPS = [
   "The network’s guess",
@@ -30,6 +32,7 @@ const F = {
 const formula = (name) => h("div", { class: "formula", html: F[name], role: "math", "aria-label": name });
 
 let last = null; // what the step drew, for export: [{canvas, caption}]
+let lastMethods = []; // the methods whose maps the step shows (for the export's labels)
 
 function mapCanvas(picture, maps, method, cls, side = 520, alpha = state.opacity) {
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
@@ -74,6 +77,8 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
   const text = [];
   let visual = [];
   last = [];
+  lastMethods = [];
+  const words = cmapWords(state.cmap);
   const y = (c) => h("span", { class: "num" }, prediction.logits[c].toFixed(2));
 
   if (step === 0) {
@@ -84,20 +89,25 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
       h("p", { style: { marginTop: "0.8rem" } }, "The probabilities come from the scores by the softmax:"),
       formula("softmax"),
       h("p", {}, "So it says ", h("b", {}, names[prediction.predicted]), ". But ", h("i", {}, "why"), "? Which parts of the picture raised the score of each class? The maps answer that, and they explain the ", h("b", {}, "score y"), h("sup", {}, "c"), ", not the probability."),
+      h("p", { class: "small muted" }, knowsOnly(names)),
     );
     const pic = makeCanvas(...fitSize(picture.width, picture.height, 520));
     pic.getContext("2d").drawImage(picture.canvas, 0, 0, pic.width, pic.height);
+    pic.setAttribute("role", "img");
+    pic.setAttribute("aria-label", `the picture ${picture.name}`);
     visual = [figure(pic, picture.name)];
     last.push({ canvas: pic, caption: picture.name });
   } else if (step === 1) {
     text.push(
       h("p", {}, "Inside, each convolution layer turns the picture into many ", h("b", {}, "feature maps"), " A", h("sup", {}, "k"), ". Layer ", h("code", {}, layer.name), ` has ${C} of them, each ${H}×${W}: one number per region of the picture.`),
-      h("p", {}, "Each channel k is a pattern detector — it is bright where its pattern (an ear, fur, an edge, an eye…) appears. Deeper layers detect larger, more meaningful patterns, on a coarser grid."),
+      h("p", {}, `Each channel k is a pattern detector: ${words.high} where its pattern (an ear, fur, an edge, an eye…) appears, ${words.low} where it does not (each tile on its own scale). Deeper layers detect larger, more meaningful patterns, on a coarser grid.`),
       h("p", {}, `Here are the ${Math.min(8, C)} channels that matter most for “${cname}” (see the next step). The “Feature maps” tab shows all ${C}.`),
     );
     const tiles = order.slice(0, 8).map((k) => {
       const c = planeCanvas(acts.data.subarray(k * Z, (k + 1) * Z), H, W, 156);
-      last.push({ canvas: c, caption: `channel ${k}` });
+      c.setAttribute("role", "img");
+      c.setAttribute("aria-label", `channel ${k} of ${layer.name}, weight ${fmt(weights[k])}`);
+      last.push({ canvas: c, caption: `channel ${k} · w = ${fmt(weights[k])}` });
       return figure(c, `k = ${k} · w = ${fmt(weights[k])}`);
     });
     visual = [h("div", { class: "tiles" }, tiles)];
@@ -106,29 +116,34 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
     text.push(
       h("p", {}, "How much does each channel matter for class ", h("b", {}, cname), "? Backpropagation gives the gradient ∂y", h("sup", {}, "c"), "/∂A", h("sup", {}, "k"), ": how the score would change if that channel were brighter at that place. Grad-CAM averages it over the ", `${H}×${W} = ${Z}`, " positions (Z):"),
       formula("weight"),
-      h("p", {}, `For “${cname}” at ${layer.name}: ${positive} of ${C} channels have a positive weight (red), ${C - positive} negative (blue). The strongest: `,
+      h("p", {}, `For “${cname}” at ${layer.name}: ${positive} of ${C} channels have a positive weight (orange bars, up), ${C - positive} negative (blue bars, down). The strongest: `,
         top.map((k, i) => [i ? ", " : "", h("b", {}, `k = ${k}`), ` (${fmt(weights[k])})`])),
     );
     const bars = h("canvas", { class: "bars", role: "img", "aria-label": `Grad-CAM weights of the ${C} channels for ${cname}, sorted` });
     visual = [h("figure", {}, bars, h("figcaption", {}, `Grad-CAM weights w_k for “${cname}”, all ${C} channels, largest first`))];
     requestAnimationFrame(() => {
       const big = document.documentElement.classList.contains("large");
-      drawBars(bars, weights, order, { title: `w_k for ${cname} (${layer.name})`, mark: top, font: big ? 18 : 14 });
+      drawBars(bars, weights, order, { title: `w_k for ${cname} (${layer.name})`, mark: top, font: Math.round((big ? 18 : 14) * teachScale(root)) });
     });
-    last.push({ canvas: bars, caption: `weights for ${cname}` });
+    last.push({ canvas: bars, caption: `Grad-CAM weights for ${cname}, largest first` });
   } else if (step === 3) {
     const [, peak] = gcMap ? minMax(gcMap) : [0, 0];
     text.push(
       h("p", {}, "The Grad-CAM map adds the feature maps up, each multiplied by its weight, and keeps only the positive part (ReLU): places that ", h("i", {}, "raise"), " the score."),
       formula("gradcam"),
       h("p", {}, `The result is ${H}×${W}, like the layer; it is stretched (bilinear) onto the picture and coloured. Its largest value here is ${fmt(peak)} — in units of the score's sensitivity; the colours are scaled to that peak.`),
-      h("p", {}, "Red/yellow: evidence for ", h("b", {}, cname), ". Blue: no evidence (zero)."),
+      h("p", { "data-testid": "colour-words" }, `${words.high.charAt(0).toUpperCase()}${words.high.slice(1)}: strong evidence for `, h("b", {}, cname), `. ${words.low.charAt(0).toUpperCase()}${words.low.slice(1)}: no evidence (zero). (Colours: ${words.name}.)`),
     );
     if (gcMap) {
       const over = mapCanvas(picture, maps, "gradcam", cls);
       const plain = planeCanvas(gcMap, H, W, 250);
+      over.setAttribute("role", "img");
+      over.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(peak)}`);
+      plain.setAttribute("role", "img");
+      plain.setAttribute("aria-label", `the raw ${H}×${W} Grad-CAM map for ${cname}, peak ${fmt(peak)}`);
       visual = [h("div", { class: "pair" }, figure(over, `Grad-CAM for “${cname}” on the picture`), figure(plain, `the raw ${H}×${W} map`))];
-      last.push({ canvas: over, caption: "on the picture" }, { canvas: plain, caption: `${H}×${W}` });
+      last.push({ canvas: over, caption: `Grad-CAM · ${cname} · on the picture` }, { canvas: plain, caption: `Grad-CAM · ${cname} · the raw ${H}×${W} map` });
+      lastMethods = ["gradcam"];
     }
   } else if (step === 4) {
     text.push(
@@ -139,8 +154,13 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
     if (gcMap && lcMap) {
       const a = mapCanvas(picture, maps, "gradcam", cls, 420);
       const b = mapCanvas(picture, maps, "layercam", cls, 420);
+      a.setAttribute("role", "img");
+      a.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(gcMap))}`);
+      b.setAttribute("role", "img");
+      b.setAttribute("aria-label", `Layer-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(lcMap))}`);
       visual = [h("div", { class: "pair" }, figure(a, `Grad-CAM · ${cname}`), figure(b, `Layer-CAM · ${cname}`))];
-      last.push({ canvas: a, caption: "Grad-CAM" }, { canvas: b, caption: "Layer-CAM" });
+      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `Layer-CAM · ${cname} · peak ${fmt(maxOf(lcMap))}` });
+      lastMethods = ["gradcam", "layercam"];
     }
   } else {
     const t = state.timings;
@@ -158,37 +178,84 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
     );
     if (gcMap) {
       const a = mapCanvas(picture, maps, "gradcam", cls, 420);
+      a.setAttribute("role", "img");
+      a.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(gcMap))}`);
       visual = [figure(a, `Grad-CAM · ${cname} · ${layer.name}`)];
-      last.push({ canvas: a, caption: "Grad-CAM" });
+      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` });
+      lastMethods = ["gradcam"];
     }
   }
 
+  // The step buttons stay focusable at the ends (aria-disabled, not disabled), and the
+  // element that had the focus gets it back after the step is redrawn.
+  const go = (i) => update({ teachStep: Math.max(0, Math.min(STEPS.length - 1, i)) });
+  exportButton.setAttribute("aria-label", saveName(`step ${step + 1} as a picture`));
   const nav = h(
     "div",
     { class: "teach-nav" },
-    h("button", { type: "button", onclick: () => update({ teachStep: Math.max(0, step - 1) }), disabled: step === 0, "aria-label": "Previous step" }, "←"),
+    h("button", { type: "button", "data-focus": "prev", onclick: () => go(step - 1), "aria-disabled": step === 0 ? "true" : null, "aria-label": "Previous step" }, "←"),
     h("div", { class: "dots" }, STEPS.map((s, i) =>
-      h("button", { type: "button", title: s, "aria-current": i === step ? "step" : false, onclick: () => update({ teachStep: i }) }, String(i + 1)))),
-    h("button", { type: "button", onclick: () => update({ teachStep: Math.min(STEPS.length - 1, step + 1) }), disabled: step === STEPS.length - 1, "aria-label": "Next step" }, "→"),
-    h("span", { class: "label" }, `class “${cname}” · layer ${layer.name} · keys ← →`),
+      h("button", { type: "button", "data-focus": `step-${i}`, title: s, "aria-label": `Step ${i + 1}: ${s}`, "aria-current": i === step ? "step" : false, onclick: () => go(i) }, String(i + 1)))),
+    h("button", { type: "button", "data-focus": "next", onclick: () => go(step + 1), "aria-disabled": step === STEPS.length - 1 ? "true" : null, "aria-label": "Next step" }, "→"),
+    h("span", { class: "label" }, `class “${cname}” · layer ${layerWithGrid(layer.name, maps.shape)} · keys ← →`),
     h("span", { style: { flex: 1 } }),
     exportButton,
   );
-  clear(root).append(
-    nav,
-    h("div", { class: "teach" }, h("div", {}, h("h2", {}, `${step + 1} · ${STEPS[step]}`), text), h("div", { class: "visual" }, visual)),
-  );
+  keepFocus(root, () => {
+    clear(root).append(
+      nav,
+      h("div", { class: "teach" }, h("div", { class: "teach-text" }, h("h2", {}, `${step + 1} · ${STEPS[step]}`), text), h("div", { class: "visual" }, visual)),
+    );
+  });
   root.dataset.step = String(step);
+  fitTeach(root);
 }
 
-export function exportTeach({ picture }) {
+function teachScale(root) {
+  return Number(root.style.getPropertyValue("--teach-scale")) || 1;
+}
+
+// The step fits the window without scrolling: the pictures get at most the height left, and
+// the text shrinks (to 60 % at the least) while the page would still scroll.
+function fitTeach(root) {
+  root.style.setProperty("--teach-scale", "1");
+  const visual = root.querySelector(".visual");
+  const below = parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
+  const room = () => Math.max(120, window.innerHeight - visual.getBoundingClientRect().top - window.scrollY - below - 2.5 * parseFloat(getComputedStyle(visual).fontSize));
+  root.style.setProperty("--visual-max", `${Math.floor(room())}px`);
+  let scale = 1;
+  for (let i = 0; i < 10; i++) {
+    const over = document.documentElement.scrollHeight - window.innerHeight;
+    if (over <= 0 || scale <= 0.6) break;
+    scale = Math.max(0.6, scale * Math.min(0.95, 1 - over / (2 * window.innerHeight)));
+    root.style.setProperty("--teach-scale", scale.toFixed(3));
+    root.style.setProperty("--visual-max", `${Math.floor(room())}px`);
+  }
+}
+
+export function exportTeach({ picture, prediction, maps }) {
   const step = Math.max(0, Math.min(STEPS.length - 1, state.teachStep));
   if (!last || !last.length) return null;
-  return composeTable({
-    title: `camscope — ${step + 1} · ${STEPS[step]}`,
-    subtitle: picture.name,
+  const names = classNames();
+  const cls = focusClassOf(prediction);
+  const layer = state.model.info.layers[maps.layer];
+  const lines = figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: "map", methods: lastMethods.length ? lastMethods : null });
+  const legends = lastMethods.map((m) => ({ lut: state.model.luts[state.cmap], label: methodTitle(m), low: "0", high: "the map's peak" }));
+  if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: "tile's min", high: "tile's max" });
+  if (step === 2) legends.push({ label: "Grad-CAM weight", swatches: [{ colour: BAR_POSITIVE, text: "positive" }, { colour: BAR_NEGATIVE, text: "negative" }] });
+  if (step === 0) lines.push("the picture as the network gets it: no map and no colour scale in this step");
+  if (step === 1) {
+    const w = cmapWords(state.cmap);
+    lines.splice(-2, 2, `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own`, `colours ${w.name}: ${w.low} = a tile's min, ${w.high} = its max`);
+  }
+  const canvas = composeTable({
+    title: `camscope — How it works, step ${step + 1}: ${STEPS[step]}`,
+    lines: [`class ${names[cls]}${state.focusClass < 0 ? " (the predicted class)" : ""}`, ...lines],
     rows: [last],
     cell: Math.min(720, Math.max(...last.map((c) => Math.max(c.canvas.width, c.canvas.height)))),
+    legends,
+    footer: [`model ${state.model.name}`],
   });
+  const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], lastMethods.join("+")];
+  return { canvas, parts };
 }
-
