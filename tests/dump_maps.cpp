@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   bool first = true;
   for (size_t i = 3; i < s.net().nodes.size(); ++i) {
     if (s.activation(static_cast<int>(i)).shape.plane() <= 1) continue;
-    for (const camscope::CamMethod& m : camscope::cam_methods()) {
+    for (const camscope::Method& m : camscope::methods()) {
+      if (m.kind != camscope::MethodKind::Layer) continue;  // every layer method, both builds
       for (size_t c = 0; c < s.logits().size(); ++c) {
         const std::vector<float> map = s.cam(m.name, static_cast<int>(i), static_cast<int>(c));
         std::fprintf(f, "%s{\"layer\":%zu,\"method\":\"%s\",\"class\":%zu,\"values\":",

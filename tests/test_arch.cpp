@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "cam.h"
+#include "methods/methods.h"
 #include "npy.h"
 #include "plan.h"
 #include "weights_io.h"
@@ -181,11 +181,11 @@ TEST(ArchGolden, MatchesTorchAtNamedLayers) {
       const float* gc = g.grad[li].data() + c * count;
       check(gc, grad.data.data() + c * count, count,
             "gradient " + layer + " class " + std::to_string(c));
-      for (const CamMethod& m : cam_methods()) {
+      for (const Method& m : {*find_method("gradcam"), *find_method("layercam")}) {
         const NpyArray cam = load(dir + "/cam__" + m.name + "__" + layer + ".npy");
         ASSERT_EQ(cam.data.size(), hw * k) << layer;
         std::vector<float> ours(hw);
-        m.fn(a.data.data(), gc, a.shape.c, static_cast<int>(hw), ours.data());
+        m.map(a.data.data(), gc, a.shape.c, static_cast<int>(hw), ours.data());
         check(ours.data(), cam.data.data() + c * hw, hw,
               std::string(m.name) + " " + layer + " class " + std::to_string(c));
       }

@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
-#include "cam.h"
 #include "colormap.h"
 #include "maps.h"
+#include "methods/methods.h"
 #include "preprocess.h"
 
 namespace camscope {
@@ -177,19 +178,73 @@ TEST(Cam, LayerCamMixedSignsPerPosition) {
   expect_near(out, {5, 0, 0}, 0.0f);
 }
 
+// The map of a registered layer method on kA, kG.
+std::vector<float> map_of(const char* name, const std::vector<float>& a = kA,
+                          const std::vector<float>& g = kG, int c = 2) {
+  const Method* m = find_method(name);
+  EXPECT_NE(m, nullptr) << name;
+  if (m == nullptr || m->map == nullptr) return {};
+  const int hw = static_cast<int>(a.size()) / c;
+  std::vector<float> out(static_cast<size_t>(hw), -7.0f);
+  m->map(a.data(), g.data(), c, hw, out.data());
+  return out;
+}
+
+TEST(Cam, GradCamFamilyByHand) {
+  // HiResCAM: sum_k G_k A_k = (1 - 4, 2 + 0, 3 - 2, 4 + 0) -> ReLU.
+  expect_near(map_of("hirescam"), {0, 2, 1, 4}, 0.0f);
+  // Element-wise: sum_k ReLU(G_k A_k) = A0 + 0.
+  expect_near(map_of("gradcam_ew"), {1, 2, 3, 4}, 0.0f);
+  // XGrad-CAM: S = (10, 10); w = (10 / 10, -6 / 10); A0 - 0.6 A1 = (-1.4, .2, 1.8, 3.4).
+  expect_near(map_of("xgradcam"), {0, 0.2f, 1.8f, 3.4f}, 1e-6f);
+  // Grad-CAM++: channel 0 has G = 1: a = 1 / (2 + 10 + 1e-6), w0 = 4a; channel 1 has no G > 0.
+  const float w0 = static_cast<float>(4.0 / (12.0 + 1e-6));
+  expect_near(map_of("gradcampp"), {w0, 2 * w0, 3 * w0, 4 * w0}, 1e-6f);
+  // Against the class: Grad-CAM with w = (-1, 0.5): -A0 + 0.5 A1 = (1, -.5, -2, -3.5).
+  expect_near(map_of("gradcam_neg"), {1, 0, 0, 0}, 0.0f);
+  // Layer-CAM against the class: ReLU(-G1) A1 = (4, 0, 2, 0).
+  expect_near(map_of("layercam_neg"), {4, 0, 2, 0}, 0.0f);
+}
+
+TEST(Cam, EigenCamSignFollowsTheActivity) {
+  // Both channels grow along the positions: the principal axis's projection must too.
+  const std::vector<float> a = {1, 2, 3, 4, /**/ 2, 4, 6, 9};
+  const std::vector<float> m = map_of("eigencam", a, a);
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0], 0.0f);
+  EXPECT_GT(m[3], m[2]);
+  EXPECT_GT(m[2], 0.0f);
+  // Negated activations fall along the positions: the map flips with them.
+  std::vector<float> na(a.size());
+  for (size_t i = 0; i < a.size(); ++i) na[i] = -a[i];
+  const std::vector<float> n = map_of("eigencam", na, na);
+  EXPECT_GT(n[0], n[1]);
+  EXPECT_EQ(n[3], 0.0f);
+  // All-equal activations: no principal axis, an empty map (not NaN).
+  const std::vector<float> flat(8, 3.0f);
+  expect_near(map_of("eigencam", flat, flat), {0, 0, 0, 0}, 0.0f);
+}
+
 TEST(Cam, Registry) {
-  const std::vector<CamMethod>& m = cam_methods();
-  ASSERT_EQ(m.size(), 2u);
+  const std::vector<Method>& m = methods();
+  ASSERT_GE(m.size(), 15u);
   EXPECT_EQ(std::string(m[0].name), "gradcam");
   EXPECT_EQ(std::string(m[0].title), "Grad-CAM");
-  EXPECT_EQ(m[0].fn, &gradcam);
+  EXPECT_EQ(m[0].map, &gradcam);
   EXPECT_EQ(std::string(m[1].name), "layercam");
-  EXPECT_EQ(std::string(m[1].title), "Layer-CAM");
-  EXPECT_EQ(m[1].fn, &layercam);
-  EXPECT_EQ(find_cam_method("layercam"), &m[1]);
-  EXPECT_EQ(find_cam_method("gradcam"), &m[0]);
-  EXPECT_EQ(find_cam_method("gradcam++"), nullptr);
-  EXPECT_EQ(find_cam_method(""), nullptr);
+  EXPECT_EQ(m[1].map, &layercam);
+  std::set<std::string> names;
+  for (const Method& x : m) {
+    EXPECT_TRUE(names.insert(x.name).second) << x.name << " registered twice";
+    EXPECT_EQ(find_method(x.name), &x);
+    // A layer method has a map; the others are computed by the Session.
+    EXPECT_EQ(x.kind == MethodKind::Layer, x.map != nullptr) << x.name;
+    EXPECT_TRUE(x.per_class || !x.gradients) << x.name << ": gradients of which class?";
+  }
+  EXPECT_FALSE(find_method("eigencam")->gradients);
+  EXPECT_FALSE(find_method("eigencam")->per_class);
+  EXPECT_EQ(find_method("gradcam++"), nullptr);
+  EXPECT_EQ(find_method(""), nullptr);
 }
 
 // ---------------------------------------------------------------- stats and normalisation

@@ -1082,9 +1082,10 @@ def _parse_v2_description(lines):
     return name, inp, mean, std, pre, classes, nodes, tensor_lines
 
 
-def run_graph(f, x, keep=False):
+def run_graph(f, x, keep=False, relu=None):
     """Runs a parsed version-2 graph on x (N, C, H, W) with torch.nn.functional, float64 or
-    float32 as x is. Returns the logits, or (logits, {node name: output}) with keep=True."""
+    float32 as x is. Returns the logits, or (logits, {node name: output}) with keep=True.
+    `relu`: a function used instead of F.relu for relu nodes (e.g. a guided ReLU)."""
     import torch.nn.functional as F
 
     vals = {"input": x}
@@ -1105,7 +1106,7 @@ def run_graph(f, x, keep=False):
             y = F.batch_norm(a, t("running_mean"), t("running_var"), t("weight"), t("bias"), False, 0.0,
                              nd.args["eps"])
         elif op == "relu":
-            y = F.relu(a)
+            y = relu(a) if relu else F.relu(a)
         elif op == "relu6":
             y = F.hardtanh(a, 0.0, 6.0)
         elif op == "clip":

@@ -206,9 +206,9 @@ val overlay(const val& rgba, int width, int height, const val& map01, const std:
 // Names of the registered CAM methods, in order, as JSON [[name, title], ...].
 std::string camMethods() {
   std::string j = "[";
-  for (size_t i = 0; i < cam_methods().size(); ++i)
-    j += std::string(i ? "," : "") + "[\"" + cam_methods()[i].name + "\",\"" +
-         cam_methods()[i].title + "\"]";
+  for (size_t i = 0; i < methods().size(); ++i)
+    j += std::string(i ? "," : "") + "[\"" + methods()[i].name + "\",\"" + methods()[i].title +
+         "\"]";
   return j + "]";
 }
 

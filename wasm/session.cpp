@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "preprocess.h"
 #include "weights_io.h"
@@ -37,6 +38,10 @@ void Session::use_model(std::shared_ptr<const Model> model) {
   acts_ = Activations{};
   grads_ = Gradients{};
   class_grads_.clear();
+  guided_ = Gradients{};
+  score_ = ScoreRun{};
+  smooth_ = SmoothRun{};
+  scratch_acts_ = Activations{};
 }
 
 bool Session::set_picture(const uint8_t* pixels, int width, int height, int channels,
@@ -68,8 +73,45 @@ bool Session::set_input(Tensor input, std::string& error) {
   if (!model_->forward(std::move(input), acts_, ws_, &error)) return false;
   grads_ = Gradients{};
   class_grads_.clear();
+  guided_ = Gradients{};
+  score_ = ScoreRun{};
+  smooth_ = SmoothRun{};
   forward_ms_ = ms_since(t0);
   backward_ms_ = 0.0;
+  return true;
+}
+
+bool Session::use_activations(Activations acts, std::string& error) {
+  if (!has_net()) {
+    error = "no network loaded";
+    return false;
+  }
+  const std::vector<Node>& nodes = net().nodes;
+  const std::vector<Shape> shapes = net().shapes(acts.input.shape, &error);
+  if (shapes.empty()) return false;
+  if (acts.input.data.size() != acts.input.shape.size() || acts.out.size() != nodes.size()) {
+    error = "activations do not match the network";
+    return false;
+  }
+  acts.argmax.assign(nodes.size(), {});
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (acts.out[i].shape != shapes[i] || acts.out[i].data.size() != shapes[i].size()) {
+      error = "activation of node " + nodes[i].name + " has the wrong shape";
+      return false;
+    }
+    if (nodes[i].op != Op::MaxPool) continue;
+    const int j = nodes[i].inputs[0];
+    const Tensor& x = j == kGraphInput ? acts.input : acts.out[j];
+    std::vector<float> y(shapes[i].size());
+    ops::maxpool_forward(nodes[i], x.data.data(), x.shape, y.data(), shapes[i], acts.argmax[i],
+                         ws_);
+  }
+  acts_ = std::move(acts);
+  grads_ = Gradients{};
+  class_grads_.clear();
+  guided_ = Gradients{};
+  score_ = ScoreRun{};
+  smooth_ = SmoothRun{};
   return true;
 }
 
@@ -105,13 +147,195 @@ const float* Session::gradient(int layer, int cls) {
 }
 
 std::vector<float> Session::cam(const std::string& method, int layer, int cls) {
-  const CamMethod* m = find_cam_method(method);
-  if (m == nullptr || layer < 0) return {};
-  const float* g = gradient(layer, cls);
-  if (g == nullptr) return {};
+  const Method* m = find_method(method);
+  if (m == nullptr || !has_picture() || layer < 0 ||
+      layer >= static_cast<int>(net().nodes.size()) || cls < 0 ||
+      cls >= static_cast<int>(logits().size()))
+    return {};
   const Tensor& a = acts_.out[layer];
+  const int c = a.shape.c, hw = static_cast<int>(a.shape.plane());
   std::vector<float> out(a.shape.plane());
-  m->fn(a.data.data(), g, a.shape.c, static_cast<int>(a.shape.plane()), out.data());
+  if (m->kind == MethodKind::Score) {
+    const std::vector<float> w = channel_weights(method, layer, cls);
+    if (w.empty()) return {};
+    weighted_map(a.data.data(), w.data(), c, hw, out.data());
+    return out;
+  }
+  if (m->kind != MethodKind::Layer) return {};
+  const float* g = nullptr;
+  if (m->gradients) {
+    g = gradient(layer, cls);
+    if (g == nullptr) return {};
+  }
+  m->map(a.data.data(), g, c, hw, out.data());
+  return out;
+}
+
+std::vector<float> Session::channel_weights(const std::string& method, int layer, int cls) {
+  const Method* m = find_method(method);
+  if (m == nullptr || !has_picture() || layer < 0 ||
+      layer >= static_cast<int>(net().nodes.size()) || cls < 0 ||
+      cls >= static_cast<int>(logits().size()))
+    return {};
+  const Tensor& a = acts_.out[layer];
+  const int c = a.shape.c, hw = static_cast<int>(a.shape.plane());
+  if (m->kind == MethodKind::Score) {
+    if (score_.layer != layer || score_.done < c) return {};
+    const size_t k = logits().size();
+    std::vector<float> w(static_cast<size_t>(c));
+    for (int ch = 0; ch < c; ++ch) w[ch] = score_.flat[ch] ? 0.0f : score_.probs[ch * k + cls];
+    return w;
+  }
+  if (m->weights == nullptr) return {};
+  const float* g = m->gradients ? gradient(layer, cls) : nullptr;
+  if (m->gradients && g == nullptr) return {};
+  std::vector<float> w(static_cast<size_t>(c));
+  m->weights(a.data.data(), g, c, hw, w.data());
+  return w;
+}
+
+int Session::score_cam_run(int layer, int budget) {
+  if (!has_picture() || layer < 0 || layer >= static_cast<int>(net().nodes.size())) return 0;
+  const Tensor& a = acts_.out[layer];
+  const Shape in = acts_.input.shape;
+  const int c = a.shape.c;
+  const size_t k = logits().size();
+  if (score_.layer != layer) {
+    score_ = ScoreRun{};
+    score_.layer = layer;
+    score_.probs.assign(static_cast<size_t>(c) * k, 0.0f);
+    score_.flat.assign(static_cast<size_t>(c), 0);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<float> batch, logit_rows;
+  while (score_.done < c && budget > 0) {
+    const int n = std::min({kScoreBatch, c - score_.done, budget});
+    batch.assign(static_cast<size_t>(n) * in.size(), 0.0f);
+    for (int i = 0; i < n; ++i) {
+      const int ch = score_.done + i;
+      // Channel ch upsampled to the input, min-max normalised, times the input.
+      std::vector<float> up =
+          upsample_bilinear(a.data.data() + static_cast<size_t>(ch) * a.shape.plane(), a.shape.h,
+                            a.shape.w, in.h, in.w);
+      const auto mm = std::minmax_element(up.begin(), up.end());
+      const float lo = *mm.first, hi = *mm.second;
+      if (!(hi > lo)) {
+        score_.flat[ch] = 1;
+        continue;  // constant: weight 0, its input stays zero (its forward is not used)
+      }
+      const float range = hi - lo;
+      float* dst = batch.data() + static_cast<size_t>(i) * in.size();
+      for (int ci = 0; ci < in.c; ++ci)
+        for (size_t p = 0; p < in.plane(); ++p)
+          dst[ci * in.plane() + p] = acts_.input.data[ci * in.plane() + p] * ((up[p] - lo) / range);
+    }
+    std::string err;
+    if (!model_->forward_batch(batch.data(), in, n, logit_rows, ws_, &err)) return score_.done;
+    for (int i = 0; i < n; ++i) {
+      const std::vector<float> row(logit_rows.begin() + i * k, logit_rows.begin() + (i + 1) * k);
+      const std::vector<float> p = softmax(row);
+      std::copy(p.begin(), p.end(), score_.probs.begin() + (score_.done + i) * k);
+    }
+    score_.done += n;
+    budget -= n;
+  }
+  backward_ms_ += ms_since(t0);
+  return score_.done;
+}
+
+std::vector<float> Session::smoothgrad_noise(size_t count, int index) {
+  // splitmix64 from a seed per copy; Box-Muller on pairs of 53-bit uniforms in (0, 1].
+  uint64_t state = 0x5eed000000000000ULL + static_cast<uint64_t>(index);
+  auto next = [&state]() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  std::vector<float> out(count);
+  const double two_pi = 6.283185307179586;
+  for (size_t i = 0; i < count; i += 2) {
+    const double u1 = 1.0 - static_cast<double>(next() >> 11) * 0x1.0p-53;  // (0, 1]
+    const double u2 = static_cast<double>(next() >> 11) * 0x1.0p-53;
+    const double r = std::sqrt(-2.0 * std::log(u1));
+    out[i] = static_cast<float>(r * std::cos(two_pi * u2));
+    if (i + 1 < count) out[i + 1] = static_cast<float>(r * std::sin(two_pi * u2));
+  }
+  return out;
+}
+
+int Session::smoothgrad_run(int samples, float noise, int budget) {
+  if (!has_picture() || samples < 1 || !(noise >= 0.0f)) return 0;
+  const Tensor& x = acts_.input;
+  const size_t k = logits().size();
+  const bool all = k <= static_cast<size_t>(kAllClassesMax);
+  if (smooth_.samples != samples || smooth_.noise != noise) {
+    smooth_ = SmoothRun{};
+    smooth_.samples = samples;
+    smooth_.noise = noise;
+    smooth_.sum.assign((all ? k : 1) * x.data.size(), 0.0);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto mm = std::minmax_element(x.data.begin(), x.data.end());
+  const float sigma = noise * (*mm.second - *mm.first);
+  while (smooth_.done < samples && budget-- > 0) {
+    const std::vector<float> e = smoothgrad_noise(x.data.size(), smooth_.done);
+    Tensor copy = x;
+    for (size_t i = 0; i < copy.data.size(); ++i) copy.data[i] += sigma * e[i];
+    std::string err;
+    if (!model_->forward(std::move(copy), scratch_acts_, ws_, &err)) break;
+    Gradients g;
+    model_->backward_to(scratch_acts_, kGraphInput, g, ws_,
+                        all ? std::vector<int>{} : std::vector<int>{predicted()});
+    for (size_t i = 0; i < smooth_.sum.size(); ++i) smooth_.sum[i] += g.input[i];
+    ++smooth_.done;
+  }
+  backward_ms_ += ms_since(t0);
+  return smooth_.done;
+}
+
+std::vector<float> Session::picture(const std::string& method, int cls, int layer) {
+  const Method* m = find_method(method);
+  if (m == nullptr || m->kind != MethodKind::Picture || !has_picture() || cls < 0 ||
+      cls >= static_cast<int>(logits().size()))
+    return {};
+  const Tensor& x = acts_.input;
+  const size_t n = x.data.size(), k = logits().size();
+  const bool all = k <= static_cast<size_t>(kAllClassesMax);
+  if (method == "saliency") {
+    const float* g = gradient(kGraphInput, cls);
+    return g ? std::vector<float>(g, g + n) : std::vector<float>{};
+  }
+  if (method == "smoothgrad") {
+    if (smooth_.done < smooth_.samples || smooth_.samples == 0) return {};
+    if (!all && cls != predicted()) return {};
+    const size_t row = all ? static_cast<size_t>(cls) : 0;
+    std::vector<float> out(n);
+    for (size_t i = 0; i < n; ++i)
+      out[i] = static_cast<float>(smooth_.sum[row * n + i] / smooth_.samples);
+    return out;
+  }
+  // Guided backpropagation (and Guided Grad-CAM on top of it).
+  if (guided_.grad.empty() || (!all && guided_.classes != std::vector<int>{cls})) {
+    guided_ = Gradients{};
+    const auto t0 = std::chrono::steady_clock::now();
+    model_->backward_to(acts_, kGraphInput, guided_, ws_,
+                        all ? std::vector<int>{} : std::vector<int>{cls}, true);
+    backward_ms_ += ms_since(t0);
+  }
+  const size_t row = all ? static_cast<size_t>(cls) : 0;
+  std::vector<float> out(guided_.input.begin() + row * n, guided_.input.begin() + (row + 1) * n);
+  if (method == "guidedbackprop") return out;
+  // Guided Grad-CAM: times Grad-CAM at `layer`, upsampled to the input, divided by its max.
+  if (layer < 0 || layer >= static_cast<int>(net().nodes.size())) return {};
+  const std::vector<float> cam_map = cam("gradcam", layer, cls);
+  if (cam_map.empty()) return {};
+  const Shape ls = acts_.out[layer].shape;
+  std::vector<float> up = upsample_bilinear(cam_map.data(), ls.h, ls.w, x.shape.h, x.shape.w);
+  const MapStats st = map_stats(up.data(), static_cast<int>(up.size()));
+  divide_map(up, st.max);
+  for (int ci = 0; ci < x.shape.c; ++ci)
+    for (size_t p = 0; p < x.shape.plane(); ++p) out[ci * x.shape.plane() + p] *= up[p];
   return out;
 }
 

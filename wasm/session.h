@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "cam.h"
 #include "maps.h"
+#include "methods/methods.h"
 #include "plan.h"
 
 namespace camscope {
@@ -34,6 +34,11 @@ class Session {
   bool set_picture(const uint8_t* pixels, int width, int height, int channels, std::string& error);
   // Runs the forward pass on an already preprocessed CHW tensor (any spatial size).
   bool set_input(Tensor input, std::string& error);
+  // Takes activations computed elsewhere (the input and every node's output, e.g. a float64
+  // reference's) instead of running the forward pass, so that the backward passes and maps
+  // that follow decide exactly as that reference did; max-pool winners are found again from
+  // the given inputs. False with `error` if a shape does not match the network.
+  bool use_activations(Activations acts, std::string& error);
   // True once a forward pass has run.
   bool has_picture() const { return !acts_.out.empty(); }
 
@@ -53,9 +58,35 @@ class Session {
   const float* gradient(int layer, int cls);
   static constexpr int kAllClassesMax = 16;
 
-  // Raw map of `method` for class `cls` at node i: H x W of that node, after the method's
-  // ReLU, before upsampling. Empty vector if the method is unknown.
+  // Raw map of a layer or score method (methods.h) for class `cls` at node i: H x W of that
+  // node, after the method's ReLU, before upsampling. A method that needs no gradients runs
+  // no backward pass. Empty if the method is unknown or not a map, or (Score-CAM) while
+  // score_cam_run has not finished that layer.
   std::vector<float> cam(const std::string& method, int layer, int cls);
+  // The method's channel weights for class `cls` at node i (C values); empty where the
+  // method has none (Layer-CAM, ...) or Score-CAM has not finished.
+  std::vector<float> channel_weights(const std::string& method, int layer, int cls);
+
+  // Score-CAM at node i: runs up to `budget` more masked forward passes (in batches of
+  // kScoreBatch) and returns how many of the layer's channels are done (== its channel
+  // count when finished). One run serves every class. Results are kept until the next
+  // picture; another layer's run starts over.
+  int score_cam_run(int layer, int budget);
+  static constexpr int kScoreBatch = 16;
+
+  // A picture method (guidedbackprop, saliency, guidedgradcam, smoothgrad) for class `cls`:
+  // C x H x W at the network input's size (the gradient of the raw logit with respect to
+  // the input, guided or plain). guidedgradcam also needs the Grad-CAM layer. smoothgrad
+  // needs smoothgrad_run to have finished. Empty on a bad method, class or layer.
+  std::vector<float> picture(const std::string& method, int cls, int layer = -1);
+  // SmoothGrad: runs up to `budget` more of `samples` noisy copies (noise: Gaussian with
+  // standard deviation `noise` * (max - min) of the input, from a fixed-seed generator the
+  // reference reproduces: smoothgrad_noise) and returns how many are done. Changing
+  // `samples` or `noise` starts over.
+  int smoothgrad_run(int samples, float noise, int budget);
+  // The noise added to copy `index` (input-sized, standard normal before scaling), as
+  // smoothgrad_run uses it: splitmix64(seed + index) into Box-Muller pairs.
+  static std::vector<float> smoothgrad_noise(size_t count, int index);
 
   // Milliseconds spent by the last forward pass and by backward passes since it.
   double forward_ms() const { return forward_ms_; }
@@ -67,6 +98,20 @@ class Session {
   Gradients grads_;                     // all classes (small heads)
   std::vector<Gradients> class_grads_;  // one per class asked for (wide heads)
   ops::Workspace ws_;
+  Gradients guided_;  // guided backpropagation (all classes, to the input)
+  struct ScoreRun {
+    int layer = -1;
+    int done = 0;
+    std::vector<float> probs;   // channel x class: softmax of the masked input's logits
+    std::vector<uint8_t> flat;  // channel whose upsampled map is constant (weight 0)
+  } score_;
+  struct SmoothRun {
+    int samples = 0;
+    float noise = 0.0f;
+    int done = 0;
+    std::vector<double> sum;  // classes x input size
+  } smooth_;
+  Activations scratch_acts_;  // forward passes of noisy copies (the picture's stay intact)
   double forward_ms_ = 0.0;
   double backward_ms_ = 0.0;
 };

@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "cam.h"
 #include "colormap.h"
 #include "graph.h"
 #include "image_io.h"
 #include "json.h"
 #include "maps.h"
+#include "methods/methods.h"
 #include "npy.h"
 #include "session.h"
 
@@ -343,13 +343,12 @@ bool make_plan(const Options& o, const Net& net, Plan& p) {
   p.layer_shape = shapes[p.layer];
   // Methods.
   std::string known;
-  for (const CamMethod& m : cam_methods())
-    known += (known.empty() ? "" : ", ") + std::string(m.name);
+  for (const Method& m : methods()) known += (known.empty() ? "" : ", ") + std::string(m.name);
   const std::vector<std::string> methods =
       o.method == "all" ? split_commas(known) : split_commas(o.method);
   for (std::string m : methods) {
     m.erase(std::remove(m.begin(), m.end(), ' '), m.end());
-    if (find_cam_method(m) == nullptr) {
+    if (find_method(m) == nullptr) {
       std::fprintf(stderr, "camscope: unknown method '%s'; methods are: %s\n", m.c_str(),
                    known.c_str());
       return false;
