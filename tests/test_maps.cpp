@@ -225,6 +225,19 @@ TEST(Cam, EigenCamSignFollowsTheActivity) {
   expect_near(map_of("eigencam", flat, flat), {0, 0, 0, 0}, 0.0f);
 }
 
+TEST(Cam, GradientPictures) {
+  // deprocess_image: (g - 2.5) / (sqrt(1.25) + 1e-5) * 0.1 + 0.5, times 255 truncated; grey.
+  const std::vector<float> g = {1, 2, 3, 4};
+  std::vector<uint8_t> rgb(12);
+  gradient_rgb(g.data(), 1, 2, 2, rgb.data());
+  const uint8_t want[4] = {93, 116, 138, 161};
+  for (int p = 0; p < 4; ++p)
+    for (int ch = 0; ch < 3; ++ch) EXPECT_EQ(rgb[p * 3 + ch], want[p]) << p;
+  // Saliency: max over channels of |g|.
+  const std::vector<float> two = {1, -5, 2, 0, /**/ -3, 4, 1, 0};
+  expect_near(gradient_magnitude(two.data(), 2, 4), {3, 5, 2, 0}, 0.0f);
+}
+
 TEST(Cam, Registry) {
   const std::vector<Method>& m = methods();
   ASSERT_GE(m.size(), 15u);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "methods/fusion.h"
 #include "npy.h"
 #include "session.h"
 
@@ -143,6 +144,28 @@ TEST(Methods, EveryMethodMatchesTheReference) {
         } else {
           EXPECT_TRUE(s.channel_weights(name, li, c).empty()) << what;
         }
+      }
+    }
+  }
+
+  // Fusion of the layers' maps (listed shallow to deep) against the reference's NumPy rule.
+  for (const char* method : {"gradcam", "layercam"}) {
+    for (const char* rule : {"max", "mean"}) {
+      const NpyArray want = load(dir + "/fused__" + method + "__" + rule + ".npy");
+      const size_t plane = x.shape.plane();
+      ASSERT_EQ(want.data.size(), plane * k);
+      for (int c = 0; c < k; ++c) {
+        std::vector<std::vector<float>> maps;
+        std::vector<Shape> sizes;
+        for (const std::string& layer : layers) {
+          const int li = s.net().find(layer);
+          maps.push_back(s.cam(method, li, c));
+          sizes.push_back(s.activation(li).shape);
+        }
+        check(fuse_maps(maps, sizes, x.shape.h, x.shape.w,
+                        std::string(rule) == "max" ? FuseRule::Max : FuseRule::Mean),
+              want.data.data() + c * plane, plane,
+              std::string("fusion ") + rule + " " + method + " class " + std::to_string(c));
       }
     }
   }

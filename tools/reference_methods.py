@@ -101,6 +101,33 @@ LAYER_METHODS = {
 }
 
 
+def upsample_np(m, oh, ow):
+    """Bilinear resize of an (H, W) map, PyTorch's align_corners=False rule, in NumPy."""
+    def taps(n, o):
+        src = np.maximum((np.arange(o) + 0.5) * (n / o) - 0.5, 0.0)
+        i0 = np.minimum(src.astype(int), n - 1)
+        i1 = np.minimum(i0 + 1, n - 1)
+        return i0, i1, src - i0
+    y0, y1, ly = taps(m.shape[0], oh)
+    x0, x1, lx = taps(m.shape[1], ow)
+    top = m[y0][:, x0] * (1 - lx) + m[y0][:, x1] * lx
+    bot = m[y1][:, x0] * (1 - lx) + m[y1][:, x1] * lx
+    return top * (1 - ly)[:, None] + bot * ly[:, None]
+
+
+def fuse_np(maps, oh, ow, rule="max"):
+    """The Layer-CAM paper's fusion (wasm/methods/fusion.h): each map / its max, tanh(2 M) for
+    all but the deepest (the last), upsampled, element-wise max (or mean)."""
+    out = []
+    for i, m in enumerate(maps):
+        mx = m.max()
+        m = m / mx if mx > 0 else np.zeros_like(m)
+        if i + 1 < len(maps):
+            m = np.tanh(2 * m)
+        out.append(upsample_np(m, oh, ow))
+    return np.max(out, axis=0) if rule == "max" else np.mean(out, axis=0)
+
+
 class GuidedReLU(torch.autograd.Function):
     """ReLU whose backward passes a gradient only where the input and the gradient are > 0."""
 
@@ -227,6 +254,12 @@ def main(argv=None):
         mx = up.reshape(k, -1).max(axis=1)
         up = up / np.where(mx > 0, mx, 1.0)[:, None, None] * (mx > 0)[:, None, None]
         save(f"picture__guidedgradcam__{layer}.npy", guided * up[:, None])
+    # Fusion of the layers' maps (shallow to deep, as listed), at the input's size.
+    for method in ("gradcam", "layercam"):
+        per = [np.load(os.path.join(a.out, f"map__{method}__{layer}.npy")).astype(np.float64) for layer in layers]
+        for rule in ("max", "mean"):
+            save(f"fused__{method}__{rule}.npy",
+                 np.stack([fuse_np([p[c] for p in per], x.shape[2], x.shape[3], rule) for c in range(k)]))
     noise = np.stack([smoothgrad_noise(x32.numel(), i) for i in range(SMOOTH_COPIES)])
     save("noise.npy", noise)
     meta = {"case": a.case, "layers": layers, "classes": f.classes,

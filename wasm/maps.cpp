@@ -119,4 +119,31 @@ void normalise_maps(std::vector<std::vector<float>*>& maps, Norm norm) {
   }
 }
 
+void gradient_rgb(const float* g, int c, int h, int w, uint8_t* rgb) {
+  const size_t hw = static_cast<size_t>(h) * w, n = hw * c;
+  if (n == 0) return;
+  double mean = 0.0;
+  for (size_t i = 0; i < n; ++i) mean += g[i];
+  mean /= n;
+  double var = 0.0;
+  for (size_t i = 0; i < n; ++i) var += (g[i] - mean) * (g[i] - mean);
+  const double sd = std::sqrt(var / n);
+  for (size_t p = 0; p < hw; ++p) {
+    for (int ch = 0; ch < 3; ++ch) {
+      const int src = c >= 3 ? ch : 0;
+      double v = (g[src * hw + p] - mean) / (sd + 1e-5) * 0.1 + 0.5;
+      v = std::min(std::max(v, 0.0), 1.0);
+      rgb[p * 3 + ch] = static_cast<uint8_t>(v * 255.0);
+    }
+  }
+}
+
+std::vector<float> gradient_magnitude(const float* g, int c, int hw) {
+  std::vector<float> out(static_cast<size_t>(std::max(hw, 0)), 0.0f);
+  for (int ch = 0; ch < c; ++ch)
+    for (int p = 0; p < hw; ++p)
+      out[p] = std::max(out[p], std::fabs(g[static_cast<size_t>(ch) * hw + p]));
+  return out;
+}
+
 }  // namespace camscope

@@ -1,6 +1,7 @@
 // Map post-processing: bilinear upsampling like PyTorch, normalisation, statistics.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 namespace camscope {
@@ -28,6 +29,13 @@ enum class Norm {
 // Divides every value by `divisor`; a divisor that is not a positive finite number
 // (all-zero map) makes the map all zeros instead of NaN or Inf.
 void divide_map(std::vector<float>& m, float divisor);
+
+// The RGB image (H x W x 3 bytes) of a C x H x W input gradient (guided backpropagation,
+// Guided Grad-CAM), pytorch-grad-cam's deprocess_image rule over all values: (g - mean) /
+// (std + 1e-5) * 0.1 + 0.5, clipped to [0, 1], times 255 truncated; one channel gives grey.
+void gradient_rgb(const float* g, int c, int h, int w, uint8_t* rgb);
+// max over channels of |g| at each of the hw positions: the saliency (SmoothGrad) map.
+std::vector<float> gradient_magnitude(const float* g, int c, int hw);
 
 // Scales maps in place to [0, 1] by `norm`: v / max (per map or shared). A map whose
 // divisor is zero is left all zero, never NaN. Values are assumed >= 0 (after ReLU).
