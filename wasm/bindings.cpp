@@ -10,6 +10,7 @@
 #include "colormap.h"
 #include "json.h"
 #include "maps.h"
+#include "methods/fusion.h"
 #include "session.h"
 
 namespace camscope {
@@ -128,6 +129,48 @@ class JsSession {
     const std::vector<float> m = s_.cam(method, layer, cls);
     return m.empty() ? val::null() : float_array(m);
   }
+  // A method's channel weights (C values) for a class at a layer, or null where it has none.
+  val channelWeights(const std::string& method, int layer, int cls) {
+    if (!valid(layer)) return val::null();
+    const std::vector<float> w = s_.channel_weights(method, layer, cls);
+    return w.empty() ? val::null() : float_array(w);
+  }
+  // Score-CAM: up to `budget` more masked forward passes at a layer; channels done so far.
+  int scoreCamRun(int layer, int budget) {
+    return valid(layer) ? s_.score_cam_run(layer, budget) : 0;
+  }
+  // A picture method's result for a class (C*H*W at the network input), or null.
+  val picture(const std::string& method, int cls, int layer) {
+    if (!s_.has_picture()) return val::null();
+    const std::vector<float> p = s_.picture(method, cls, layer);
+    return p.empty() ? val::null() : float_array(p);
+  }
+  // SmoothGrad: up to `budget` more of `samples` noisy copies; copies done so far.
+  int smoothgradRun(int samples, float noise, int budget) {
+    return s_.smoothgrad_run(samples, noise, budget);
+  }
+  // Shape [c, h, w] of the network input the last picture became.
+  val inputShape() const {
+    const Shape sh = s_.activation(kGraphInput).shape;
+    val out = val::array();
+    out.call<void>("push", sh.c);
+    out.call<void>("push", sh.h);
+    out.call<void>("push", sh.w);
+    return out;
+  }
+  // Logits (n x classes) of n preprocessed inputs of the network's input shape laid out one
+  // after another, by the batched forward pass (no activations kept); null on a bad size.
+  val forwardBatch(const val& inputs, int n) {
+    if (!s_.has_net() || n < 1) return val::null();
+    const std::vector<float> x = floats_from(inputs);
+    const Shape in = s_.net().info.input;
+    if (x.size() != in.size() * static_cast<size_t>(n)) return val::null();
+    std::vector<float> logits;
+    ops::Workspace ws;
+    std::string err;
+    if (!s_.model()->forward_batch(x.data(), in, n, logits, ws, &err)) return val::null();
+    return float_array(logits);
+  }
   // Grad-CAM channel weights (mean gradient per channel) of a class at a layer.
   val gradcamWeights(int layer, int cls) {
     if (!valid(layer)) return val::null();
@@ -203,13 +246,60 @@ val overlay(const val& rgba, int width, int height, const val& map01, const std:
   return byte_array(out.data(), out.size());
 }
 
-// Names of the registered CAM methods, in order, as JSON [[name, title], ...].
+// The registered methods, in order, as JSON: [{name, title, kind ("layer" | "score" |
+// "picture"), gradients, perClass, hasWeights, formula}].
 std::string camMethods() {
   std::string j = "[";
-  for (size_t i = 0; i < methods().size(); ++i)
-    j += std::string(i ? "," : "") + "[\"" + methods()[i].name + "\",\"" + methods()[i].title +
-         "\"]";
+  for (size_t i = 0; i < methods().size(); ++i) {
+    const Method& m = methods()[i];
+    const char* kind = m.kind == MethodKind::Layer   ? "layer"
+                       : m.kind == MethodKind::Score ? "score"
+                                                     : "picture";
+    j += std::string(i ? "," : "") + "{\"name\":" + json_string(m.name) +
+         ",\"title\":" + json_string(m.title) + ",\"kind\":\"" + kind +
+         "\",\"gradients\":" + (m.gradients ? "true" : "false") +
+         ",\"perClass\":" + (m.per_class ? "true" : "false") +
+         ",\"hasWeights\":" + (m.weights || m.kind == MethodKind::Score ? "true" : "false") +
+         ",\"formula\":" + json_string(m.formula) + "}";
+  }
   return j + "]";
+}
+
+// The RGBA picture (alpha 255) of a C x H x W gradient: gradient_rgb's rule (maps.h).
+val gradientRgba(const val& chw, int c, int h, int w) {
+  const std::vector<float> g = floats_from(chw);
+  if (c < 1 || h < 1 || w < 1 || g.size() != static_cast<size_t>(c) * h * w) return val::null();
+  std::vector<uint8_t> rgb(static_cast<size_t>(h) * w * 3), rgba(static_cast<size_t>(h) * w * 4);
+  gradient_rgb(g.data(), c, h, w, rgb.data());
+  for (size_t p = 0; p < static_cast<size_t>(h) * w; ++p) {
+    rgba[4 * p] = rgb[3 * p], rgba[4 * p + 1] = rgb[3 * p + 1], rgba[4 * p + 2] = rgb[3 * p + 2];
+    rgba[4 * p + 3] = 255;
+  }
+  return byte_array(rgba.data(), rgba.size());
+}
+
+// max over channels of |g|: the saliency map of a C x H x W gradient (H*W floats).
+val gradientMagnitude(const val& chw, int c, int hw) {
+  const std::vector<float> g = floats_from(chw);
+  if (c < 1 || hw < 1 || g.size() != static_cast<size_t>(c) * hw) return val::null();
+  return float_array(gradient_magnitude(g.data(), c, hw));
+}
+
+// Multi-layer fusion (fusion.h): maps = [Float32Array per layer, shallow to deep], sizes =
+// [[h, w] per layer], to oh x ow by "max" or "mean"; null on a mismatch.
+val fuseMaps(const val& maps, const val& sizes, int oh, int ow, const std::string& rule) {
+  const size_t n = maps["length"].as<size_t>();
+  if (n == 0 || sizes["length"].as<size_t>() != n || (rule != "max" && rule != "mean"))
+    return val::null();
+  std::vector<std::vector<float>> m;
+  std::vector<Shape> sz;
+  for (size_t i = 0; i < n; ++i) {
+    m.push_back(floats_from(maps[i]));
+    sz.push_back(Shape{1, sizes[i][0].as<int>(), sizes[i][1].as<int>()});
+  }
+  const std::vector<float> out =
+      fuse_maps(m, sz, oh, ow, rule == "max" ? FuseRule::Max : FuseRule::Mean);
+  return out.empty() ? val::null() : float_array(out);
 }
 
 // Whether this build uses WebAssembly SIMD.
@@ -241,6 +331,12 @@ EMSCRIPTEN_BINDINGS(camscope) {
       .function("gradient", &JsSession::gradient)
       .function("cam", &JsSession::cam)
       .function("gradcamWeights", &JsSession::gradcamWeights)
+      .function("channelWeights", &JsSession::channelWeights)
+      .function("scoreCamRun", &JsSession::scoreCamRun)
+      .function("picture", &JsSession::picture)
+      .function("smoothgradRun", &JsSession::smoothgradRun)
+      .function("inputShape", &JsSession::inputShape)
+      .function("forwardBatch", &JsSession::forwardBatch)
       .function("featureGrid", &JsSession::featureGrid)
       .function("forwardMs", &JsSession::forwardMs)
       .function("backwardMs", &JsSession::backwardMs);
@@ -249,5 +345,8 @@ EMSCRIPTEN_BINDINGS(camscope) {
   emscripten::function("colormapLut", &camscope::colormapLut);
   emscripten::function("overlay", &camscope::overlay);
   emscripten::function("camMethods", &camscope::camMethods);
+  emscripten::function("gradientRgba", &camscope::gradientRgba);
+  emscripten::function("gradientMagnitude", &camscope::gradientMagnitude);
+  emscripten::function("fuseMaps", &camscope::fuseMaps);
   emscripten::function("simd", &camscope::simd);
 }

@@ -4,15 +4,34 @@
 //   page -> worker  { id, type, payload }                 (ArrayBuffers in payload transferred)
 //   worker -> page  { id, ok: true, result }              (typed arrays in result transferred)
 //                   { id, ok: false, error: "message" }
+//                   { id, progress: { done, total } }     (long requests, before the reply)
 //
 // Requests (see web/README.md for the payloads and results):
-//   init, loadWeights, setPicture, maps, activations, explainOther
+//   init, loadWeights, setPicture, maps, activations, explainOther, scoreCam, picture,
+//   smoothgrad, fuse, cancel
+// `cancel {id}` is answered at once, out of turn: the long request it names (scoreCam,
+// smoothgrad) stops at its next step and fails with "cancelled".
 //
 // The worker is started from a Blob URL built from strings the page already has (the core's
 // text from camscope_core_*.js and the worker bundle), so it also starts from file://. If a
 // worker cannot be started at all, the same code runs in the page ("inline" mode).
 
-export const REQUESTS = Object.freeze(["init", "loadWeights", "setPicture", "maps", "activations", "explainOther"]);
+export const REQUESTS = Object.freeze([
+  "init",
+  "loadWeights",
+  "setPicture",
+  "maps",
+  "activations",
+  "explainOther",
+  "scoreCam",
+  "picture",
+  "smoothgrad",
+  "fuse",
+  "cancel",
+]);
+
+// The message a cancelled request fails with.
+export const CANCELLED = "cancelled";
 
 // Every ArrayBuffer held (directly or through a typed array) in a message, for transfer.
 export function transferables(value, out = new Set()) {
@@ -30,18 +49,33 @@ function wrapCore(coreSource) {
   return `var createCamscope = (function (fetch) {\n${coreSource}\nreturn createCamscope;\n})(undefined);\n`;
 }
 
-// Worker side: answers requests one at a time with `handlers[type](payload)`.
+// Worker side: answers requests one at a time with `handlers[type](payload, job)`, where
+// job = { progress(done, total), cancelled() } lets a long handler report and stop; a
+// handler that awaits between its steps lets `cancel` (handled at once) reach it.
 export function serve(scope, handlers) {
   let queue = Promise.resolve();
+  const cancelled = new Set();
   scope.onmessage = (event) => {
     const { id, type, payload } = event.data || {};
+    if (type === "cancel") {
+      cancelled.add(payload && payload.id);
+      scope.postMessage({ id, ok: true, result: null });
+      return;
+    }
+    const job = {
+      progress: (done, total) => scope.postMessage({ id, progress: { done, total } }),
+      cancelled: () => cancelled.has(id),
+    };
     queue = queue.then(async () => {
       try {
         if (!REQUESTS.includes(type) || !handlers[type]) throw new Error(`unknown request "${type}"`);
-        const result = await handlers[type](payload || {});
+        if (cancelled.has(id)) throw new Error(CANCELLED);
+        const result = await handlers[type](payload || {}, job);
         scope.postMessage({ id, ok: true, result }, transferables(result));
       } catch (err) {
         scope.postMessage({ id, ok: false, error: String((err && err.message) || err) });
+      } finally {
+        cancelled.delete(id);
       }
     });
   };
@@ -92,6 +126,10 @@ export class CoreClient {
   receive(message) {
     const entry = this.pending.get(message && message.id);
     if (!entry) return;
+    if (message.progress) {
+      if (entry.onProgress) entry.onProgress(message.progress);
+      return;
+    }
     this.pending.delete(message.id);
     if (message.ok) entry.resolve(message.result);
     else entry.reject(new Error(message.error));
@@ -103,14 +141,22 @@ export class CoreClient {
   }
 
   // Sends one request; resolves with its result, rejects with the worker's message.
-  request(type, payload = {}, transfer = []) {
+  // `options.onProgress({done, total})` hears a long request's progress; `options.onId(id)`
+  // gets the request's id, for cancel().
+  request(type, payload = {}, transfer = [], options = {}) {
     if (!REQUESTS.includes(type)) return Promise.reject(new Error(`unknown request "${type}"`));
     const id = this.nextId++;
+    if (options.onId) options.onId(id);
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onProgress: options.onProgress });
       const message = { id, type, payload };
       if (this.worker) this.worker.postMessage(message, transfer);
       else setTimeout(() => this.inlinePort.onmessage({ data: message }), 0);
     });
+  }
+
+  // Asks the worker to stop the long request `id` (it then fails with CANCELLED).
+  cancel(id) {
+    return this.request("cancel", { id });
   }
 }

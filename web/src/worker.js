@@ -4,7 +4,7 @@
 // worker built by protocol.js, or in the page in inline mode (camscopeInlineScope is then
 // the local port). `createCamscope` is the core's factory, defined just before this code.
 /* global createCamscope, camscopeInlineScope */
-import { serve } from "./protocol.js";
+import { serve, CANCELLED } from "./protocol.js";
 
 const inline = typeof camscopeInlineScope !== "undefined";
 const scope = inline ? camscopeInlineScope : self;
@@ -25,12 +25,29 @@ let core = null;
 let main = null;
 let other = null;
 let info = null;
-let methods = [];
+let catalog = []; // every registered method: {name, title, kind, gradients, perClass, hasWeights, formula}
+const DEFAULT_METHODS = ["gradcam", "layercam"];
 
+// The model's description, the methods shown by default ([name, title] pairs, as the page's
+// views take them) and the whole catalogue.
 function describe() {
   info = JSON.parse(main.info());
-  return { info, methods };
+  const methods = DEFAULT_METHODS.map((n) => {
+    const m = catalog.find((x) => x.name === n);
+    return [n, m ? m.title : n];
+  });
+  return { info, methods, catalog };
 }
+
+// A layer method's descriptor, or an error naming the method.
+function layerMethod(name) {
+  const m = catalog.find((x) => x.name === name);
+  if (!m || m.kind !== "layer") throw new Error(`"${name}" is not a layer method`);
+  return m;
+}
+
+// Lets queued messages (a cancel) in between the steps of a long request.
+const pause = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 function need() {
   if (!main) throw new Error("the core is not started");
@@ -42,18 +59,22 @@ function layerShape(layer) {
   return l.shape;
 }
 
-// Every method's map for every class at one layer, and the Grad-CAM channel weights.
-function mapsOf(session, layer) {
+// The maps of the asked layer methods (default: Grad-CAM and Layer-CAM) for every class at one
+// layer, the Grad-CAM channel weights (the grid's sort), and each method's own weights.
+function mapsOf(session, layer, names = DEFAULT_METHODS) {
   const shape = layerShape(layer);
   const backward0 = session.backwardMs();
   const t0 = performance.now();
   const maps = {};
-  for (const [method] of methods) {
+  const methodWeights = {};
+  for (const method of names) {
+    const d = layerMethod(method);
     maps[method] = info.classes.map((_, c) => {
       const m = session.cam(method, layer, c);
       if (!m) throw new Error(`no ${method} map at ${info.layers[layer].name}`);
       return m;
     });
+    if (d.hasWeights) methodWeights[method] = info.classes.map((_, c) => session.channelWeights(method, layer, c));
   }
   const weights = info.classes.map((_, c) => session.gradcamWeights(layer, c) || new Float32Array(shape[0]));
   const elapsed = performance.now() - t0;
@@ -63,6 +84,7 @@ function mapsOf(session, layer) {
     shape,
     maps,
     weights,
+    methodWeights,
     backwardMs: backward,
     mapsMs: Math.max(0, elapsed - (backward - backward0)),
   };
@@ -94,8 +116,8 @@ serve(scope, {
     const bytes = new Uint8Array(weights);
     const err = main.loadWeights(bytes);
     if (err) throw new Error(`the built-in weights (${name}) do not load: ${err}`);
-    other.loadWeights(bytes);
-    methods = JSON.parse(core.camMethods());
+    other.useModelOf(main); // one copy of the weights for both sessions
+    catalog = JSON.parse(core.camMethods());
     const luts = {};
     for (const cmap of ["jet", "turbo", "viridis", "gray"]) luts[cmap] = core.colormapLut(cmap);
     return { ...describe(), luts, simd: core.simd(), startMs: performance.now() - t0 };
@@ -107,7 +129,7 @@ serve(scope, {
     const u8 = new Uint8Array(bytes);
     const err = main.loadWeights(u8);
     if (err) throw new Error(err);
-    other.loadWeights(u8);
+    other.useModelOf(main);
     return describe();
   },
 
@@ -117,10 +139,75 @@ serve(scope, {
     return prediction(main);
   },
 
-  maps({ layer }) {
+  maps({ layer, methods }) {
     need();
     if (!main.hasPicture()) throw new Error("no picture");
-    return mapsOf(main, layer);
+    return mapsOf(main, layer, methods);
+  },
+
+  // Score-CAM at a layer: the layer's channels' masked forward passes, in steps of a batch,
+  // with progress; then every class's map and weights.
+  async scoreCam({ layer }, job) {
+    need();
+    if (!main.hasPicture()) throw new Error("no picture");
+    const total = layerShape(layer)[0];
+    const t0 = performance.now();
+    let done = main.scoreCamRun(layer, 0);
+    while (done < total) {
+      if (job.cancelled()) throw new Error(CANCELLED);
+      done = main.scoreCamRun(layer, 16);
+      job.progress(done, total);
+      await pause();
+    }
+    const maps = info.classes.map((_, c) => main.cam("scorecam", layer, c));
+    const weights = info.classes.map((_, c) => main.channelWeights("scorecam", layer, c));
+    return { layer, shape: layerShape(layer), maps, weights, ms: performance.now() - t0 };
+  },
+
+  // A picture method (guidedbackprop, saliency, guidedgradcam at `layer`) for every class:
+  // C x H x W at the network input (see Session.picture).
+  picture({ method, layer = -1 }) {
+    need();
+    if (!main.hasPicture()) throw new Error("no picture");
+    const t0 = performance.now();
+    const pictures = info.classes.map((_, c) => {
+      const p = main.picture(method, c, layer);
+      if (!p) throw new Error(`no ${method} picture`);
+      return p;
+    });
+    return { method, layer, shape: main.inputShape(), pictures, ms: performance.now() - t0 };
+  },
+
+  // SmoothGrad: `samples` noisy copies (noise: that fraction of the input's range), with
+  // progress; then every class's averaged input gradient.
+  async smoothgrad({ samples = 16, noise = 0.15 }, job) {
+    need();
+    if (!main.hasPicture()) throw new Error("no picture");
+    const t0 = performance.now();
+    let done = main.smoothgradRun(samples, noise, 0);
+    while (done < samples) {
+      if (job.cancelled()) throw new Error(CANCELLED);
+      done = main.smoothgradRun(samples, noise, 1);
+      job.progress(done, samples);
+      await pause();
+    }
+    const pictures = info.classes.map((_, c) => main.picture("smoothgrad", c, -1));
+    return { method: "smoothgrad", shape: main.inputShape(), pictures, ms: performance.now() - t0 };
+  },
+
+  // Multi-layer fusion of one layer method's maps, per class, at h x w (fusion.h's rule).
+  fuse({ layers, method, rule = "max", height, width }) {
+    need();
+    if (!main.hasPicture()) throw new Error("no picture");
+    layerMethod(method);
+    const sizes = layers.map((l) => layerShape(l).slice(1));
+    const fused = info.classes.map((_, c) => {
+      const maps = layers.map((l) => main.cam(method, l, c));
+      const f = core.fuseMaps(maps, sizes, height, width, rule);
+      if (!f) throw new Error("fusion failed");
+      return f;
+    });
+    return { layers, method, rule, height, width, fused };
   },
 
   activations({ layer }) {
@@ -135,6 +222,6 @@ serve(scope, {
   explainOther(payload) {
     need();
     setPicture(other, payload);
-    return { ...prediction(other), ...mapsOf(other, payload.layer) };
+    return { ...prediction(other), ...mapsOf(other, payload.layer, payload.methods) };
   },
 });
