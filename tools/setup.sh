@@ -9,7 +9,7 @@ packages=(cmake make g++ pkg-config libstb-dev libjpeg62-turbo-dev libwebp-dev l
 if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration), Chromium (browser tests) and
   # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi).
-  packages+=(python3-torch python3-torchvision chromium firefox-esr clang-14 libclang-rt-14-dev)
+  packages+=(python3-torch python3-torchvision python3-scipy chromium firefox-esr clang-14 libclang-rt-14-dev)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "preprocess.h"
+#include "rng.h"
 #include "weights_io.h"
 
 namespace camscope {
@@ -41,6 +42,7 @@ void Session::use_model(std::shared_ptr<const Model> model) {
   guided_ = Gradients{};
   score_ = ScoreRun{};
   smooth_ = SmoothRun{};
+  curves_.clear();
   scratch_acts_ = Activations{};
 }
 
@@ -76,6 +78,7 @@ bool Session::set_input(Tensor input, std::string& error) {
   guided_ = Gradients{};
   score_ = ScoreRun{};
   smooth_ = SmoothRun{};
+  curves_.clear();
   forward_ms_ = ms_since(t0);
   backward_ms_ = 0.0;
   return true;
@@ -112,6 +115,7 @@ bool Session::use_activations(Activations acts, std::string& error) {
   guided_ = Gradients{};
   score_ = ScoreRun{};
   smooth_ = SmoothRun{};
+  curves_.clear();
   return true;
 }
 
@@ -244,24 +248,7 @@ int Session::score_cam_run(int layer, int budget) {
 }
 
 std::vector<float> Session::smoothgrad_noise(size_t count, int index) {
-  // splitmix64 from a seed per copy; Box-Muller on pairs of 53-bit uniforms in (0, 1].
-  uint64_t state = 0x5eed000000000000ULL + static_cast<uint64_t>(index);
-  auto next = [&state]() {
-    uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  };
-  std::vector<float> out(count);
-  const double two_pi = 6.283185307179586;
-  for (size_t i = 0; i < count; i += 2) {
-    const double u1 = 1.0 - static_cast<double>(next() >> 11) * 0x1.0p-53;  // (0, 1]
-    const double u2 = static_cast<double>(next() >> 11) * 0x1.0p-53;
-    const double r = std::sqrt(-2.0 * std::log(u1));
-    out[i] = static_cast<float>(r * std::cos(two_pi * u2));
-    if (i + 1 < count) out[i + 1] = static_cast<float>(r * std::sin(two_pi * u2));
-  }
-  return out;
+  return gaussian_noise(count, 0x5eed000000000000ULL + static_cast<uint64_t>(index));
 }
 
 int Session::smoothgrad_run(int samples, float noise, int budget) {
@@ -337,6 +324,114 @@ std::vector<float> Session::picture(const std::string& method, int cls, int laye
   for (int ci = 0; ci < x.shape.c; ++ci)
     for (size_t p = 0; p < x.shape.plane(); ++p) out[ci * x.shape.plane() + p] *= up[p];
   return out;
+}
+
+bool Session::score_inputs(const float* inputs, int count, std::vector<float>& probs) {
+  if (!has_picture() || count < 0) return false;
+  std::vector<float> logit_rows;
+  std::string err;
+  if (!model_->forward_batch(inputs, acts_.input.shape, count, logit_rows, ws_, &err)) return false;
+  const size_t k = logits().size();
+  probs.resize(logit_rows.size());
+  for (int i = 0; i < count; ++i) {
+    const std::vector<float> row(logit_rows.begin() + i * k, logit_rows.begin() + (i + 1) * k);
+    const std::vector<float> p = softmax(row);
+    std::copy(p.begin(), p.end(), probs.begin() + i * k);
+  }
+  return true;
+}
+
+std::vector<float> Session::metric_map(const std::string& method, int layer, int cls) {
+  if (!has_picture()) return {};
+  const Shape in = acts_.input.shape;
+  if (method == "random") return metrics::random_map(static_cast<int>(in.plane()), 0x7a11d0ULL);
+  const Method* m = find_method(method);
+  if (m == nullptr) return {};
+  if (m->kind == MethodKind::Picture) {
+    const std::vector<float> g = picture(method, cls, layer);
+    if (g.empty()) return {};
+    return gradient_magnitude(g.data(), in.c, static_cast<int>(in.plane()));
+  }
+  const std::vector<float> raw = cam(method, layer, cls);
+  if (raw.empty()) return {};
+  const Shape ls = acts_.out[layer].shape;
+  return upsample_bilinear(raw.data(), ls.h, ls.w, in.h, in.w);
+}
+
+int Session::curve_run(const std::string& method, int layer, int cls, bool insertion, int steps,
+                       metrics::Baseline base, int budget, std::vector<float>* out) {
+  if (!has_picture() || steps < 1 || cls < 0 || cls >= static_cast<int>(logits().size())) return 0;
+  const std::string key = method + "|" + std::to_string(layer) + "|" + std::to_string(cls) + "|" +
+                          (insertion ? "i" : "d") + "|" + std::to_string(steps) + "|" +
+                          metrics::baseline_name(base);
+  auto it =
+      std::find_if(curves_.begin(), curves_.end(), [&](const CurveRun& c) { return c.key == key; });
+  if (it == curves_.end()) {
+    curves_.push_back(CurveRun{key, 0, std::vector<float>(static_cast<size_t>(steps) + 1, 0.0f)});
+    it = curves_.end() - 1;
+  }
+  if (it->done <= steps && budget > 0) {
+    const std::vector<float> map = metric_map(method, layer, cls);
+    if (map.empty()) return it->done;
+    const Tensor& x = acts_.input;
+    const std::vector<float> b = metrics::baseline(x, base);
+    const std::vector<int> order = metrics::order_by(map);
+    const std::vector<float>& onto = insertion ? b : x.data;
+    const std::vector<float>& from = insertion ? x.data : b;
+    const size_t n = x.data.size(), k = logits().size();
+    std::vector<float> inputs, probs;
+    const auto t0 = std::chrono::steady_clock::now();
+    while (it->done <= steps && budget > 0) {
+      const int m = std::min({kMetricBatch, steps + 1 - it->done, budget});
+      inputs.resize(static_cast<size_t>(m) * n);
+      for (int i = 0; i < m; ++i)
+        metrics::step_input(x, onto, from, order, it->done + i, steps, inputs.data() + i * n);
+      if (!score_inputs(inputs.data(), m, probs)) break;
+      for (int i = 0; i < m; ++i) it->probs[it->done + i] = probs[i * k + cls];
+      it->done += m;
+      budget -= m;
+    }
+    backward_ms_ += ms_since(t0);
+  }
+  if (out && it->done > steps) *out = it->probs;
+  return it->done;
+}
+
+metrics::Confidence Session::confidence(const std::string& method, int layer, int cls) {
+  metrics::Confidence r;
+  const std::vector<float> map = metric_map(method, layer, cls);
+  if (map.empty()) return r;
+  const std::vector<float> masked = metrics::masked_by_map(acts_.input, map);
+  std::vector<float> probs;
+  if (!score_inputs(masked.data(), 1, probs)) return r;
+  return metrics::confidence(probabilities()[cls], probs[cls]);
+}
+
+std::vector<float> Session::road(const std::string& method, int layer, int cls, bool morf,
+                                 const std::vector<int>& percents, float noise) {
+  const std::vector<float> map = metric_map(method, layer, cls);
+  std::vector<float> out;
+  if (map.empty()) return out;
+  const metrics::Scorer score = [this](const float* in, int count, std::vector<float>& p) {
+    return score_inputs(in, count, p);
+  };
+  if (!metrics::road(acts_.input, map, percents, morf, cls, noise, 0x20adULL, score, out))
+    return {};
+  return out;
+}
+
+double Session::sanity_step(const std::string& method, int layer, int cls, int step) {
+  const std::vector<int> order = metrics::cascade_order(net());
+  if (!has_picture() || step < 0 || step >= static_cast<int>(order.size())) return std::nan("");
+  const std::vector<float> original = cam(method, layer, cls);
+  if (original.empty()) return std::nan("");
+  Session other;
+  other.use_model(Model::build(metrics::randomised(net(), order[step], 0x5a1e17ULL)));
+  std::string err;
+  if (!other.set_input(acts_.input, err)) return std::nan("");
+  const std::vector<float> changed = other.cam(method, layer, cls);
+  if (changed.size() != original.size()) return std::nan("");
+  return metrics::spearman(original, changed);
 }
 
 }  // namespace camscope

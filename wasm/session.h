@@ -11,6 +11,7 @@
 
 #include "maps.h"
 #include "methods/methods.h"
+#include "metrics/metrics.h"
 #include "plan.h"
 
 namespace camscope {
@@ -88,6 +89,31 @@ class Session {
   // smoothgrad_run uses it: splitmix64(seed + index) into Box-Muller pairs.
   static std::vector<float> smoothgrad_noise(size_t count, int index);
 
+  // ---- Is it right? (metrics/metrics.h has the definitions)
+
+  // The map a metric scores: a layer or score method's map at node `layer`, upsampled to the
+  // network input (bilinear); "saliency" / "smoothgrad": the gradient's magnitude; "random":
+  // uniform noise from a fixed seed. Empty if it cannot be made (yet).
+  std::vector<float> metric_map(const std::string& method, int layer, int cls);
+  // A deletion or insertion curve (K+1 class probabilities): runs up to `budget` more steps
+  // (in batches of kMetricBatch) and returns the steps done; `out` holds the curve once done
+  // (K+1 values). Kept per (method, layer, class, kind, K, baseline) until the next picture.
+  int curve_run(const std::string& method, int layer, int cls, bool insertion, int steps,
+                metrics::Baseline base, int budget, std::vector<float>* out = nullptr);
+  static constexpr int kMetricBatch = 8;
+  // Average Drop / Increase terms of a map (one forward pass of the masked input).
+  metrics::Confidence confidence(const std::string& method, int layer, int cls);
+  // ROAD: the class probability after removing r% (MoRF: most relevant first; LeRF: least)
+  // and imputing, for each r in `percents`.
+  std::vector<float> road(const std::string& method, int layer, int cls, bool morf,
+                          const std::vector<int>& percents, float noise = 0.01f);
+  // Cascading randomisation, one step: the Spearman correlation between the method's map
+  // (at `layer`, layer resolution) on this model and on a copy whose parameterised nodes
+  // cascade_order()[0..step] are re-initialised (seed fixed). NaN if it cannot be made.
+  double sanity_step(const std::string& method, int layer, int cls, int step);
+  // The probability of class `cls` for each of `count` inputs of the input's shape.
+  bool score_inputs(const float* inputs, int count, std::vector<float>& probs);
+
   // Milliseconds spent by the last forward pass and by backward passes since it.
   double forward_ms() const { return forward_ms_; }
   double backward_ms() const { return backward_ms_; }
@@ -112,6 +138,12 @@ class Session {
     std::vector<double> sum;  // classes x input size
   } smooth_;
   Activations scratch_acts_;  // forward passes of noisy copies (the picture's stay intact)
+  struct CurveRun {
+    std::string key;
+    int done = 0;
+    std::vector<float> probs;
+  };
+  std::vector<CurveRun> curves_;  // deletion / insertion curves of this picture
   double forward_ms_ = 0.0;
   double backward_ms_ = 0.0;
 };
