@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "colormap.h"
+#include "evaluate.h"
 #include "graph.h"
 #include "image_io.h"
 #include "json.h"
@@ -800,6 +801,7 @@ int run_explain(const Options& o) {
 // Entry point: dispatches to `explain`, `layers`, `classify` or `decode`.
 int main(int argc, char** argv) {
   using namespace camscope;
+  if (argc > 1 && std::string(argv[1]) == "evaluate") return run_evaluate(argc - 2, argv + 2);
   Options o;
   std::string error;
   if (!parse_args(argc, argv, o, error)) return usage_error(error);
