@@ -149,6 +149,53 @@ class JsSession {
   int smoothgradRun(int samples, float noise, int budget) {
     return s_.smoothgrad_run(samples, noise, budget);
   }
+  // A deletion (insertion false) or insertion curve of a method's map: up to `budget` more
+  // steps; returns the steps done (steps + 1 when finished).
+  int curveRun(const std::string& method, int layer, int cls, bool insertion, int steps,
+               const std::string& base, int budget) {
+    metrics::Baseline b;
+    if (!metrics::parse_baseline(base, b)) return 0;
+    return s_.curve_run(method, layer, cls, insertion, steps, b, budget);
+  }
+  // The finished curve (steps + 1 probabilities), or null.
+  val curve(const std::string& method, int layer, int cls, bool insertion, int steps,
+            const std::string& base) {
+    metrics::Baseline b;
+    std::vector<float> out;
+    if (!metrics::parse_baseline(base, b) ||
+        s_.curve_run(method, layer, cls, insertion, steps, b, 0, &out) <= steps)
+      return val::null();
+    return float_array(out);
+  }
+  // Average Drop / Increase terms: {original, masked, drop, increase}.
+  val confidence(const std::string& method, int layer, int cls) {
+    const metrics::Confidence c = s_.confidence(method, layer, cls);
+    val out = val::object();
+    out.set("original", c.original);
+    out.set("masked", c.masked);
+    out.set("drop", c.drop);
+    out.set("increase", c.increase);
+    return out;
+  }
+  // Cascading randomisation: how many steps there are (parameterised nodes).
+  int cascadeSteps() const {
+    return s_.has_net() ? static_cast<int>(metrics::cascade_order(s_.net()).size()) : 0;
+  }
+  // The names of the nodes re-initialised at each step, from the logits down, as JSON.
+  std::string cascadeNames() const {
+    std::string j = "[";
+    if (s_.has_net()) {
+      const std::vector<int> order = metrics::cascade_order(s_.net());
+      for (size_t i = 0; i < order.size(); ++i)
+        j += (i ? "," : "") + json_string(s_.net().nodes[order[i]].name);
+    }
+    return j + "]";
+  }
+  // The method's map on the model randomised through cascade step `step`, or null.
+  val sanityMap(const std::string& method, int layer, int cls, int step) {
+    const std::vector<float> m = s_.sanity_map(method, layer, cls, step);
+    return m.empty() ? val::null() : float_array(m);
+  }
   // Shape [c, h, w] of the network input the last picture became.
   val inputShape() const {
     const Shape sh = s_.activation(kGraphInput).shape;
@@ -302,6 +349,16 @@ val fuseMaps(const val& maps, const val& sizes, int oh, int ow, const std::strin
   return out.empty() ? val::null() : float_array(out);
 }
 
+// Spearman's rank correlation of two equally long arrays (metrics.h).
+double spearmanOf(const val& a, const val& b) {
+  return metrics::spearman(floats_from(a), floats_from(b));
+}
+
+// Area under a curve over [0, 1] by trapezoids (metrics.h).
+double aucOf(const val& c) {
+  return metrics::auc(floats_from(c));
+}
+
 // Whether this build uses WebAssembly SIMD.
 bool simd() {
 #ifdef __wasm_simd128__
@@ -336,6 +393,12 @@ EMSCRIPTEN_BINDINGS(camscope) {
       .function("picture", &JsSession::picture)
       .function("smoothgradRun", &JsSession::smoothgradRun)
       .function("inputShape", &JsSession::inputShape)
+      .function("curveRun", &JsSession::curveRun)
+      .function("curve", &JsSession::curve)
+      .function("confidence", &JsSession::confidence)
+      .function("cascadeSteps", &JsSession::cascadeSteps)
+      .function("cascadeNames", &JsSession::cascadeNames)
+      .function("sanityMap", &JsSession::sanityMap)
       .function("forwardBatch", &JsSession::forwardBatch)
       .function("featureGrid", &JsSession::featureGrid)
       .function("forwardMs", &JsSession::forwardMs)
@@ -348,5 +411,7 @@ EMSCRIPTEN_BINDINGS(camscope) {
   emscripten::function("gradientRgba", &camscope::gradientRgba);
   emscripten::function("gradientMagnitude", &camscope::gradientMagnitude);
   emscripten::function("fuseMaps", &camscope::fuseMaps);
+  emscripten::function("spearman", &camscope::spearmanOf);
+  emscripten::function("auc", &camscope::aucOf);
   emscripten::function("simd", &camscope::simd);
 }

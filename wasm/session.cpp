@@ -420,17 +420,20 @@ std::vector<float> Session::road(const std::string& method, int layer, int cls, 
   return out;
 }
 
-double Session::sanity_step(const std::string& method, int layer, int cls, int step) {
+std::vector<float> Session::sanity_map(const std::string& method, int layer, int cls, int step) {
   const std::vector<int> order = metrics::cascade_order(net());
-  if (!has_picture() || step < 0 || step >= static_cast<int>(order.size())) return std::nan("");
-  const std::vector<float> original = cam(method, layer, cls);
-  if (original.empty()) return std::nan("");
+  if (!has_picture() || step < 0 || step >= static_cast<int>(order.size())) return {};
   Session other;
   other.use_model(Model::build(metrics::randomised(net(), order[step], 0x5a1e17ULL)));
   std::string err;
-  if (!other.set_input(acts_.input, err)) return std::nan("");
-  const std::vector<float> changed = other.cam(method, layer, cls);
-  if (changed.size() != original.size()) return std::nan("");
+  if (!other.set_input(acts_.input, err)) return {};
+  return other.cam(method, layer, cls);
+}
+
+double Session::sanity_step(const std::string& method, int layer, int cls, int step) {
+  const std::vector<float> original = cam(method, layer, cls);
+  const std::vector<float> changed = sanity_map(method, layer, cls, step);
+  if (original.empty() || changed.size() != original.size()) return std::nan("");
   return metrics::spearman(original, changed);
 }
 

@@ -111,6 +111,9 @@ class Session {
   // (at `layer`, layer resolution) on this model and on a copy whose parameterised nodes
   // cascade_order()[0..step] are re-initialised (seed fixed). NaN if it cannot be made.
   double sanity_step(const std::string& method, int layer, int cls, int step);
+  // The method's map (layer resolution) on the model randomised through cascade step `step`
+  // (as sanity_step), for showing beside the original; empty if it cannot be made.
+  std::vector<float> sanity_map(const std::string& method, int layer, int cls, int step);
   // The probability of class `cls` for each of `count` inputs of the input's shape.
   bool score_inputs(const float* inputs, int count, std::vector<float>& probs);
 
