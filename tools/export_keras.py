@@ -19,7 +19,8 @@ acts per position, a 1x1 conv), MaxPooling2D, AveragePooling2D, GlobalAveragePoo
 GlobalMaxPooling2D, Flatten, BatchNormalization (channel axis; center / scale off too),
 Dropout (and SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout: identity at
 inference), Activation / ReLU (relu, relu6, ReLU(max_value)), Add, Concatenate (channels),
-and a final softmax or sigmoid (an activation, an Activation layer or a Softmax layer), which
+Rescaling on the picture (folded into the file's mean / std, no node), and a final softmax
+or sigmoid (an activation, an Activation layer or a Softmax layer), which
 is removed: maps use the logits; a single sigmoid output becomes two classes with logits
 -z/2 and z/2 (softmax of them is sigmoid(z)). channels_last only (Keras's default;
 channels_first is refused). Anything else is refused with a message naming the layer and
@@ -78,7 +79,7 @@ MODEL_CLASSES = ("Sequential", "Functional", "Model")
 DROPOUTS = ("Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout")
 SUPPORTED = ("InputLayer, Conv2D, Dense, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, "
              "GlobalMaxPooling2D, Flatten, BatchNormalization, Dropout, Activation, ReLU, Softmax, Add, "
-             "Concatenate, and nested Sequential / functional models")
+             "Concatenate, Rescaling on the input, and nested Sequential / functional models")
 FINAL_ACTIVATIONS = ("softmax", "sigmoid")
 VGG_LAYERS = [f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3)) for c in range(1, n + 1)]
 MAX_MEMBER = 4 << 30  # bytes of one zip member read into memory
@@ -367,7 +368,7 @@ class Builder:
         self.tensors = {}
         self.used = {"input"}
         self.report = []
-        self.layer_nodes = {}  # Keras layer name (as given) -> node name, for the check
+        self.rescale = None  # (scale, offset, layer name) of a Rescaling on the input
 
     def unique(self, name, path):
         name = re.sub(r"[\s,]", "_", name)
@@ -626,6 +627,18 @@ class Builder:
             return [Value(name, x.shape, x.flat)]
         if cls == "Softmax":
             return [self.activation(where, lname, lpath, "softmax", x)]
+        if cls == "Rescaling":
+            # On the picture itself it is part of the preprocessing (x * scale + offset after
+            # it): folded into the file's mean / std, no node.
+            if x.node != "input" or self.rescale is not None:
+                raise KerasError(f"{where}: a Rescaling is supported on the model's input only (it is folded "
+                                 "into the preprocessing)")
+            scale, offset = cfg.get("scale", 1.0), cfg.get("offset", 0.0)
+            per = [np.broadcast_to(np.asarray(v, np.float64).reshape(-1), (c,)) for v in (scale, offset)]
+            if not (per[0] > 0).all():
+                raise KerasError(f"{where}: scale {scale} (camscope needs a positive scale)")
+            self.rescale = (per[0], per[1], lname)
+            return [x]
         if cls in ("Add", "Concatenate"):
             if len(ins) < 2:
                 raise KerasError(f"{where}: needs two or more inputs")
@@ -768,7 +781,14 @@ def graph_of(kf, input_hw=None):
                             f"with logits -z/2 and z/2 at node {nd.name} (softmax of them is sigmoid(z); class 1 is "
                             "the sigmoid's)")
     b.report.extend(kf.notes)
-    return b.nodes, b.tensors, b.report, final, (c, h, w)
+    return b.nodes, b.tensors, b.report, final, (c, h, w), b.rescale
+
+
+def fold_rescale(mean, std, rescale):
+    """mean / std of the preprocessing followed by a Rescaling: a * (x - m) / s + b is
+    (x - (m - b * s / a)) / (s / a)."""
+    a, b, _ = rescale
+    return [m - bb * s / aa for m, s, aa, bb in zip(mean, std, a, b)], [s / aa for s, aa in zip(std, a)]
 
 
 # --------------------------------------------------------------------------------------
@@ -900,6 +920,8 @@ class NumpyKeras:
             y, act = x, "softmax" if cls == "Softmax" else _activation(cfg.get("activation"))
         elif cls == "ReLU":
             y = np.maximum(x, 0) if cfg.get("max_value") is None else np.clip(x, 0, float(cfg["max_value"]))
+        elif cls == "Rescaling":
+            y = x * np.asarray(cfg.get("scale", 1.0), np.float64) + np.asarray(cfg.get("offset", 0.0), np.float64)
         elif cls == "Add":
             y = sum(ins[1:], ins[0])
         elif cls == "Concatenate":
@@ -913,10 +935,11 @@ class NumpyKeras:
         return y
 
 
-def check_graph(kf, blob, final, seed=0):
+def check_graph(kf, blob, final, rescale=None, seed=0):
     """Largest relative difference between the written graph (csw.run_graph, float64) and
     the NumPy computation of the Keras model: logits (before a removed softmax / sigmoid),
-    probabilities, and every node named by a Keras layer."""
+    probabilities, and every node named by a Keras layer. A Rescaling folded into the
+    preprocessing is applied to the graph's input here."""
     import torch
 
     f = csw.read_csw(blob)
@@ -925,7 +948,8 @@ def check_graph(kf, blob, final, seed=0):
     x = rng.standard_normal((2, h, w, c))
     ref = NumpyKeras(kf)
     probs = ref.run(x)
-    got, vals = csw.run_graph(f, torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), keep=True)
+    xg = x * rescale[0] + rescale[1] if rescale is not None else x
+    got, vals = csw.run_graph(f, torch.from_numpy(xg.transpose(0, 3, 1, 2).copy()), keep=True)
     got = got.numpy()
     want = ref.logits if final else probs
     if final == "sigmoid":
@@ -988,12 +1012,16 @@ def main(argv=None):
     if input_hw is not None and len(input_hw) != 2:
         raise SystemExit("error: --input-size wants H,W")
     try:
-        nodes, tensors, report, final, shape = graph_of(kf, input_hw)
+        nodes, tensors, report, final, shape, rescale = graph_of(kf, input_hw)
     except (KerasError, csw.CswError) as e:
         raise SystemExit(f"error: {a.model}: {e}") from None
     except (KeyError, TypeError, ValueError, IndexError) as e:
         raise SystemExit(f"error: {a.model}: malformed Keras config or weights ({type(e).__name__}: {e})") from None
     preprocess = a.preprocess
+    if preprocess is None and rescale is not None:
+        preprocess = "raw"
+        report.append(f"the model rescales the 0-255 picture itself ({rescale[2]}): preprocessing raw; "
+                      "--preprocess overrides")
     if preprocess is None:
         names = set(all_layer_names(kf.config))
         if not all(n in names for n in VGG_LAYERS):
@@ -1003,6 +1031,10 @@ def main(argv=None):
         report.append("VGG16/VGG19 layers found: preprocessing caffe (keras.applications.vgg16.preprocess_input); "
                       "--preprocess overrides")
     channels, value_range, mean, std = PREPROCESS[preprocess]
+    if rescale is not None:
+        mean, std = fold_rescale(mean, std, rescale)
+        report.append(f"Rescaling layer {rescale[2]} folded into the preprocessing: mean "
+                      f"{', '.join(f'{v:.6g}' for v in mean)}, std {', '.join(f'{v:.6g}' for v in std)}")
     classes = [s.strip() for s in a.classes.split(",")] if a.classes else None
     name = a.name or os.path.splitext(os.path.basename(a.out))[0]
     kw = dict(name=name, classes=classes, input_shape=shape, mean=mean, std=std, value_range=value_range,
@@ -1011,7 +1043,7 @@ def main(argv=None):
     try:
         checked = csw.build_csw2(nodes, tensors, "f32", **kw) if not a.no_check or dtype == "f32" else None
         if not a.no_check:
-            worst = check_graph(kf, checked[0], final)
+            worst = check_graph(kf, checked[0], final, rescale)
             bad = {k: v for k, v in worst.items() if not v <= 1e-5}
             if bad:
                 raise SystemExit("error: the written graph differs from the Keras model's computation at "

@@ -47,7 +47,7 @@ CAFFE_MEAN = (103.939, 116.779, 123.68)
 
 # case -> files to write ((format, options)), expected export note, export options
 CASES = {
-    "sequential": {"files": [("h5", {}), ("keras", {})], "note": None},
+    "sequential": {"files": [("h5", {}), ("keras", {})], "note": "Rescaling layer rescale folded", "raw": True},
     "functional": {"files": [("keras", {"flat_io": False}), ("h5", {})], "note": "removed the final softmax"},
     "nested_sequential": {"files": [("h5", {}), ("keras", {})], "note": "removed the final softmax"},
     "nested_functional": {"files": [("keras", {}), ("h5", {})], "note": "removed the final softmax"},
@@ -149,7 +149,7 @@ def arch_case(ref, csw_path, out):
         layers = json.load(fh)
     with open(os.path.join(ref, "names.json")) as fh:
         names = json.load(fh)
-    save("input.npy", chw(np.load(os.path.join(ref, "input.npy"))))
+    save("input.npy", chw(np.load(os.path.join(ref, "graph_input.npy"))))
     logits = np.load(os.path.join(ref, "logits.npy"))
     save("logits.npy", logits)
     for layer in layers:
@@ -248,17 +248,22 @@ def refusals(ref_dir, work):
         check(rc != 0 and re.search(expect, out) is not None and not os.path.exists(os.path.join(d, "out.csw")),
               f"refusal {name}: exit {rc}, wanted /{expect}/, got: {out.strip()[-300:]}")
 
-    def set_cfg(i, **kw):
-        return lambda layers: layers[i]["config"].update(kw)
+    def layer(layers, name):
+        return next(e for e in layers if e["config"]["name"] == name)
 
-    variant("tanh", set_cfg(1, activation="tanh"), r"layer c2 \(Conv2D\): activation 'tanh'")
-    variant("channels_first", set_cfg(2, data_format="channels_first"),
+    def set_cfg(name, **kw):
+        return lambda layers: layer(layers, name)["config"].update(kw)
+
+    variant("tanh", set_cfg("c2", activation="tanh"), r"layer c2 \(Conv2D\): activation 'tanh'")
+    variant("channels_first", set_cfg("p1", data_format="channels_first"),
             r"layer p1 \(MaxPooling2D\): data_format=channels_first")
-    variant("lstm", lambda layers: layers[6].update(class_name="LSTM"),
+    variant("lstm", lambda layers: layer(layers, "flatten").update(class_name="LSTM"),
             r"layer flatten \(LSTM\): camscope cannot run a LSTM layer")
-    variant("softmax_inside", set_cfg(7, activation="softmax"),
+    variant("softmax_inside", set_cfg("fc1", activation="softmax"),
             r"layer drop \(Dropout\) reads the output of a softmax \(fc1\)")
-    variant("causal", set_cfg(3, padding="causal"), r"layer c3 \(Conv2D\): padding='causal'")
+    variant("causal", set_cfg("c3", padding="causal"), r"layer c3 \(Conv2D\): padding='causal'")
+    variant("rescaling_inside", lambda layers: layer(layers, "drop").update(class_name="Rescaling"),
+            r"layer drop \(Rescaling\): a Rescaling is supported on the model's input only")
     # A weights-only HDF5 file (model.save_weights) has no architecture.
     path = os.path.join(work, "refuse", "weights_only.h5")
     with h5py.File(path, "w") as f:
@@ -272,7 +277,7 @@ def refusals(ref_dir, work):
     rc, out = export(path, path + ".csw", "g", [])
     check(rc != 0 and "neither a Keras" in out, f"garbage file: exit {rc}: {out.strip()[-200:]}")
     # No preprocessing said for a model that is not VGG16-based.
-    rc, out = export(os.path.join(work, "sequential.h5"), os.path.join(work, "refuse", "np.csw"), "s", [])
+    rc, out = export(os.path.join(work, "functional.h5"), os.path.join(work, "refuse", "np.csw"), "s", [])
     check(rc != 0 and "--preprocess" in out, f"missing --preprocess: exit {rc}: {out.strip()[-200:]}")
 
 
@@ -313,7 +318,7 @@ def main(argv):
             src = os.path.join(work, f"{case}{'_' + '_'.join(opts) if opts else ''}.{fmt}")
             (keras_files.write_h5 if fmt == "h5" else keras_files.write_keras)(ref, src, **opts)
             out = src + ".csw"
-            extra = ["--classes", "cat,dog"] if spec.get("lab") else ["--preprocess", "raw"]
+            extra = ["--classes", "cat,dog"] if spec.get("lab") else [] if spec.get("raw") else ["--preprocess", "raw"]
             rc, text = export(src, out, case, extra)
             if not check(rc == 0, f"{case}: export of {os.path.basename(src)} failed:\n{text}"):
                 continue
@@ -336,7 +341,7 @@ def main(argv):
         dump_dir = os.path.join(work, "dump", case)
         os.makedirs(dump_dir, exist_ok=True)
         chw_input = os.path.join(dump_dir, "input_chw.npy")
-        np.save(chw_input, np.load(os.path.join(ref, "input.npy")).transpose(2, 0, 1).astype("<f4"))
+        np.save(chw_input, np.load(os.path.join(ref, "graph_input.npy")).transpose(2, 0, 1).astype("<f4"))
         d = subprocess.run([dump, csw_path, chw_input, dump_dir] + layers, capture_output=True, text=True)
         if not check(d.returncode == 0, f"{case}: dump_layers: {d.stderr.strip()}"):
             continue

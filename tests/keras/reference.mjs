@@ -94,17 +94,20 @@ function labSequential(base, hidden) {
 }
 
 const CASES = {
-  // Sequential: 'same' / 'valid', dilation, stride-2 'same' (asymmetric padding), a conv without
-  // bias, a 'same' max-pool, Flatten + Dense, and no final activation (3 raw logits).
+  // Sequential: a Rescaling of the picture (the exporter folds it into the preprocessing),
+  // 'same' / 'valid', dilation, stride-2 'same' (asymmetric padding), a conv without bias, a
+  // 'same' max-pool, Flatten + Dense, and no final activation (3 raw logits).
   sequential: {
     seed: 1,
     size: 32,
     layers: ["c4", "c4/preact", "p2", "c2"],
+    graphInput: "rescale",
     build: () =>
       tf.sequential({
         name: "seq_vgg",
         layers: [
-          L.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, padding: "same", activation: "relu", name: "c1" }),
+          L.rescaling({ inputShape: [32, 32, 3], scale: 1 / 127.5, offset: -1, name: "rescale" }),
+          L.conv2d({ filters: 8, kernelSize: 3, padding: "same", activation: "relu", name: "c1" }),
           L.conv2d({ filters: 8, kernelSize: 3, padding: "same", dilationRate: 2, activation: "relu", name: "c2" }),
           L.maxPooling2d({ poolSize: 2, name: "p1" }),
           L.conv2d({ filters: 16, kernelSize: 3, padding: "valid", activation: "relu", name: "c3" }),
@@ -403,7 +406,7 @@ function runCase(out, name, spec) {
     const r = rng(spec.seed + 100);
     const n = spec.size * spec.size * 3;
     const d = new Float32Array(n);
-    for (let i = 0; i < n; i++) d[i] = r.normal();
+    for (let i = 0; i < n; i++) d[i] = spec.graphInput ? Math.floor(256 * r.uniform()) : r.normal();
     x = tf.tensor(d, [1, spec.size, spec.size, 3]);
   }
   writeNpy(join(dir, "input.npy"), x.dataSync(), x.shape.slice(1));
@@ -471,6 +474,9 @@ function runCase(out, name, spec) {
   }
   times.push(`gradients ${Date.now() - t0} ms`);
   writeFileSync(join(dir, "layers.json"), JSON.stringify(spec.layers));
+  // The camscope graph's input: the picture, or what a Rescaling on it (folded into the
+  // preprocessing by the exporter) makes of it.
+  writeNpy(join(dir, "graph_input.npy"), (spec.graphInput ? vals.get(spec.graphInput) : x).dataSync(), x.shape.slice(1));
   console.log(`${name}: ${g.steps.length} steps, ${classes} classes, executor vs model.predict ` +
     `${spec.noPredict ? "not run" : selfErr.toExponential(1)}; ${times.join(", ")}`);
 }
