@@ -84,6 +84,7 @@ FINAL_ACTIVATIONS = ("softmax", "sigmoid")
 VGG_LAYERS = [f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3)) for c in range(1, n + 1)]
 MAX_MEMBER = 4 << 30  # bytes of one zip member read into memory
 MAX_CONFIG = 64 << 20  # bytes of a model's JSON config
+MAX_VALUES = 1 << 30  # values of one variable
 
 
 class KerasError(csw.CswError):
@@ -106,6 +107,13 @@ def _text(v):
     return v.decode("utf-8") if isinstance(v, (bytes, np.bytes_)) else str(v)
 
 
+def _json(text, what):
+    try:
+        return json.loads(text)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise KerasError(f"{what} is not JSON ({e})") from None
+
+
 def _var_names(class_name, cfg):
     """The variables a layer stores, in Keras's order (trainable first, then the others)."""
     if class_name in ("Conv2D", "Dense"):
@@ -122,6 +130,8 @@ def _read_array(ds, where):
         raise KerasError(f"{where}: not a dataset")
     if ds.dtype.kind not in "fiu":
         raise KerasError(f"{where}: {ds.dtype} values, not numbers")
+    if ds.size > MAX_VALUES:
+        raise KerasError(f"{where}: {ds.size} values (more than {MAX_VALUES})")
     arr = np.asarray(ds[()], dtype=np.float32)
     if not np.isfinite(arr).all():
         raise KerasError(f"{where}: non-finite values")
@@ -143,35 +153,38 @@ class KerasFile:
             self._zip = zipfile.ZipFile(path)
             names = self._zip.namelist()
             if "config.json" not in names:
-                raise KerasError(f"{path}: a zip without config.json is not a Keras 3 .keras file")
+                raise KerasError("a zip without config.json is not a Keras 3 .keras file")
             if "model.weights.h5" not in names:
-                raise KerasError(f"{path}: no model.weights.h5 in the archive "
+                raise KerasError("no model.weights.h5 in the archive "
                                  f"({'npz weights are not supported' if 'model.weights.npz' in names else 'no weights'})")
-            self.config = json.loads(self._member("config.json").decode("utf-8"))
-            self.h5 = h5py.File(io.BytesIO(self._member("model.weights.h5")), "r")
+            self.config = _json(self._member("config.json"), "config.json")
+            try:
+                self.h5 = h5py.File(io.BytesIO(self._member("model.weights.h5")), "r")
+            except OSError as e:
+                raise KerasError(f"model.weights.h5 in the archive is not an HDF5 file ({e})") from None
         else:
             try:
                 self.h5 = h5py.File(path, "r")
             except OSError as e:
-                raise KerasError(f"{path}: neither a Keras .keras archive nor an HDF5 file ({e})") from None
+                raise KerasError(f"neither a Keras 3 .keras archive nor a readable HDF5 file (h5py: {e})") from None
             self.fmt = "h5"
             if "model_config" not in self.h5.attrs:
-                raise KerasError(f"{path}: no model_config attribute: an HDF5 file of weights only "
+                raise KerasError("no model_config attribute: an HDF5 file of weights only "
                                  "(model.save_weights); save the whole model with model.save('model.h5')")
             text = _text(self.h5.attrs["model_config"])
             if len(text) > MAX_CONFIG:
-                raise KerasError(f"{path}: model_config is larger than {MAX_CONFIG} bytes")
-            self.config = json.loads(text)
+                raise KerasError(f"model_config is larger than {MAX_CONFIG} bytes")
+            self.config = _json(text, "model_config")
             self.weights_root = self.h5["model_weights"] if "model_weights" in self.h5 else self.h5
         if not isinstance(self.config, dict) or "class_name" not in self.config:
-            raise KerasError(f"{path}: the model config is not a Keras model description")
+            raise KerasError("the model config is not a Keras model description")
         self.notes = []
 
     def _member(self, name):
         info = self._zip.getinfo(name)
         limit = MAX_CONFIG if name.endswith(".json") else MAX_MEMBER
         if info.file_size > limit:
-            raise KerasError(f"{self.path}: {name} is {info.file_size} bytes (more than {limit})")
+            raise KerasError(f"{name} is {info.file_size} bytes (more than {limit})")
         return self._zip.read(name)
 
     def variables(self, path):
@@ -197,9 +210,9 @@ class KerasFile:
         # (Keras 2.13-2.15's .keras files say _layer_checkpoint_dependencies for layers.)
         key = ""
         for _, _, _, slot in path:
-            for attr in ("layers", "_layer_checkpoint_dependencies"):
-                if f"{key}{attr}/{slot}" in self.h5:
-                    break
+            attr = "layers"
+            if f"{key}layers/{slot}" not in self.h5 and f"{key}_layer_checkpoint_dependencies/{slot}" in self.h5:
+                attr = "_layer_checkpoint_dependencies"
             key += f"{attr}/{slot}/"
         key += "vars"
         if key not in self.h5:
@@ -1015,7 +1028,7 @@ def main(argv=None):
         nodes, tensors, report, final, shape, rescale = graph_of(kf, input_hw)
     except (KerasError, csw.CswError) as e:
         raise SystemExit(f"error: {a.model}: {e}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as e:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
         raise SystemExit(f"error: {a.model}: malformed Keras config or weights ({type(e).__name__}: {e})") from None
     preprocess = a.preprocess
     if preprocess is None and rescale is not None:
