@@ -85,6 +85,7 @@ VGG_LAYERS = [f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 3), (4, 3), (
 MAX_MEMBER = 4 << 30  # bytes of one zip member read into memory
 MAX_CONFIG = 64 << 20  # bytes of a model's JSON config
 MAX_VALUES = 1 << 30  # values of one variable
+MAX_WINDOW = 64  # kernel / stride / dilation / padding limit of the core's reader
 
 
 class KerasError(csw.CswError):
@@ -774,6 +775,11 @@ def graph_of(kf, input_hw=None):
         b.tensors = {k: v for k, v in b.tensors.items() if k.rsplit(".", 1)[0] in need}
     if b.nodes[-1].name != out.node:
         raise KerasError(f"the logits ({out.node}) are not computed last")
+    for nd in b.nodes:  # the core's reader takes windows, strides, dilations, pads up to 64
+        for key in ("k", "s", "d", "p"):
+            v = nd.args.get(key)
+            if v is not None and max(v if isinstance(v, tuple) else (v,)) > MAX_WINDOW:
+                raise KerasError(f"node {nd.name} ({nd.op}): {key}={v} is larger than camscope's limit {MAX_WINDOW}")
     final = None
     if out.pending:
         final, src = out.pending
