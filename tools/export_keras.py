@@ -246,23 +246,28 @@ class KerasFile:
             if set(by_var) != set(names) or len(mine) != len(names):
                 raise KerasError(f"layer {where}: stored variables {mine}, expected {names}")
             return [_read_array(g[by_var[v]], f"{top}/{by_var[v]}") for v in names]
-        # Names that do not carry the layer's name (renamed scopes): Keras's own order.
-        order = self._legacy_order(path[0])
-        if len(order) != len(wnames):
-            raise KerasError(f"layer {where}: cannot find its weights in group {top!r} (weight names: "
-                             f"{', '.join(wnames[:6])}{' ...' if len(wnames) > 6 else ''})")
+        # Names that do not carry the layer's name (renamed scopes): Keras's own order, which
+        # is either the nested model's trainable variables, layer by layer, then the others, or
+        # (a frozen model) all variables layer by layer; the stored shapes must tell which.
+        fits = [o for o in self._legacy_orders(path[0]) if self._order_fits(o, g, wnames)]
+        if len({tuple((tuple(p), v) for p, v, _ in o) for o in fits}) != 1:
+            raise KerasError(f"layer {where}: cannot tell which stored variables of nested model {top} are its "
+                             f"(the weight names {', '.join(wnames[:3])} ... do not carry the layer names); "
+                             "re-save the model as .keras")
         if not getattr(self, "_noted_order", False):
             self.notes.append(f"the weights of nested model {top} are assigned in Keras's order (their "
                               "names do not carry the layer names)")
             self._noted_order = True
         inner = [p[0] for p in path[1:]]
-        out = [wnames[i] for i, (lpath, _) in enumerate(order) if lpath == inner]
+        out = [wnames[i] for i, (lpath, _, _) in enumerate(fits[0]) if lpath == inner]
         return [_read_array(g[n], f"{top}/{n}") for n in out]
 
-    def _legacy_order(self, top):
-        """(layer path inside `top`, var) in the order tf.keras lists a nested model's weights
-        (its trainable weights, layer by layer, then the non-trainable ones)."""
-        trainable, frozen = [], []
+    @staticmethod
+    def _legacy_orders(top):
+        """The two orders tf.keras may list a nested model's variables in: [(layer path inside
+        `top`, var, layer config)], trainable ones first (the model trainable) or all layer by
+        layer (the model frozen)."""
+        trainable, frozen, plain = [], [], []
 
         def walk(cfg_entry, prefix, on):
             cls, cfg = cfg_entry["class_name"], cfg_entry.get("config", {})
@@ -272,10 +277,30 @@ class KerasFile:
                     walk(sub, prefix + [_layer_name(sub)], on)
                 return
             for v in _var_names(cls, cfg):
-                (trainable if on and not v.startswith("moving_") else frozen).append((prefix, v))
+                item = (prefix, v, (cls, cfg))
+                plain.append(item)
+                (trainable if on and not v.startswith("moving_") else frozen).append(item)
 
         walk({"class_name": top[1], "config": top[2]}, [], True)
-        return trainable + frozen
+        return [trainable + frozen, plain]
+
+    @staticmethod
+    def _order_fits(order, g, wnames):
+        """True if the stored variables have the shapes this order implies."""
+        if len(order) != len(wnames):
+            return False
+        for (_, var, (cls, cfg)), n in zip(order, wnames):
+            shape = g[n].shape if n in g else None
+            if shape is None:
+                return False
+            width = cfg.get("filters") or cfg.get("units")
+            if var == "kernel" and (len(shape) != (4 if cls == "Conv2D" else 2) or shape[-1] != width):
+                return False
+            if var == "bias" and tuple(shape) != (width,):
+                return False
+            if var in ("gamma", "beta", "moving_mean", "moving_variance") and len(shape) != 1:
+                return False
+        return True
 
 
 def _layer_name(entry):

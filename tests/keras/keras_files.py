@@ -66,10 +66,11 @@ def _leaf_vars(variables, prefix):
     return [(path, vs) for path, vs in variables.items() if path[:len(prefix)] == prefix]
 
 
-def write_h5(case_dir, path, renamed_scopes=False):
+def write_h5(case_dir, path, renamed_scopes=False, frozen=False):
     """Legacy HDF5 file. renamed_scopes: the nested models' variable names carry other
     scope names than their layers (as when tf.keras uniquifies name scopes), so a reader
-    must fall back to Keras's order."""
+    must fall back to Keras's order. frozen: the nested models were frozen (base.trainable =
+    False), so tf.keras lists their variables layer by layer instead of trainable ones first."""
     config, variables = load_case(case_dir)
     config = keras2_config(config)
     with h5py.File(path, "w") as f:
@@ -87,12 +88,12 @@ def write_h5(case_dir, path, renamed_scopes=False):
             name = _name(e)
             g = mw.create_group(name)
             if e["class_name"] in MODELS:
-                trainable, frozen = [], []
+                trainable, rest = [], []
                 for lpath, vs in _leaf_vars(variables, (name,)):
                     scope = lpath[-1] + ("_1" if renamed_scopes else "")
                     for vname, arr, tr in vs:
-                        (trainable if tr else frozen).append((f"{scope}/{vname}:0", arr))
-                items = trainable + frozen
+                        (trainable if tr and not frozen else rest).append((f"{scope}/{vname}:0", arr))
+                items = trainable + rest
             else:
                 items = [(f"{name}/{vname}:0", arr) for vname, arr, _ in variables.get((name,), [])]
             g.attrs["weight_names"] = [n.encode("utf8") for n, _ in items]

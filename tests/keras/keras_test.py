@@ -51,7 +51,9 @@ CASES = {
     "functional": {"files": [("keras", {"flat_io": False}), ("h5", {})], "note": "removed the final softmax"},
     "nested_sequential": {"files": [("h5", {}), ("keras", {})], "note": "removed the final softmax"},
     "nested_functional": {"files": [("keras", {}), ("h5", {})], "note": "removed the final softmax"},
-    "bn_gap": {"files": [("h5", {"renamed_scopes": True}), ("keras", {})], "note": "removed the final sigmoid"},
+    "bn_gap": {"files": [("h5", {"renamed_scopes": True}), ("keras", {}), ("h5", {"renamed_scopes": True, "frozen": True}),
+                         ("h5", {})],
+               "note": "removed the final sigmoid"},
     "lab_vgg16": {"files": [("h5", {})], "note": "removed the final softmax", "lab": True},
 }
 
