@@ -48,7 +48,7 @@ interpolation, with which Keras pictures are usually loaded) or bilinear_aa.
 
 After writing, the graph the file describes (tools/csw.py run_graph, PyTorch) is checked
 against an independent NumPy computation of the Keras model from its own config (channels-
-last, HWIO kernels, Keras's padding rule), logits and every named layer, float64.
+last, HWIO kernels, Keras's padding rule, float64), logits and every named layer, 1e-4.
 """
 
 import argparse
@@ -980,8 +980,8 @@ class NumpyKeras:
 
 
 def check_graph(kf, blob, final, rescale=None, seed=0):
-    """Largest relative difference between the written graph (csw.run_graph, float64) and
-    the NumPy computation of the Keras model: logits (before a removed softmax / sigmoid),
+    """Largest relative difference between the written graph (csw.run_graph, float32) and
+    the NumPy computation of the Keras model (float64): logits (before a removed softmax / sigmoid),
     probabilities, and every node named by a Keras layer. A Rescaling folded into the
     preprocessing is applied to the graph's input here."""
     import torch
@@ -989,11 +989,12 @@ def check_graph(kf, blob, final, rescale=None, seed=0):
     f = csw.read_csw(blob)
     c, h, w = f.input
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((2, h, w, c))
+    x = rng.standard_normal((1, h, w, c))
     ref = NumpyKeras(kf)
     probs = ref.run(x)
     xg = x * rescale[0] + rescale[1] if rescale is not None else x
-    got, vals = csw.run_graph(f, torch.from_numpy(xg.transpose(0, 3, 1, 2).copy()), keep=True)
+    # The graph in float32 (PyTorch's float64 convolutions take a minute for VGG16 at 224).
+    got, vals = csw.run_graph(f, torch.from_numpy(xg.transpose(0, 3, 1, 2).astype(np.float32)), keep=True)
     got = got.numpy()
     want = ref.logits if final else probs
     if final == "sigmoid":
@@ -1088,12 +1089,12 @@ def main(argv=None):
         checked = csw.build_csw2(nodes, tensors, "f32", **kw) if not a.no_check or dtype == "f32" else None
         if not a.no_check:
             worst = check_graph(kf, checked[0], final, rescale)
-            bad = {k: v for k, v in worst.items() if not v <= 1e-5}
+            bad = {k: v for k, v in worst.items() if not v <= 1e-4}
             if bad:
                 raise SystemExit("error: the written graph differs from the Keras model's computation at "
                                  + ", ".join(f"{k} ({v:.2g})" for k, v in bad.items()))
             report.append(f"checked against a NumPy computation of the Keras model: logits and {len(worst) - 1} "
-                          f"named layers agree to {max(worst.values()):.1e} (relative, float64)")
+                          f"named layers agree to {max(worst.values()):.1e} (relative)")
         blob, summary = checked if dtype == "f32" else csw.build_csw2(nodes, tensors, dtype, **kw)
         f = csw.read_csw(blob)
     except csw.CswError as e:

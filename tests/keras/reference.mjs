@@ -122,7 +122,7 @@ const CASES = {
   },
   // Functional: stride-2 'same' conv on an even size (pads 0 before, 1 after), separate
   // Activation layers, a 'same' average pool (padding 0 before, 1 after, pads left out of the
-  // average), Add, Concatenate, a 'valid' average pool, ReLU(max_value), a Dense on a
+  // average), Add, a fused relu6, Concatenate, a 'valid' average pool, ReLU(max_value), a Dense on a
   // H x W x C tensor, GlobalMaxPooling2D, Dense(2, softmax). TF.js 4.22's AvgPool gradient
   // divides by the whole window at 'same' borders, unlike its own forward pass and
   // TensorFlow's gradient, so no compared layer lies before the 'same' average pool (its
@@ -130,6 +130,7 @@ const CASES = {
   functional: {
     seed: 2,
     size: 32,
+    inputScale: 6, // so that the relu6 and the ReLU(max_value=1.5) clip somewhere
     layers: ["merge", "cat", "capped", "conv_a"],
     build: () => {
       const inp = tf.input({ shape: [32, 32, 3], name: "image" });
@@ -138,7 +139,7 @@ const CASES = {
       x = L.averagePooling2d({ poolSize: 2, strides: 1, padding: "same", name: "avg_same" }).apply(x);
       const a = L.conv2d({ filters: 8, kernelSize: 3, padding: "same", activation: "relu", name: "conv_a" }).apply(x);
       const merged = L.add({ name: "merge" }).apply([x, a]);
-      const b = L.conv2d({ filters: 4, kernelSize: 1, activation: "relu", name: "conv_b" }).apply(merged);
+      const b = L.conv2d({ filters: 4, kernelSize: 1, activation: "relu6", name: "conv_b" }).apply(merged);
       let y = L.concatenate({ name: "cat" }).apply([merged, b]);
       y = L.averagePooling2d({ poolSize: 3, strides: 2, padding: "valid", name: "avg" }).apply(y);
       y = L.conv2d({ filters: 12, kernelSize: 2, padding: "valid", name: "conv_c" }).apply(y);
@@ -406,7 +407,7 @@ function runCase(out, name, spec) {
     const r = rng(spec.seed + 100);
     const n = spec.size * spec.size * 3;
     const d = new Float32Array(n);
-    for (let i = 0; i < n; i++) d[i] = spec.graphInput ? Math.floor(256 * r.uniform()) : r.normal();
+    for (let i = 0; i < n; i++) d[i] = spec.graphInput ? Math.floor(256 * r.uniform()) : (spec.inputScale ?? 1) * r.normal();
     x = tf.tensor(d, [1, spec.size, spec.size, 3]);
   }
   writeNpy(join(dir, "input.npy"), x.dataSync(), x.shape.slice(1));
