@@ -20,8 +20,8 @@ GlobalMaxPooling2D, Flatten, BatchNormalization (channel axis; center / scale of
 Dropout (and SpatialDropout2D, GaussianNoise, GaussianDropout, AlphaDropout: identity at
 inference), Activation / ReLU (relu, relu6, ReLU(max_value)), Add, Concatenate (channels),
 Rescaling on the picture (folded into the file's mean / std, no node), and a final softmax
-or sigmoid (an activation, an Activation layer or a Softmax layer), which
-is removed: maps use the logits; a single sigmoid output becomes two classes with logits
+or sigmoid (an activation, an Activation layer or a Softmax layer), which is removed: maps
+use the logits; a single sigmoid output becomes two classes with logits
 -z/2 and z/2 (softmax of them is sigmoid(z)). channels_last only (Keras's default;
 channels_first is refused). Anything else is refused with a message naming the layer and
 its class; a wrong file is never written.
@@ -42,11 +42,11 @@ Preprocessing (--preprocess; stored in the file, applied by the page and the CLI
   torch    preprocess_input of densenet: x / 255, ImageNet mean / std, RGB
   rescale  ImageDataGenerator(rescale=1/255) or Rescaling(1/255) outside the model: x / 255
   raw      the 0-255 pixels as they are
-A model built on VGG16 / VGG19 (their block1_conv1 ... block5_conv3 layers) defaults to caffe;
-any other model must say. --resize: nearest (default; keras.utils.load_img's default
+A model built on VGG16 / VGG19 (their block1_conv1 ... block5_conv3 layers) defaults to caffe,
+one that starts with a Rescaling to raw; any other model must say. --resize: nearest (default; keras.utils.load_img's default
 interpolation, with which Keras pictures are usually loaded) or bilinear_aa.
 
-After writing, the graph the file describes (tools/csw.py run_graph, PyTorch) is checked
+Before writing, the graph the file describes (tools/csw.py run_graph, PyTorch) is checked
 against an independent NumPy computation of the Keras model from its own config (channels-
 last, HWIO kernels, Keras's padding rule, float64), logits and every named layer, 1e-4.
 """
@@ -410,11 +410,13 @@ class Builder:
         self.rescale = None  # (scale, offset, layer name) of a Rescaling on the input
 
     def unique(self, name, path):
+        """`name`, or its nested path ("vgg16/block5_conv3") if taken, or that with "#2"...;
+        spaces and commas (which the format does not allow in names) become "_"."""
         name = re.sub(r"[\s,]", "_", name)
         if name not in self.used:
             self.used.add(name)
             return name
-        alt = "/".join(path)
+        alt = re.sub(r"[\s,]", "_", "/".join(path))
         if alt not in self.used:
             self.used.add(alt)
             return alt
@@ -425,6 +427,7 @@ class Builder:
         return f"{alt}#{i}"
 
     def alias(self, node_name, alias):
+        """Adds `alias` to node `node_name` unless the name is taken."""
         alias = re.sub(r"[\s,]", "_", alias)
         if alias in self.used:
             return
@@ -432,6 +435,7 @@ class Builder:
         next(nd for nd in self.nodes if nd.name == node_name).aliases.append(alias)
 
     def add(self, name, op, inputs, args=None, tensors=None):
+        """Appends a node reading `inputs` (Values) and its tensors; returns its name."""
         self.nodes.append(csw.NodeSpec(name, op, [v.node for v in inputs], dict(args or {})))
         for k, t in (tensors or {}).items():
             self.tensors[f"{name}.{k}"] = np.ascontiguousarray(t, dtype=np.float32)
@@ -456,9 +460,6 @@ class Builder:
         if "input_layers" not in cfg or "output_layers" not in cfg:
             raise KerasError(f"{where}: a {cls} config without input_layers / output_layers "
                              "(a subclassed model: camscope needs a Sequential or functional model)")
-        by_name = {}
-        for i, sub in enumerate(layers):
-            by_name[_layer_name(sub)] = (i, sub)
         values = {}
         in_refs = _io_refs(cfg["input_layers"])
         if len(in_refs) != len(inputs):
