@@ -8,8 +8,10 @@ packages=(cmake make g++ pkg-config libstb-dev libjpeg62-turbo-dev libwebp-dev l
           emscripten node-acorn python3 python3-numpy python3-pil)
 if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration), Chromium (browser tests) and
-  # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi).
-  packages+=(python3-torch python3-torchvision python3-scipy chromium firefox-esr clang-14 libclang-rt-14-dev)
+  # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi); h5py reads and
+  # writes Keras files (tools/export_keras.py, tests/keras); SciPy is the metrics' reference.
+  packages+=(python3-torch python3-torchvision python3-scipy chromium firefox-esr clang-14
+             libclang-rt-14-dev python3-h5py)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -34,4 +36,11 @@ if [ "${1:-}" = "--test" ] && [ -f tests/browser/package.json ] &&
    { [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/ws ] ||
      [ ! -d tests/browser/node_modules/axe-core ]; }; then
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The Keras test's reference implementation: npm's @tensorflow/tfjs (pure-JS CPU backend; no
+# native download), pinned in tests/keras/package-lock.json.
+if [ "${1:-}" = "--test" ] && [ -f tests/keras/package.json ] &&
+   [ ! -d tests/keras/node_modules/@tensorflow/tfjs ]; then
+  (cd tests/keras && npm ci --no-audit --no-fund --loglevel=error)
 fi
