@@ -935,6 +935,10 @@ def build_csw2(nodes, tensors, dtype, name="model", classes=None, input_shape=(3
         for k in nd.args:
             if k not in req and k not in opt:
                 raise CswError(f"node {nd.name}: {nd.op} takes no {k}=")
+        if nd.op in ("conv", "maxpool", "avgpool"):  # the reader's limits (wasm/weights_io.cpp)
+            geo = [nd.arg("k"), nd.arg("s") or nd.arg("k"), nd.arg("p")] + ([nd.arg("d")] if nd.op != "avgpool" else [])
+            if any(v > 64 for t in geo for v in t):
+                raise CswError(f"node {nd.name}: kernel, stride, padding and dilation must be at most 64")
     shapes = node_shapes(nodes, input_shape)
     k_out = shapes[-1]
     if k_out[1:] != (1, 1):

@@ -151,8 +151,19 @@ int Net::default_layer() const {
     if (!spatial(s[i])) continue;
     const Op op = nodes[i].op;
     if (chain ? op == Op::Conv
-              : op != Op::MaxPool && op != Op::AvgPool && op != Op::AdaptiveAvgPool)
+              : op != Op::MaxPool && op != Op::AvgPool && op != Op::AdaptiveAvgPool) {
+      // A Keras conv with a fused activation: the layer's name (its output, what Keras users
+      // explain) is the activation after "NAME/preact" (tools/export_keras.py).
+      const std::string& nm = nodes[i].name;
+      const std::string suffix = "/preact";
+      if (nm.size() > suffix.size() &&
+          nm.compare(nm.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+          static_cast<size_t>(i) + 1 < nodes.size() &&
+          nodes[i + 1].name == nm.substr(0, nm.size() - suffix.size()) &&
+          nodes[i + 1].inputs == std::vector<int>{i})
+        return i + 1;
       return i;
+    }
   }
   for (int i = static_cast<int>(nodes.size()) - 1; i >= 0; --i)
     if (spatial(s[i])) return i;

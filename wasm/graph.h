@@ -124,8 +124,9 @@ struct Net {
   // True if no node has more than one input and each reads the one before it.
   bool is_chain() const;
   // The layer a page or CLI explains by default: in a chain the last conv with a spatial
-  // output (AlexNet's last conv, VGG's block5_conv3), otherwise the last node with a spatial
-  // output that is not a pool (a block's output: ResNet's layer4). -1 if there is none.
+  // output (AlexNet's last conv; for a Keras conv with a fused activation, the layer's own
+  // output after it: VGG16's block5_conv3), otherwise the last node with a spatial output that
+  // is not a pool (a block's output: ResNet's layer4). -1 if there is none.
   int default_layer() const;
 };
 

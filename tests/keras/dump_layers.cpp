@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cam.h"
+#include "methods/methods.h"
 #include "npy.h"
 #include "session.h"
 
@@ -65,7 +65,8 @@ int main(int argc, char** argv) {
     }
     ok = ok && camscope::write_npy(dir + "/grad__" + f + ".npy", grads.data(),
                                    {k, a.shape.c, a.shape.h, a.shape.w});
-    for (const camscope::CamMethod& m : camscope::cam_methods()) {
+    for (const char* name : {"gradcam", "layercam"}) {
+      const camscope::Method& m = *camscope::find_method(name);
       std::vector<float> maps;
       for (int c = 0; c < k; ++c) {
         const std::vector<float> map = s.cam(m.name, li, c);
