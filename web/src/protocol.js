@@ -8,7 +8,7 @@
 //
 // Requests (see web/README.md for the payloads and results):
 //   init, loadWeights, setPicture, maps, activations, explainOther, scoreCam, picture,
-//   smoothgrad, fuse, cancel
+//   smoothgrad, fuse, metrics, sanity, cancel
 // `cancel {id}` is answered at once, out of turn: the long request it names (scoreCam,
 // smoothgrad) stops at its next step and fails with "cancelled".
 //
@@ -27,6 +27,8 @@ export const REQUESTS = Object.freeze([
   "picture",
   "smoothgrad",
   "fuse",
+  "metrics",
+  "sanity",
   "cancel",
 ]);
 

@@ -195,6 +195,75 @@ serve(scope, {
     return { method: "smoothgrad", shape: main.inputShape(), pictures, ms: performance.now() - t0 };
   },
 
+  // "Is it right?": deletion and insertion curves (steps + 1 probabilities each, batched
+  // forward passes), their areas, and the Average Drop / Increase terms, for every method
+  // (a random map is always added) and class asked; with progress (forward passes done).
+  async metrics({ layer, methods = DEFAULT_METHODS, classes, steps = 50, deletionBaseline = "zero", insertionBaseline = "blur" }, job) {
+    need();
+    if (!main.hasPicture()) throw new Error("no picture");
+    const names = [...methods.filter((m) => m !== "random"), "random"];
+    const cls = classes && classes.length ? classes : [main.predicted()];
+    const total = names.length * cls.length * 2 * (steps + 1);
+    const t0 = performance.now();
+    let done = 0;
+    const results = [];
+    for (const method of names) {
+      if (method === "scorecam") {
+        const c = layerShape(layer)[0];
+        while (main.scoreCamRun(layer, 16) < c) {
+          if (job.cancelled()) throw new Error(CANCELLED);
+          await pause();
+        }
+      }
+      for (const c of cls) {
+        const r = { method, cls: c };
+        for (const [key, insertion, base] of [["deletion", false, deletionBaseline], ["insertion", true, insertionBaseline]]) {
+          let d = main.curveRun(method, layer, c, insertion, steps, base, 0);
+          while (d <= steps) {
+            if (job.cancelled()) throw new Error(CANCELLED);
+            const before = d;
+            d = main.curveRun(method, layer, c, insertion, steps, base, 8);
+            if (d === before) throw new Error(`no ${method} map at ${info.layers[layer].name}`);
+            done += d - before;
+            job.progress(done, total);
+            await pause();
+          }
+          r[key] = main.curve(method, layer, c, insertion, steps, base);
+          r[`${key}Auc`] = core.auc(r[key]);
+        }
+        r.confidence = main.confidence(method, layer, c);
+        results.push(r);
+      }
+    }
+    return { layer, steps, deletionBaseline, insertionBaseline, results, ms: performance.now() - t0 };
+  },
+
+  // Cascading randomisation: per step (parameterised nodes re-initialised from the logits
+  // down, one more each step) every method's map on the randomised model and its Spearman
+  // correlation with the original map; with progress.
+  async sanity({ layer, methods = DEFAULT_METHODS, cls }, job) {
+    need();
+    if (!main.hasPicture()) throw new Error("no picture");
+    const c = cls === undefined || cls < 0 ? main.predicted() : cls;
+    const names = JSON.parse(main.cascadeNames());
+    const originals = Object.fromEntries(methods.map((m) => [m, main.cam(m, layer, c)]));
+    const steps = [];
+    const t0 = performance.now();
+    for (let s = 0; s < names.length; s++) {
+      if (job.cancelled()) throw new Error(CANCELLED);
+      const maps = {};
+      const rho = {};
+      for (const m of methods) {
+        maps[m] = main.sanityMap(m, layer, c, s);
+        rho[m] = maps[m] ? core.spearman(originals[m], maps[m]) : null;
+      }
+      steps.push({ node: names[s], maps, rho });
+      job.progress(s + 1, names.length);
+      await pause();
+    }
+    return { layer, cls: c, originals, steps, ms: performance.now() - t0 };
+  },
+
   // Multi-layer fusion of one layer method's maps, per class, at h x w (fusion.h's rule).
   fuse({ layers, method, rule = "max", height, width }) {
     need();
