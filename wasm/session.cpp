@@ -407,6 +407,7 @@ metrics::Confidence Session::confidence(const std::string& method, int layer, in
   return metrics::confidence(probabilities()[cls], probs[cls]);
 }
 
+#if !defined(__EMSCRIPTEN__)  // ROAD is the CLI's (metrics/road.cpp)
 std::vector<float> Session::road(const std::string& method, int layer, int cls, bool morf,
                                  const std::vector<int>& percents, float noise) {
   const std::vector<float> map = metric_map(method, layer, cls);
@@ -419,6 +420,7 @@ std::vector<float> Session::road(const std::string& method, int layer, int cls, 
     return {};
   return out;
 }
+#endif
 
 std::vector<float> Session::sanity_map(const std::string& method, int layer, int cls, int step) {
   const std::vector<int> order = metrics::cascade_order(net());

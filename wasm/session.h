@@ -104,7 +104,7 @@ class Session {
   // Average Drop / Increase terms of a map (one forward pass of the masked input).
   metrics::Confidence confidence(const std::string& method, int layer, int cls);
   // ROAD: the class probability after removing r% (MoRF: most relevant first; LeRF: least)
-  // and imputing, for each r in `percents`.
+  // and imputing, for each r in `percents`. Native builds only (metrics/road.cpp).
   std::vector<float> road(const std::string& method, int layer, int cls, bool morf,
                           const std::vector<int>& percents, float noise = 0.01f);
   // Cascading randomisation, one step: the Spearman correlation between the method's map

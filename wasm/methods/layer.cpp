@@ -156,7 +156,9 @@ void principal_projection(const float* x, int c, int hw, float* out) {
     for (int p = 0; p < hw; ++p) m(p, k) = xk[p] - mean;
   }
   if (m.isZero(0.0)) return;
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(m, Eigen::ComputeThinV);
+  // JacobiSVD (QR-preconditioned, one-sided work on the smaller side): exact enough and a
+  // fraction of BDCSVD's code in the WebAssembly module.
+  Eigen::JacobiSVD<Eigen::MatrixXd> svd(m, Eigen::ComputeThinV);
   Eigen::VectorXd v = svd.matrixV().col(0);
   Eigen::VectorXd proj = m * v;
   // Sign: positively correlated with the channel mean of x (where the layer is most active).
