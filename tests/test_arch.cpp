@@ -25,40 +25,19 @@
 #include "methods/methods.h"
 #include "npy.h"
 #include "plan.h"
+#include "test_util.h"
 #include "weights_io.h"
 
 namespace camscope {
 namespace {
 
+using test::exists;
+using test::load;
+using test::max_abs;
+using test::rel_error;
+using test::tensor_of;
+
 constexpr double kTol = 1e-4;  // max |ours - torch| relative to max |torch|
-
-NpyArray load(const std::string& path) {
-  NpyArray a;
-  std::string err;
-  EXPECT_TRUE(read_npy(path, a, err)) << err;
-  return a;
-}
-
-double max_abs(const float* v, size_t n) {
-  double m = 0.0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::fabs(static_cast<double>(v[i])));
-  return m;
-}
-
-double rel_error(const float* got, const float* ref, size_t n) {
-  double diff = 0.0;
-  for (size_t i = 0; i < n; ++i)
-    diff = std::max(diff, std::fabs(static_cast<double>(got[i]) - ref[i]));
-  const double scale = max_abs(ref, n);
-  return scale > 0.0 ? diff / scale : diff;
-}
-
-Tensor tensor_of(const NpyArray& a) {
-  Shape s{1, 1, 1};
-  if (a.shape.size() == 3) s = {a.shape[0], a.shape[1], a.shape[2]};
-  if (a.shape.size() == 1) s = {a.shape[0], 1, 1};
-  return Tensor{s, a.data};
-}
 
 TEST(ArchGolden, MatchesTorchAtNamedLayers) {
   const char* env = std::getenv("CAMSCOPE_ARCH_CASE");

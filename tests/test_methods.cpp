@@ -21,37 +21,18 @@
 #include "methods/fusion.h"
 #include "npy.h"
 #include "session.h"
+#include "test_util.h"
 
 namespace camscope {
 namespace {
 
+using test::exists;
+using test::load;
+using test::max_abs;
+using test::rel_error;
+using test::tensor_of;
+
 constexpr double kTol = 1e-4;
-
-bool exists(const std::string& path) {
-  return std::ifstream(path).good();
-}
-
-NpyArray load(const std::string& path) {
-  NpyArray a;
-  std::string err;
-  EXPECT_TRUE(read_npy(path, a, err)) << err;
-  return a;
-}
-
-double rel_error(const float* got, const float* ref, size_t n) {
-  double diff = 0.0, scale = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    diff = std::max(diff, std::fabs(static_cast<double>(got[i]) - ref[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(ref[i])));
-  }
-  return scale > 0.0 ? diff / scale : diff;
-}
-
-Tensor tensor_of(const NpyArray& a) {
-  Shape s{a.shape.empty() ? 0 : a.shape[0], 1, 1};
-  if (a.shape.size() == 3) s = {a.shape[0], a.shape[1], a.shape[2]};
-  return Tensor{s, a.data};
-}
 
 std::vector<std::string> lines(const std::string& path) {
   std::vector<std::string> out;

@@ -14,16 +14,16 @@
 #include "metrics/metrics.h"
 #include "npy.h"
 #include "session.h"
+#include "test_util.h"
 
 namespace camscope {
 namespace {
 
-NpyArray load(const std::string& path) {
-  NpyArray a;
-  std::string err;
-  EXPECT_TRUE(read_npy(path, a, err)) << err;
-  return a;
-}
+using test::exists;
+using test::load;
+using test::max_abs;
+using test::rel_error;
+using test::tensor_of;
 
 double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
   if (a.size() != b.size()) return INFINITY;

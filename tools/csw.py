@@ -339,6 +339,52 @@ def _check_text(s, what, allow_spaces):
         raise CswError(f"{what} {s!r} must be one token (no spaces)")
 
 
+def _check_header(name, classes, k, last, input_shape, mean, std):
+    """(classes, mean, std) checked against k outputs of node `last` and the input's channels."""
+    if classes is None:
+        classes = [f"class{i}" for i in range(k)]
+    classes = list(classes)
+    if len(classes) != k:
+        raise CswError(f"{len(classes)} class names for {k} outputs of {last}")
+    _check_text(name, "network name", allow_spaces=False)
+    for c in classes:
+        _check_text(c, "class name", allow_spaces=True)
+    mean = [float(v) for v in mean]
+    std = [float(v) for v in std]
+    if len(mean) != input_shape[0] or len(std) != input_shape[0]:
+        raise CswError(f"mean and std need {input_shape[0]} values each")
+    if not all(math.isfinite(v) and v > 0 for v in std):
+        raise CswError("std values must be positive and finite")
+    return classes, mean, std
+
+
+def _append_tensor(data, lines, summary, tname, arr, td):
+    """Quantises one tensor, appends it at the next multiple of 4 and its `tensor` line."""
+    try:
+        body, deq, _ = quantise(arr, td)
+    except CswError as e:
+        raise CswError(f"{tname}: {e}") from None
+    data += b"\0" * (-len(data) % 4)
+    off = len(data)
+    data += body
+    lines.append(f"tensor {tname} {td} {off} {arr.ndim} " + " ".join(map(str, arr.shape)))
+    err = float(np.abs(deq.astype(np.float64) - arr).max()) if arr.size else 0.0
+    summary.append((tname, td, tuple(arr.shape), len(body), err))
+
+
+def _blob(version, lines, data):
+    """Header + description + padding + data, with the CRC."""
+    desc = ("\n".join(lines) + "\n").encode("utf-8")
+    if len(desc) > MAX_DESC:
+        raise CswError(f"description is {len(desc)} bytes, more than {MAX_DESC}")
+    pad = b"\0" * (-(HEADER_SIZE + len(desc)) % 16)
+    body = desc + pad + bytes(data)
+    crc = zlib.crc32(body) & 0xFFFFFFFF
+    header = MAGIC + struct.pack("<IIQII", version, len(desc), len(data), crc, 0)
+    assert len(header) == HEADER_SIZE
+    return header + body
+
+
 def build_csw(model, dtype, name="model", classes=None, input_shape=(3, 224, 224),
               mean=IMAGENET_MEAN, std=IMAGENET_STD):
     """The bytes of a .csw file for `model` with conv/linear weights stored as `dtype`.
@@ -357,20 +403,7 @@ def build_csw(model, dtype, name="model", classes=None, input_shape=(3, 224, 224
     k_out = shapes[-1]
     if len(k_out) != 1:
         raise CswError(f"the last layer ({layers[-1].name}) must output a vector of logits, not {k_out}")
-    if classes is None:
-        classes = [f"class{i}" for i in range(k_out[0])]
-    classes = list(classes)
-    if len(classes) != k_out[0]:
-        raise CswError(f"{len(classes)} class names for {k_out[0]} outputs of {layers[-1].name}")
-    _check_text(name, "network name", allow_spaces=False)
-    for c in classes:
-        _check_text(c, "class name", allow_spaces=True)
-    mean = [float(v) for v in mean]
-    std = [float(v) for v in std]
-    if len(mean) != input_shape[0] or len(std) != input_shape[0]:
-        raise CswError(f"mean and std need {input_shape[0]} values each")
-    if not all(math.isfinite(v) and v > 0 for v in std):
-        raise CswError("std values must be positive and finite")
+    classes, mean, std = _check_header(name, classes, k_out[0], layers[-1].name, input_shape, mean, std)
 
     lines = ["camscope 1", f"name {name}", "input " + " ".join(map(str, input_shape)),
              "mean " + " ".join(_num(v) for v in mean), "std " + " ".join(_num(v) for v in std)]
@@ -382,27 +415,8 @@ def build_csw(model, dtype, name="model", classes=None, input_shape=(3, 224, 224
     for (n, m), L in zip(chain, layers):
         for key, arr in _module_tensors(L, m).items():
             tname = f"{n}.{key}"
-            td = _tensor_dtype(L.type, key, dtype)
-            try:
-                body, deq, _ = quantise(arr, td)
-            except CswError as e:
-                raise CswError(f"{tname}: {e}") from None
-            data += b"\0" * (-len(data) % 4)
-            off = len(data)
-            data += body
-            lines.append(f"tensor {tname} {td} {off} {arr.ndim} " + " ".join(map(str, arr.shape)))
-            err = float(np.abs(deq.astype(np.float64) - arr).max()) if arr.size else 0.0
-            summary.append((tname, td, tuple(arr.shape), len(body), err))
-
-    desc = ("\n".join(lines) + "\n").encode("utf-8")
-    if len(desc) > MAX_DESC:
-        raise CswError(f"description is {len(desc)} bytes, more than {MAX_DESC}")
-    pad = b"\0" * (-(HEADER_SIZE + len(desc)) % 16)
-    body = desc + pad + bytes(data)
-    crc = zlib.crc32(body) & 0xFFFFFFFF
-    header = MAGIC + struct.pack("<IIQII", VERSION, len(desc), len(data), crc, 0)
-    assert len(header) == HEADER_SIZE
-    return header + body, summary
+            _append_tensor(data, lines, summary, tname, arr, _tensor_dtype(L.type, key, dtype))
+    return _blob(VERSION, lines, data), summary
 
 
 def write_csw(path, model, dtype, **kw):
@@ -943,20 +957,7 @@ def build_csw2(nodes, tensors, dtype, name="model", classes=None, input_shape=(3
     k_out = shapes[-1]
     if k_out[1:] != (1, 1):
         raise CswError(f"the last node ({nodes[-1].name}) must output a vector of logits, not {k_out}")
-    if classes is None:
-        classes = [f"class{i}" for i in range(k_out[0])]
-    classes = list(classes)
-    if len(classes) != k_out[0]:
-        raise CswError(f"{len(classes)} class names for {k_out[0]} outputs of {nodes[-1].name}")
-    _check_text(name, "network name", allow_spaces=False)
-    for c in classes:
-        _check_text(c, "class name", allow_spaces=True)
-    mean = [float(v) for v in mean]
-    std = [float(v) for v in std]
-    if len(mean) != input_shape[0] or len(std) != input_shape[0]:
-        raise CswError(f"mean and std need {input_shape[0]} values each")
-    if not all(math.isfinite(v) and v > 0 for v in std):
-        raise CswError("std values must be positive and finite")
+    classes, mean, std = _check_header(name, classes, k_out[0], nodes[-1].name, input_shape, mean, std)
     if value_range not in (1, 255) or channels not in ("rgb", "bgr") or resize not in RESIZE_RULES:
         raise CswError("range must be 1 or 255, channels rgb or bgr, resize bilinear_aa or nearest")
 
@@ -978,28 +979,11 @@ def build_csw2(nodes, tensors, dtype, name="model", classes=None, input_shape=(3
             if tuple(arr.shape) != tuple(shape):
                 raise CswError(f"{tname}: shape {tuple(arr.shape)}, the node needs {tuple(shape)}")
             used.add(tname)
-            td = dtype if (nd.op, key) in (("conv", "weight"), ("linear", "weight")) else "f32"
-            try:
-                body, deq, _ = quantise(arr, td)
-            except CswError as e:
-                raise CswError(f"{tname}: {e}") from None
-            data += b"\0" * (-len(data) % 4)
-            off = len(data)
-            data += body
-            lines.append(f"tensor {tname} {td} {off} {arr.ndim} " + " ".join(map(str, arr.shape)))
-            err = float(np.abs(deq.astype(np.float64) - arr).max()) if arr.size else 0.0
-            summary.append((tname, td, tuple(arr.shape), len(body), err))
+            _append_tensor(data, lines, summary, tname, arr, _tensor_dtype(nd.op, key, dtype))
     extra = sorted(set(tensors) - used)
     if extra:
         raise CswError(f"tensor {extra[0]} belongs to no node")
-    desc = ("\n".join(lines) + "\n").encode("utf-8")
-    if len(desc) > MAX_DESC:
-        raise CswError(f"description is {len(desc)} bytes, more than {MAX_DESC}")
-    pad = b"\0" * (-(HEADER_SIZE + len(desc)) % 16)
-    body = desc + pad + bytes(data)
-    crc = zlib.crc32(body) & 0xFFFFFFFF
-    header = MAGIC + struct.pack("<IIQII", VERSION2, len(desc), len(data), crc, 0)
-    return header + body, summary
+    return _blob(VERSION2, lines, data), summary
 
 
 def _parse_v2_args(nd_op, toks, where):

@@ -88,7 +88,8 @@ def randomise(m, seed):
             if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
                 fan_in = mod.weight[0].numel()
                 mod.weight.copy_(torch.randn(mod.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5)
-                mod.bias.copy_((torch.rand(mod.bias.shape, generator=g) - 0.5) * 0.2)
+                if mod.bias is not None:
+                    mod.bias.copy_((torch.rand(mod.bias.shape, generator=g) - 0.5) * 0.2)
             elif isinstance(mod, torch.nn.BatchNorm2d):
                 c = mod.num_features
                 mod.weight.copy_(0.5 + torch.rand(c, generator=g))

@@ -58,26 +58,6 @@ CLASSES = ["a", "b", "c"]
 SEED = 8
 
 
-def randomise(m, seed):
-    """Kaiming-normal conv/linear weights, small random biases, random BatchNorm statistics
-    (reference.randomise, which also fits bias-free convs here)."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for mod in m.modules():
-            if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
-                fan_in = mod.weight[0].numel()
-                mod.weight.copy_(torch.randn(mod.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5)
-                if mod.bias is not None:
-                    mod.bias.copy_((torch.rand(mod.bias.shape, generator=g) - 0.5) * 0.2)
-            elif isinstance(mod, torch.nn.BatchNorm2d):
-                c = mod.num_features
-                mod.weight.copy_(0.5 + torch.rand(c, generator=g))
-                mod.bias.copy_(torch.randn(c, generator=g) * 0.2)
-                mod.running_mean.copy_(torch.randn(c, generator=g) * 0.3)
-                mod.running_var.copy_(0.5 + 1.5 * torch.rand(c, generator=g))
-    return m.eval()
-
-
 class EveryOp(torch.nn.Module):
     """Every op option the core has that torchvision's models leave out: 'same' padding with
     an even kernel (asymmetric), no bias, groups, dilation, a depthwise conv with a channel
@@ -120,8 +100,8 @@ def build(arch):
 
     torch.manual_seed(SEED)
     if arch == "every_op":
-        return randomise(EveryOp(len(CLASSES)), SEED)
-    return randomise(getattr(torchvision.models, arch)(num_classes=len(CLASSES)), SEED)
+        return reference.randomise(EveryOp(len(CLASSES)), SEED)
+    return reference.randomise(getattr(torchvision.models, arch)(num_classes=len(CLASSES)), SEED)
 
 
 def hooked_forward(m, x, layers):

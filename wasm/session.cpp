@@ -119,6 +119,11 @@ bool Session::use_activations(Activations acts, std::string& error) {
   return true;
 }
 
+bool Session::valid(int layer, int cls) const {
+  return has_picture() && layer >= 0 && layer < static_cast<int>(net().nodes.size()) && cls >= 0 &&
+         cls < static_cast<int>(logits().size());
+}
+
 int Session::predicted() const {
   const std::vector<float>& l = logits();
   return static_cast<int>(std::max_element(l.begin(), l.end()) - l.begin());
@@ -152,10 +157,7 @@ const float* Session::gradient(int layer, int cls) {
 
 std::vector<float> Session::cam(const std::string& method, int layer, int cls) {
   const Method* m = find_method(method);
-  if (m == nullptr || !has_picture() || layer < 0 ||
-      layer >= static_cast<int>(net().nodes.size()) || cls < 0 ||
-      cls >= static_cast<int>(logits().size()))
-    return {};
+  if (m == nullptr || !valid(layer, cls)) return {};
   const Tensor& a = acts_.out[layer];
   const int c = a.shape.c, hw = static_cast<int>(a.shape.plane());
   std::vector<float> out(a.shape.plane());
@@ -177,10 +179,7 @@ std::vector<float> Session::cam(const std::string& method, int layer, int cls) {
 
 std::vector<float> Session::channel_weights(const std::string& method, int layer, int cls) {
   const Method* m = find_method(method);
-  if (m == nullptr || !has_picture() || layer < 0 ||
-      layer >= static_cast<int>(net().nodes.size()) || cls < 0 ||
-      cls >= static_cast<int>(logits().size()))
-    return {};
+  if (m == nullptr || !valid(layer, cls)) return {};
   const Tensor& a = acts_.out[layer];
   const int c = a.shape.c, hw = static_cast<int>(a.shape.plane());
   if (m->kind == MethodKind::Score) {

@@ -122,6 +122,9 @@ class Session {
   double backward_ms() const { return backward_ms_; }
 
  private:
+  // A picture is set, `layer` is a node and `cls` a class.
+  bool valid(int layer, int cls) const;
+
   std::shared_ptr<const Model> model_;
   Activations acts_;
   Gradients grads_;                     // all classes (small heads)
