@@ -10,6 +10,7 @@ if [[ $# -ne 2 ]]; then
 fi
 BIN=$(realpath "$1")
 WEIGHTS=$(realpath "$2")
+TOOLS=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../tools")
 PY=python3
 [[ -x /usr/bin/python3 ]] && PY=/usr/bin/python3
 
@@ -124,6 +125,9 @@ def png_size(path):
     assert b[:8] == b"\x89PNG\r\n\x1a\n", path + ": not a PNG"
     return struct.unpack(">II", b[16:24])
 
+def png_color_type(path):
+    return open(path, "rb").read(32)[25]
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "rgb":
@@ -143,17 +147,28 @@ EOF
 export PYTHONPATH="$TMP"
 
 # Checks on a finished run, in Python: summary.json against the files on disk.
-# Usage: verify.py OUTDIR PICTURE_STEM PICTURE_FILE METHODS(comma) CLASSES(comma indices or "all")
+# Usage: verify.py OUTDIR PICTURE_STEM PICTURE_FILE METHODS CLASSES
+#   METHODS: comma list, or "summary" for the methods summary.json says were run;
+#   CLASSES: comma list of indices, or "all". The network's input shape (CxHxW) comes from
+#   $CAMSCOPE_INPUT. Every output expected from the methods, layers, classes and --fuse is
+#   checked: its name, .npy header and shape, statistics, and its PNG at the picture's size.
 cat >"$TMP/verify.py" <<'EOF'
 import json, math, os, sys
-from helpers import read_npy, png_size
+from helpers import read_npy, png_size, png_color_type
 
+# The methods whose output is an input gradient (the rest are maps at a layer).
+PICTURE = {"guidedbackprop", "guidedgradcam", "saliency", "smoothgrad"}
 out, stem, pic, methods, classes = sys.argv[1:6]
-methods = methods.split(",")
+IC, IH, IW = (int(v) for v in os.environ["CAMSCOPE_INPUT"].split("x"))
 s = json.load(open(os.path.join(out, "summary.json")))
-for key in ("weights", "network", "layer", "layer_shape", "classes", "pictures"):
+for key in ("weights", "network", "layer", "layer_shape", "layers", "methods", "fuse", "classes",
+            "pictures"):
     assert key in s, "summary.json lacks " + key
-C, H, W = s["layer_shape"]
+methods = s["methods"] if methods == "summary" else methods.split(",")
+assert s["methods"] == methods, "summary methods %r != %r" % (s["methods"], methods)
+layers = [l["name"] for l in s["layers"]]
+shapes = {l["name"]: l["shape"] for l in s["layers"]}
+assert layers and s["layer"] == layers[0] and s["layer_shape"] == shapes[layers[0]]
 names = s["classes"]
 classes = list(range(len(names))) if classes == "all" else [int(c) for c in classes.split(",")]
 entries = [p for p in s["pictures"] if p["file"] == pic]
@@ -170,29 +185,59 @@ assert all(0.0 <= q <= 1.0 for q in probs)
 best = max(range(len(names)), key=lambda i: p["logits"][i])
 assert p["predicted"] == best and p["predicted_name"] == names[best], "predicted is not argmax"
 assert p["forward_ms"] >= 0 and p["backward_ms"] >= 0
-maps = p["maps"]
-want = [(m, c) for m in methods for c in classes]
-got = [(m["method"], m["class"]) for m in maps]
-assert sorted(got) == sorted(want), "maps %r, expected %r" % (got, want)
-for m in maps:
-    base = "%s__%s__%s__%s" % (stem, m["method"], s["layer"], names[m["class"]])
-    assert m["npy"] == base + ".npy", m["npy"]
-    assert m["png"] == base + ".png", m["png"]
-    assert m["layer"] == s["layer"] and m["class_name"] == names[m["class"]]
-    shape, vals = read_npy(os.path.join(out, m["npy"]))
-    assert shape == (H, W), "npy shape %r != %r" % (shape, (H, W))
-    assert all(math.isfinite(v) and v >= 0.0 for v in vals), "map not finite and >= 0 (ReLU)"
-    assert abs(max(vals) - m["max"]) <= 1e-6 * max(1.0, abs(m["max"])), "max differs"
-    assert abs(min(vals) - m["min"]) <= 1e-6 * max(1.0, abs(m["min"])), "min differs"
-    assert m["empty"] == all(v == 0.0 for v in vals), "empty flag wrong"
-    assert png_size(os.path.join(out, m["png"])) == (pw, ph), "overlay not at picture size"
-grid = "%s__features__%s.png" % (stem, s["layer"])
-gw, gh = png_size(os.path.join(out, grid))
-cols = math.ceil(math.sqrt(C))
-rows = math.ceil(C / cols)
-scale = (gw - 2 * (cols - 1)) / (cols * W)
-assert scale == int(scale) and W * scale >= 32 and H * scale >= 32, "grid %dx%d" % (gw, gh)
-assert gh == rows * H * scale + 2 * (rows - 1), "grid height %d" % gh
+
+# What must be there: (method, kind, layer(s), class) -> (file base, .npy shape).
+want = {}
+for m in methods:
+    for c in classes:
+        cn = names[c]
+        if m not in PICTURE:
+            for l in layers:
+                want[(m, "map", l, c)] = ("%s__%s__%s__%s" % (stem, m, l, cn), tuple(shapes[l][1:]))
+            if s["fuse"]:
+                want[(m, "fused", tuple(layers), c)] = (
+                    "%s__%s__fused-%s__%s" % (stem, m, s["fuse"], cn), (IH, IW))
+        elif m == "guidedgradcam":
+            for l in layers:
+                want[(m, "picture", l, c)] = ("%s__%s__%s__%s" % (stem, m, l, cn), (IH, IW, IC))
+        else:
+            want[(m, "picture", None, c)] = ("%s__%s__%s" % (stem, m, cn), (IH, IW, IC))
+got = {}
+for e in p["maps"]:
+    where = tuple(e["layers"]) if e["kind"] == "fused" else e["layer"]
+    key = (e["method"], e["kind"], where, e["class"])
+    assert key not in got, "listed twice: %r" % (key,)
+    got[key] = e
+assert set(got) == set(want), "outputs %r, expected %r" % (sorted(got, key=str), sorted(want, key=str))
+for key, e in got.items():
+    base, shape = want[key]
+    assert e["npy"] == base + ".npy", e["npy"]
+    assert e["png"] == base + ".png", e["png"]
+    assert e["class_name"] == names[e["class"]]
+    if e["kind"] == "fused":
+        assert e["fuse"] == s["fuse"]
+    assert tuple(e["shape"]) == shape, "%s: shape %r != %r" % (e["npy"], e["shape"], shape)
+    npy_shape, vals = read_npy(os.path.join(out, e["npy"]))  # also: float32, C order
+    assert npy_shape == shape, "%s: npy shape %r != %r" % (e["npy"], npy_shape, shape)
+    assert all(math.isfinite(v) for v in vals), e["npy"] + ": not finite"
+    if e["kind"] != "picture":
+        assert all(v >= 0.0 for v in vals), e["npy"] + ": a map below 0 (after ReLU)"
+    assert abs(max(vals) - e["max"]) <= 1e-6 * max(1.0, abs(e["max"])), e["npy"] + ": max differs"
+    assert abs(min(vals) - e["min"]) <= 1e-6 * max(1.0, abs(e["min"])), e["npy"] + ": min differs"
+    assert e["empty"] == all(v == 0.0 for v in vals), e["npy"] + ": empty flag wrong"
+    png = os.path.join(out, e["png"])
+    assert png_size(png) == (pw, ph), e["png"] + ": not at the picture's size"
+    assert png_color_type(png) == 2, e["png"] + ": not RGB"
+assert p["features_pngs"] == ["%s__features__%s.png" % (stem, l) for l in layers]
+assert p["features_png"] == p["features_pngs"][0]
+for l in layers:
+    C, H, W = shapes[l]
+    gw, gh = png_size(os.path.join(out, "%s__features__%s.png" % (stem, l)))
+    cols = math.ceil(math.sqrt(C))
+    rows = math.ceil(C / cols)
+    scale = (gw - 2 * (cols - 1)) / (cols * W)
+    assert scale == int(scale) and W * scale >= 32 and H * scale >= 32, "grid %dx%d" % (gw, gh)
+    assert gh == rows * H * scale + 2 * (rows - 1), "grid height %d" % gh
 print("ok")
 EOF
 
@@ -222,6 +267,12 @@ LAST_CONV=$(awk '$3 == "conv" { name = $2 } END { print name }' layers.out)
 check "layers names a last conv layer ($LAST_CONV)" test -n "$LAST_CONV"
 NCLASSES=$(tail -n 1 layers.out | grep -Eo '[0-9]+ classes' | grep -Eo '[0-9]+')
 check "network has at least 2 classes" test "${NCLASSES:-0}" -ge 2
+CAMSCOPE_INPUT=$(tail -n 1 layers.out | grep -Eo 'input [0-9]+x[0-9]+x[0-9]+' | cut -d' ' -f2)
+export CAMSCOPE_INPUT
+check "layers names the input shape ($CAMSCOPE_INPUT)" test -n "$CAMSCOPE_INPUT"
+# The second convolution: a shallower layer (another resolution) for the multi-layer runs.
+SHALLOW=$(awk '$3 == "conv" { n++; if (n == 2) print $2 }' layers.out)
+check "layers names a second conv layer ($SHALLOW)" test -n "$SHALLOW" -a "$SHALLOW" != "$LAST_CONV"
 
 # ------------------------------------------------------------------------------------------------
 # explain: one good picture, defaults
@@ -359,6 +410,253 @@ EOF2
   check "golden picture: logits and raw maps match the PyTorch reference" \
     $PY "$TMP/golden.py" "$GOLDEN" compare
 fi
+
+# ------------------------------------------------------------------------------------------------
+# Every method. The registry's names come from the CLI's own message for a bad name; the list
+# must hold at least the methods of issue 9, and `--help` must name each one.
+run_cli badm explain good.png --weights "$WEIGHTS" --method gradcam,nosuch --out outbadm
+check "bad method name exits 2" test "$(rc_of badm)" = 2
+check "bad method name: one line naming it and listing the methods" \
+  bash -c "test \$(wc -l <badm.err) = 1 && grep -q \"^camscope: unknown method 'nosuch'; methods are: gradcam, \" badm.err"
+check "bad method name writes nothing" test ! -e outbadm/summary.json
+METHODS=$(sed -n "s/^camscope: unknown method 'nosuch'; methods are: \(.*\) (or all)\$/\1/p" badm.err |
+  tr -d ' ')
+cat >"$TMP/known.py" <<'EOF'
+import sys
+listed = sys.argv[1].split(",")
+issue9 = ["gradcam", "layercam", "gradcampp", "xgradcam", "hirescam", "gradcam_ew", "eigencam",
+          "eigengradcam", "scorecam", "gradcam_neg", "layercam_neg", "guidedbackprop",
+          "guidedgradcam", "saliency", "smoothgrad"]
+missing = [m for m in issue9 if m not in listed]
+assert not missing, "not listed: %r (listed: %r)" % (missing, listed)
+assert len(set(listed)) == len(listed), listed
+help_text = open("help.out").read()
+for word in listed + ["--fuse", "--smoothgrad-samples", "--smoothgrad-noise", "--method", "all"]:
+    assert word in help_text, "--help does not mention " + word
+EOF
+run_cli help --help
+check "--help exits 0" test "$(rc_of help)" = 0
+check "the error lists every method of issue 9; --help names them and the new options" \
+  $PY "$TMP/known.py" "$METHODS"
+
+# --method all on one picture (the golden picture when there is one, else good.png): every
+# method's .npy (maps at the layer's size, input gradients H x W x 3 float32 at the network's
+# input size) and PNGs at the picture's size, all in summary.json. At the first ReLU: Score-CAM
+# runs a forward pass per channel, and the first layers have the fewest (the last conv, the
+# default, is used above and in tests/test_methods.cpp); after a ReLU, because Grad-CAM++'s
+# alpha = G^2 / (G^2 (2 + S_k G)) is ill-conditioned where a channel's sum S_k is negative
+# (before a ReLU: on the first conv float32 and float64 PyTorch alone differ by 10%).
+FIRST=$(awk '$3 == "relu" { print $2; exit }' layers.out)
+check "layers names a ReLU ($FIRST)" test -n "$FIRST"
+ALLPIC=good.png
+[[ -f golden.png ]] && ALLPIC=golden.png
+ALLSTEM=${ALLPIC%.png}
+run_cli all explain "$ALLPIC" --weights "$WEIGHTS" --method all --layer "$FIRST" \
+  --smoothgrad-samples 2 --out outall
+check "--method all exits 0" test "$(rc_of all)" = 0
+check "--method all: nothing on stderr when it is not a terminal (no progress lines)" \
+  test ! -s all.err
+check "--method all: summary.json lists every registered method, in order" \
+  $PY -c "import json,sys; m = json.load(open('outall/summary.json'))['methods']; assert m == sys.argv[1].split(','), m" "$METHODS"
+check "--method all: every output's name, .npy shape and statistics, PNG at the picture's size" \
+  $PY "$TMP/verify.py" outall "$ALLSTEM" "$ALLPIC" summary all
+IHW=$(echo "$CAMSCOPE_INPUT" | cut -dx -f2-3 | tr x ,)
+check "--method all: guided backprop .npy is (${IHW}, 3) float32 read by NumPy" \
+  $PY -c "import numpy as np, sys; a = np.load(sys.argv[1]); assert a.dtype == np.float32 and a.shape == ($IHW, 3), (a.dtype, a.shape)" \
+  "outall/${ALLSTEM}__guidedbackprop__${CLS0}.npy"
+check "--method all: Score-CAM's passes counted on stdout" \
+  grep -Eq "^  scorecam at $FIRST: [0-9]+ masked forward passes" all.out
+check "--method all: SmoothGrad's copies on stdout and in summary.json" \
+  bash -c "grep -q '^  smoothgrad: 2 noisy copies, noise 0.15' all.out && $PY -c \"import json; s = json.load(open('outall/summary.json')); assert s['smoothgrad'] == {'samples': 2, 'noise': 0.15}, s['smoothgrad']\""
+
+# The guided PNGs follow the stated rule, checked in NumPy from the CLI's own .npy: each
+# channel resized to the picture (bilinear, align_corners=False), then (g - mean) / (std +
+# 1e-5) * 0.1 + 0.5 over all values, clipped, times 255 truncated (1 apart allowed where
+# float32 and float64 round a value across an integer).
+cat >"$TMP/guided_png.py" <<'EOF'
+import os, sys
+import numpy as np
+from PIL import Image
+sys.path.insert(0, os.environ["TOOLS"])
+from reference_methods import upsample_np
+
+out, stem, pic, classes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split(",")
+w, h = Image.open(pic).size
+for name in ("guidedbackprop",):
+    for cls in classes:
+        g = np.load(os.path.join(out, "%s__%s__%s.npy" % (stem, name, cls))).astype(np.float64)
+        big = np.stack([upsample_np(g[:, :, c], h, w) for c in range(g.shape[2])], axis=2)
+        v = np.clip((big - big.mean()) / (big.std() + 1e-5) * 0.1 + 0.5, 0.0, 1.0)
+        want = (v * 255.0).astype(np.int64)
+        got = np.asarray(Image.open(os.path.join(out, "%s__%s__%s.png" % (stem, name, cls)))).astype(np.int64)
+        assert got.shape == want.shape, (got.shape, want.shape)
+        diff = np.abs(got - want)
+        assert diff.max() <= 1 and (diff > 0).mean() < 1e-3, \
+            "%s %s: %d values differ, up to %d" % (name, cls, (diff > 0).sum(), diff.max())
+        assert got.std() > 0, "a flat picture"
+EOF
+if $PY -c "import numpy, PIL, torch" 2>/dev/null; then
+  export TOOLS
+  check "--method all: guided backprop PNGs at the picture's size follow the RGB rule (NumPy)" \
+    $PY "$TMP/guided_png.py" outall "$ALLSTEM" "$ALLPIC" "$CLS0,$CLS1"
+fi
+
+# The CLI's raw outputs for every method against PyTorch / NumPy on the golden picture's
+# input (tools/reference_methods.py's formulas, float64 autograd, no hooks): the maps at the
+# run's layer, Score-CAM by a plain loop of masked forwards, guided backprop through a guided
+# ReLU, saliency, Guided Grad-CAM, SmoothGrad with the core's noise generator; 1e-4 of each
+# result's largest value.
+if [[ $ALLPIC == golden.png ]] && $PY -c "import numpy, torch" 2>/dev/null; then
+  cat >"$TMP/methods_ref.py" <<'EOF'
+import json, os, sys
+import numpy as np
+import torch
+import torch.nn.functional as F
+sys.path.insert(0, os.environ["TOOLS"])
+import csw
+import reference_methods as R
+
+golden, out, stem = sys.argv[1:4]
+s = json.load(open(os.path.join(out, "summary.json")))
+layer = s["layer"]
+names = s["classes"]
+f = csw.read_csw(open(os.path.join(golden, "weights.csw"), "rb").read())
+if f.version == 1:  # a chain: the same nodes as a graph for run_graph
+    f.nodes = [csw.NodeSpec(L.name, L.type, ["input" if i == 0 else f.layers[i - 1].name],
+                            R._v1_args(L)) for i, L in enumerate(f.layers)]
+x0 = torch.from_numpy(np.load(os.path.join(golden, "input.npy"))).double()[None]
+k = len(names)
+
+def input_grads(x, relu=None, dtype=torch.float64):
+    x = x.clone().to(dtype).requires_grad_(True)
+    logits = csw.run_graph(f, x, relu=relu)
+    return [torch.autograd.grad(logits[0, c], x, retain_graph=True)[0][0].double().numpy()
+            for c in range(k)]
+
+x = x0.clone().requires_grad_(True)
+logits, vals = csw.run_graph(f, x, keep=True)
+act = vals[layer]
+A = act[0].detach().numpy()
+G = [torch.autograd.grad(logits[0, c], act, retain_graph=True)[0][0].numpy() for c in range(k)]
+ref = {}
+for m, (wfn, mfn) in R.LAYER_METHODS.items():
+    for c in range(k):
+        ref[(m, c)] = R.weighted(A, wfn(A, G[c])) if wfn else mfn(A, G[c])
+with torch.no_grad():  # Score-CAM: channel masks (upsampled, min-max normalised) times the input
+    up = F.interpolate(act.detach(), size=x0.shape[2:], mode="bilinear", align_corners=False)[0]
+    lo, hi = up.amin(dim=(1, 2)), up.amax(dim=(1, 2))
+    flat = ~(hi > lo)
+    mask = (up - lo[:, None, None]) / torch.where(flat, torch.ones_like(hi), hi - lo)[:, None, None]
+    probs = torch.cat([torch.softmax(csw.run_graph(f, (x0 * mask[i:i + 32, None]).float()).double(), 1)
+                       for i in range(0, mask.shape[0], 32)]).numpy()
+W = np.where(flat.numpy()[:, None], 0.0, probs)
+for c in range(k):
+    ref[("scorecam", c)] = R.weighted(A, W[:, c])
+sal = input_grads(x0)
+guided = input_grads(x0, relu=R.GuidedReLU.apply)
+sg = s["smoothgrad"]
+xf = x0.float()
+sigma = np.float32(sg["noise"]) * (xf.max() - xf.min()).item()
+# The noisy copies in float32, as the core runs them: noise puts some values so near a ReLU's
+# or max-pool's decision that float32 and float64 decide differently (1% apart seen).
+noisy = [input_grads(xf + torch.from_numpy(sigma * R.smoothgrad_noise(x0.numel(), i)).reshape(x0.shape),
+                     dtype=torch.float32) for i in range(sg["samples"])]
+for c in range(k):
+    cam = torch.from_numpy(ref[("gradcam", c)])[None, None]
+    upc = F.interpolate(cam, size=x0.shape[2:], mode="bilinear", align_corners=False)[0, 0].numpy()
+    upc = upc / upc.max() if upc.max() > 0 else upc * 0
+    ref[("saliency", c)] = sal[c]
+    ref[("guidedbackprop", c)] = guided[c]
+    ref[("guidedgradcam", c)] = guided[c] * upc
+    ref[("smoothgrad", c)] = np.mean([n[c] for n in noisy], axis=0)
+compared, worst = set(), {}
+for e in s["pictures"][0]["maps"]:
+    mine = np.load(os.path.join(out, e["npy"])).astype(np.float64)
+    want = ref[(e["method"], e["class"])]
+    if e["kind"] == "picture":
+        want = want.transpose(1, 2, 0)  # the CLI writes H x W x C
+    assert mine.shape == want.shape, (e["npy"], mine.shape, want.shape)
+    err = np.abs(mine - want).max() / max(np.abs(want).max(), 1e-12)
+    worst[e["method"]] = max(worst.get(e["method"], 0.0), err)
+    compared.add(e["method"])
+bad = {m: e for m, e in worst.items() if not e < 1e-4}
+assert not bad, "relative errors over 1e-4: %r" % bad
+assert compared == {m for m, _ in ref}, "not compared: %r" % ({m for m, _ in ref} - compared)
+print("worst relative error %.1e (%s)" % max((e, m) for m, e in worst.items()))
+EOF
+  check "--method all: every method's raw output equals PyTorch / NumPy's on the golden input" \
+    $PY "$TMP/methods_ref.py" "$GOLDEN" outall golden
+  grep -h "worst relative error" "$TMP/check.out" | sed 's/^/      /'
+fi
+
+# Several layers (named deep first; taken in network order) with --fuse: per-layer outputs
+# and, per map method and class, the fusion at the network's input size, checked against
+# the Layer-CAM paper's rule in NumPy (tools/reference_methods.py) applied to the CLI's own
+# per-layer maps.
+run_cli fuse explain other.png --weights "$WEIGHTS" --layer "$LAST_CONV,$SHALLOW" --fuse max \
+  --method gradcam,eigencam,guidedgradcam --out outfuse
+check "--layer A,B --fuse max exits 0" test "$(rc_of fuse)" = 0
+check "--fuse: layers in network order, shallow to deep" \
+  $PY -c "import json,sys; s = json.load(open('outfuse/summary.json')); assert [l['name'] for l in s['layers']] == sys.argv[1:], s['layers']" "$SHALLOW" "$LAST_CONV"
+check "--fuse: per-layer and fused outputs listed, shapes and PNG sizes right" \
+  $PY "$TMP/verify.py" outfuse other other.png gradcam,eigencam,guidedgradcam all
+run_cli fusemean explain other.png --weights "$WEIGHTS" --layer "$SHALLOW,$LAST_CONV" --fuse mean \
+  --method layercam --class 1 --out outfusemean
+check "--fuse mean exits 0, outputs listed" \
+  bash -c "test \$(cat fusemean.rc) = 0 && $PY '$TMP/verify.py' outfusemean other other.png layercam 1"
+cat >"$TMP/fused.py" <<'EOF'
+import json, os, sys
+import numpy as np
+sys.path.insert(0, os.environ["TOOLS"])
+from reference_methods import fuse_np
+
+n = 0
+for out in sys.argv[1:]:
+    s = json.load(open(os.path.join(out, "summary.json")))
+    maps = s["pictures"][0]["maps"]
+    for e in (e for e in maps if e["kind"] == "fused"):
+        per = {(m["layer"]): m for m in maps
+               if m["kind"] == "map" and m["method"] == e["method"] and m["class"] == e["class"]}
+        layers = [per[l] for l in e["layers"]]
+        got = np.load(os.path.join(out, e["npy"]))
+        want = fuse_np([np.load(os.path.join(out, m["npy"])).astype(np.float64) for m in layers],
+                       got.shape[0], got.shape[1], s["fuse"])
+        err = np.abs(got - want).max()
+        assert err < 1e-5, "%s: %g from the NumPy fusion" % (e["npy"], err)
+        assert want.max() > 0, e["npy"] + ": an empty fusion proves nothing"
+        n += 1
+assert n >= 3, "only %d fused maps" % n
+EOF
+if $PY -c "import numpy, torch" 2>/dev/null; then
+  check "--fuse max and mean: the fused .npy equals NumPy's rule on the per-layer .npy" \
+    $PY "$TMP/fused.py" outfuse outfusemean
+fi
+run_cli nofuse explain other.png --weights "$WEIGHTS" --layer "$SHALLOW,$LAST_CONV" \
+  --method gradcam --out outnofuse
+check "several layers without --fuse: one set per layer, nothing fused" \
+  $PY "$TMP/verify.py" outnofuse other other.png gradcam all
+run_cli fuse1 explain other.png --weights "$WEIGHTS" --fuse max --out outfuse1
+check "--fuse with one layer exits 2 with a message" \
+  bash -c "test \$(cat fuse1.rc) = 2 && grep -q -- '--fuse needs two or more layers' fuse1.err"
+run_cli fusebad explain other.png --weights "$WEIGHTS" --layer "$SHALLOW,$LAST_CONV" --fuse median \
+  --out outfusebad
+check "--fuse median exits 2 with a message" \
+  bash -c "test \$(cat fusebad.rc) = 2 && grep -q \"unknown --fuse 'median'\" fusebad.err"
+
+# Methods that need no gradients run no backward pass: Eigen-CAM's backward time is exactly
+# 0, where Grad-CAM's (the first run, out1) is not.
+run_cli eigen explain good.png --weights "$WEIGHTS" --method eigencam --out outeigen
+check "eigencam exits 0" test "$(rc_of eigen)" = 0
+check "eigencam runs no backward pass (backward_ms 0; gradcam's > 0)" \
+  $PY -c "import json; b = lambda d: json.load(open(d + '/summary.json'))['pictures'][0]['backward_ms']; assert b('outeigen') == 0 and b('out1') > 0, (b('outeigen'), b('out1'))"
+check "eigencam: the same map for every class" \
+  cmp -s "outeigen/good__eigencam__${LAST_CONV}__${CLS0}.npy" "outeigen/good__eigencam__${LAST_CONV}__${CLS1}.npy"
+
+# SmoothGrad's options are checked.
+run_cli sg0 explain good.png --weights "$WEIGHTS" --method smoothgrad --smoothgrad-samples 0 --out outsg0
+check "--smoothgrad-samples 0 exits 2" test "$(rc_of sg0)" = 2
+run_cli sgn explain good.png --weights "$WEIGHTS" --method smoothgrad --smoothgrad-noise -1 --out outsgn
+check "--smoothgrad-noise -1 exits 2" test "$(rc_of sgn)" = 2
 
 # ------------------------------------------------------------------------------------------------
 # Bad weights and bad usage: exit 2.
