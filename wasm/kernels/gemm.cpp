@@ -1,4 +1,5 @@
-// Packing, the blocked GEMM driver, the transposed GEMV and the dispatcher.
+// Packing (by the chosen kernel's tile), the blocked GEMM driver, the GEMV drivers and the
+// transposed GEMV.
 #include "gemm.h"
 
 #include <algorithm>
@@ -9,93 +10,59 @@
 namespace camscope {
 namespace kernels {
 
-GemmUkernel best_gemm_ukernel() {
-#if defined(__wasm_simd128__)
-  return f32_gemm_4x8__wasmsimd;
-#elif defined(__SSE2__)
-  return f32_gemm_4x8__sse2;
-#else
-  return f32_gemm_4x8__scalar;
-#endif
+size_t packed_a_size(int m, int k, const GemmKernel* uk) {
+  const int mr = gemm_kernel(uk).mr;
+  return static_cast<size_t>((m + mr - 1) / mr) * mr * static_cast<size_t>(k);
 }
 
-GemvUkernel best_gemv_ukernel() {
-#if defined(__wasm_simd128__)
-  return f32_gemv__wasmsimd;
-#elif defined(__SSE2__)
-  return f32_gemv__sse2;
-#else
-  return f32_gemv__scalar;
-#endif
+size_t packed_b_size(int k, int n, const GemmKernel* uk) {
+  const int nr = gemm_kernel(uk).nr;
+  return static_cast<size_t>((n + nr - 1) / nr) * nr * static_cast<size_t>(k);
 }
 
-Qs8GemvUkernel best_qs8_gemv_ukernel() {
-#if defined(__wasm_simd128__)
-  return f32_qs8_gemv__wasmsimd;
-#elif defined(__SSE2__)
-  return f32_qs8_gemv__sse2;
-#else
-  return f32_qs8_gemv__scalar;
-#endif
-}
-
-const char* isa_name() {
-#if defined(__wasm_simd128__)
-  return "wasmsimd";
-#elif defined(__SSE2__)
-  return "sse2";
-#else
-  return "scalar";
-#endif
-}
-
-size_t packed_a_size(int m, int k) {
-  return static_cast<size_t>((m + kMR - 1) / kMR) * kMR * static_cast<size_t>(k);
-}
-
-size_t packed_b_size(int k, int n) {
-  return static_cast<size_t>((n + kNR - 1) / kNR) * kNR * static_cast<size_t>(k);
-}
-
-void pack_a(int m, int k, const float* src, ptrdiff_t rs, ptrdiff_t cs, float* dst) {
-  for (int p = 0; p < m; p += kMR) {
-    const int rows = std::min(kMR, m - p);
+void pack_a(int m, int k, const float* src, ptrdiff_t rs, ptrdiff_t cs, float* dst,
+            const GemmKernel* uk) {
+  const int mr = gemm_kernel(uk).mr;
+  for (int p = 0; p < m; p += mr) {
+    const int rows = std::min(mr, m - p);
     for (int j = 0; j < k; ++j) {
       for (int r = 0; r < rows; ++r) dst[r] = src[(p + r) * rs + j * cs];
-      for (int r = rows; r < kMR; ++r) dst[r] = 0.0f;
-      dst += kMR;
+      for (int r = rows; r < mr; ++r) dst[r] = 0.0f;
+      dst += mr;
     }
   }
 }
 
-void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst) {
-  for (int q = 0; q < n; q += kNR) {
-    const int cols = std::min(kNR, n - q);
+void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst, const GemmKernel* uk) {
+  const int nr = gemm_kernel(uk).nr;
+  for (int q = 0; q < n; q += nr) {
+    const int cols = std::min(nr, n - q);
     for (int i = 0; i < k; ++i) {
       const float* s = src + i * ldb + q;
       for (int j = 0; j < cols; ++j) dst[j] = s[j];
-      for (int j = cols; j < kNR; ++j) dst[j] = 0.0f;
-      dst += kNR;
+      for (int j = cols; j < nr; ++j) dst[j] = 0.0f;
+      dst += nr;
     }
   }
 }
 
-void im2col_pack_b(const float* x, const ConvGeom& g, float* dst) {
+void im2col_pack_b(const float* x, const ConvGeom& g, float* dst, const GemmKernel* uk) {
+  const int nr = gemm_kernel(uk).nr;
   const int kk = g.c * g.kh * g.kw;
   const int n = g.oh * g.ow;
   const int ow = g.ow, sw = g.sw;
-  const size_t panel = static_cast<size_t>(kk) * kNR;  // floats per packed panel
+  const size_t panel = static_cast<size_t>(kk) * nr;  // floats per packed panel
   // Zero the padding columns of the last panel once (the loops below never write them).
-  if (n % kNR != 0) {
-    float* last = dst + static_cast<size_t>(n / kNR) * panel;
-    for (int i = 0; i < kk; ++i) std::fill(last + i * kNR + n % kNR, last + (i + 1) * kNR, 0.0f);
+  if (n % nr != 0) {
+    float* last = dst + static_cast<size_t>(n / nr) * panel;
+    for (int i = 0; i < kk; ++i) std::fill(last + i * nr + n % nr, last + (i + 1) * nr, 0.0f);
   }
   for (int ch = 0; ch < g.c; ++ch) {
     const float* xc = x + static_cast<size_t>(ch) * g.h * g.w;
     for (int ky = 0; ky < g.kh; ++ky) {
       for (int kx = 0; kx < g.kw; ++kx) {
         const int row = (ch * g.kh + ky) * g.kw + kx;
-        float* d = dst + static_cast<size_t>(row) * kNR;
+        float* d = dst + static_cast<size_t>(row) * nr;
         // Output columns [lo, hi) read inside the picture: ox*sw - pl + kx*dw in [0, w),
         // computed once per kernel row instead of a bounds test per element.
         const int off = kx * g.dw - g.pl;
@@ -105,7 +72,7 @@ void im2col_pack_b(const float* x, const ConvGeom& g, float* dst) {
         int q = 0, j = 0;  // panel and column of output position oy*ow + ox
         auto put = [&](float v) {
           d[q * panel + j] = v;
-          if (++j == kNR) j = 0, ++q;
+          if (++j == nr) j = 0, ++q;
         };
         for (int oy = 0; oy < g.oh; ++oy) {
           const int iy = oy * g.sh - g.pt + ky * g.dh;
@@ -124,11 +91,11 @@ void im2col_pack_b(const float* x, const ConvGeom& g, float* dst) {
 }
 
 void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
-                   float* dst) {
+                   float* dst, const GemmKernel* uk) {
   ConvGeom g;
   g.c = c, g.h = h, g.w = w, g.kh = g.kw = ks, g.sh = g.sw = stride, g.pt = g.pl = pad;
   g.oh = oh, g.ow = ow;
-  im2col_pack_b(x, g, dst);
+  im2col_pack_b(x, g, dst, uk);
 }
 
 void col2im_add(const float* col, const ConvGeom& g, float* dx) {
@@ -162,36 +129,37 @@ bool worth_threads(double macs) {
 
 // The GEMM driver on one thread. A block of column panels [q0, q0 + n') is the same call on
 // packed_b + q0*k and c + q0; a block of row panels [p0, p0 + m'), on packed_a + p0*k and
-// c + p0*ldc (q0, p0 multiples of kNR, kMR): how gemm() splits the work across threads.
+// c + p0*ldc (q0, p0 multiples of NR, MR): how gemm() splits the work across threads.
 void gemm_serial(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
-                 ptrdiff_t ldc, GemmUkernel uk) {
-  if (!uk) uk = best_gemm_ukernel();
+                 ptrdiff_t ldc, const GemmKernel& uk) {
   if (k == 0) {
     for (int i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
-  float tile[kMR * kNR];
+  const int mr = uk.mr, nr = uk.nr;
+  const GemmUkernel fn = uk.fn;
+  float tile[kMaxMR * kMaxNR];
   for (int k0 = 0; k0 < k; k0 += kKC) {
     const int kc = std::min(kKC, k - k0);
     const bool acc = k0 > 0;
-    for (int q = 0; q < n; q += kNR) {
-      const int cols = std::min(kNR, n - q);
-      const float* b = packed_b + static_cast<size_t>(q) * k + static_cast<size_t>(k0) * kNR;
-      for (int p = 0; p < m; p += kMR) {
-        const int rows = std::min(kMR, m - p);
-        const float* a = packed_a + static_cast<size_t>(p) * k + static_cast<size_t>(k0) * kMR;
+    for (int q = 0; q < n; q += nr) {
+      const int cols = std::min(nr, n - q);
+      const float* b = packed_b + static_cast<size_t>(q) * k + static_cast<size_t>(k0) * nr;
+      for (int p = 0; p < m; p += mr) {
+        const int rows = std::min(mr, m - p);
+        const float* a = packed_a + static_cast<size_t>(p) * k + static_cast<size_t>(k0) * mr;
         float* ct = c + p * ldc + q;
-        if (rows == kMR && cols == kNR) {
-          uk(kc, a, b, ct, ldc, acc);
+        if (rows == mr && cols == nr) {
+          fn(kc, a, b, ct, ldc, acc);
           continue;
         }
         // Edge tile: through a full-size scratch tile.
         if (acc)
           for (int i = 0; i < rows; ++i)
-            std::memcpy(tile + i * kNR, ct + i * ldc, cols * sizeof(float));
-        uk(kc, a, b, tile, kNR, acc);
+            std::memcpy(tile + i * nr, ct + i * ldc, cols * sizeof(float));
+        fn(kc, a, b, tile, nr, acc);
         for (int i = 0; i < rows; ++i)
-          std::memcpy(ct + i * ldc, tile + i * kNR, cols * sizeof(float));
+          std::memcpy(ct + i * ldc, tile + i * nr, cols * sizeof(float));
       }
     }
   }
@@ -200,31 +168,33 @@ void gemm_serial(int m, int n, int k, const float* packed_a, const float* packed
 }  // namespace
 
 void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
-          ptrdiff_t ldc, GemmUkernel uk) {
-  if (!uk) uk = best_gemm_ukernel();
+          ptrdiff_t ldc, const GemmKernel* kernel) {
+  const GemmKernel& uk = gemm_kernel(kernel);
   if (!worth_threads(static_cast<double>(m) * n * k)) {
     gemm_serial(m, n, k, packed_a, packed_b, c, ldc, uk);
     return;
   }
   // Column panels while there are a few per thread (each thread reads all of A and its own
   // panels of B), else row panels. Either way each tile is one thread's, K blocks in order.
-  const int qn = (n + kNR - 1) / kNR, pn = (m + kMR - 1) / kMR;
+  const int mr = uk.mr, nr = uk.nr;
+  const int qn = (n + nr - 1) / nr, pn = (m + mr - 1) / mr;
   if (qn >= 4 * num_threads() || qn >= pn) {
     parallel_for(qn, [&](int q0, int q1) {
-      const int c0 = q0 * kNR, c1 = std::min(n, q1 * kNR);
+      const int c0 = q0 * nr, c1 = std::min(n, q1 * nr);
       gemm_serial(m, c1 - c0, k, packed_a, packed_b + static_cast<size_t>(c0) * k, c + c0, ldc, uk);
     });
   } else {
     parallel_for(pn, [&](int p0, int p1) {
-      const int r0 = p0 * kMR, r1 = std::min(m, p1 * kMR);
+      const int r0 = p0 * mr, r1 = std::min(m, p1 * mr);
       gemm_serial(r1 - r0, n, k, packed_a + static_cast<size_t>(r0) * k, packed_b, c + r0 * ldc,
                   ldc, uk);
     });
   }
 }
 
-void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y, GemvUkernel uk) {
-  if (!uk) uk = best_gemv_ukernel();
+void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,
+          const GemvKernel* kernel) {
+  const GemvUkernel uk = (kernel ? kernel : config().gemv)->fn;
   if (worth_threads(static_cast<double>(m) * k)) {
     parallel_for(m, [&](int o0, int o1) { uk(o1 - o0, k, w + o0 * ldw, ldw, x, y + o0); });
     return;
@@ -233,8 +203,8 @@ void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,
 }
 
 void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, const float* x,
-              float* y, Qs8GemvUkernel uk) {
-  if (!uk) uk = best_qs8_gemv_ukernel();
+              float* y, const Qs8GemvKernel* kernel) {
+  const Qs8GemvUkernel uk = (kernel ? kernel : config().qs8_gemv)->fn;
   if (worth_threads(static_cast<double>(m) * k)) {
     parallel_for(m,
                  [&](int o0, int o1) { uk(o1 - o0, k, q + o0 * ldq, scale + o0, ldq, x, y + o0); });
@@ -254,7 +224,7 @@ int batch_rows(int k, int bytes_per_weight) {
 
 void gemv_batch(int m, int k, const float* w, ptrdiff_t ldw, const float* x, ptrdiff_t ldx, int nv,
                 float* y, ptrdiff_t ldy) {
-  const GemvUkernel uk = best_gemv_ukernel();
+  const GemvUkernel uk = config().gemv->fn;
   const int rb = batch_rows(k, 4);
   parallel_for((m + rb - 1) / rb, [&](int b0, int b1) {
     for (int b = b0; b < b1; ++b) {
@@ -266,7 +236,7 @@ void gemv_batch(int m, int k, const float* w, ptrdiff_t ldw, const float* x, ptr
 
 void gemv_qs8_batch(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq,
                     const float* x, ptrdiff_t ldx, int nv, float* y, ptrdiff_t ldy) {
-  const Qs8GemvUkernel uk = best_qs8_gemv_ukernel();
+  const Qs8GemvUkernel uk = config().qs8_gemv->fn;
   const int rb = batch_rows(k, 1);
   parallel_for((m + rb - 1) / rb, [&](int b0, int b1) {
     for (int b = b0; b < b1; ++b) {

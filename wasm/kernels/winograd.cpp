@@ -26,12 +26,12 @@ constexpr size_t kSkew = 16;
 
 }  // namespace
 
-size_t winograd_weight_size(int cout, int cin) {
-  return kPos * packed_a_size(cout, cin);
+size_t winograd_weight_size(int cout, int cin, const GemmKernel* uk) {
+  return kPos * packed_a_size(cout, cin, uk);
 }
 
 void winograd_pack_weights(int cout, int cin, const float* w, ptrdiff_t so, ptrdiff_t sc,
-                           ptrdiff_t sy, ptrdiff_t sx, float* dst) {
+                           ptrdiff_t sy, ptrdiff_t sx, float* dst, const GemmKernel* uk) {
   // U[xi] as a COUT x CIN matrix, then packed.
   std::vector<float> u(static_cast<size_t>(kPos) * cout * cin);
   const size_t plane = static_cast<size_t>(cout) * cin;
@@ -61,33 +61,34 @@ void winograd_pack_weights(int cout, int cin, const float* w, ptrdiff_t so, ptrd
       }
     }
   }
-  const size_t per = packed_a_size(cout, cin);
+  const size_t per = packed_a_size(cout, cin, uk);
   for (int xi = 0; xi < kPos; ++xi)
-    pack_a(cout, cin, u.data() + xi * plane, cin, 1, dst + xi * per);
+    pack_a(cout, cin, u.data() + xi * plane, cin, 1, dst + xi * per, uk);
 }
 
-size_t winograd_scratch_size(int cin, int cout, int h, int w) {
+size_t winograd_scratch_size(int cin, int cout, int h, int w, const GemmKernel* uk) {
   const int t = tiles(h) * tiles(w);
   const size_t padded = static_cast<size_t>(2 * tiles(h) + 2) * (2 * tiles(w) + 2);
-  return kPos * (packed_b_size(cin, t) + kSkew) + kPos * (static_cast<size_t>(cout) * t + kSkew) +
-         padded;
+  return kPos * (packed_b_size(cin, t, uk) + kSkew) +
+         kPos * (static_cast<size_t>(cout) * t + kSkew) + padded;
 }
 
 void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const float* packed_u,
-                      float* y, float* scratch, GemmUkernel uk) {
+                      float* y, float* scratch, const GemmKernel* kernel) {
+  const GemmKernel& uk = gemm_kernel(kernel);
+  const int nr = uk.nr;
   const int th = tiles(h), tw = tiles(w), nt = th * tw;
   const int ph = 2 * th + 2, pw = 2 * tw + 2;                // zero-padded plane: row/col -1 .. 2*t
-  const size_t vsize = packed_b_size(cin, nt) + kSkew;       // stride of the 16 V
+  const size_t vsize = packed_b_size(cin, nt, &uk) + kSkew;  // stride of the 16 V
   const size_t mp = static_cast<size_t>(cout) * nt + kSkew;  // stride of the 16 M
   float* v = scratch;                                        // 16 packed B (CIN x tiles)
   float* m = v + kPos * vsize;                               // 16 COUT x tiles products
   float* pad = m + kPos * mp;                                // one padded input plane
-  // Packed-B padding columns (tiles nt .. next multiple of kNR) must be zero.
-  if (nt % kNR != 0) {
+  // Packed-B padding columns (tiles nt .. next multiple of NR) must be zero.
+  if (nt % nr != 0) {
     for (int xi = 0; xi < kPos; ++xi) {
-      float* last = v + xi * vsize + static_cast<size_t>(nt / kNR) * cin * kNR;
-      for (int c = 0; c < cin; ++c)
-        std::fill(last + c * kNR + nt % kNR, last + (c + 1) * kNR, 0.0f);
+      float* last = v + xi * vsize + static_cast<size_t>(nt / nr) * cin * nr;
+      for (int c = 0; c < cin; ++c) std::fill(last + c * nr + nt % nr, last + (c + 1) * nr, 0.0f);
     }
   }
   // Input transform, straight into the 16 packed B matrices.
@@ -109,7 +110,7 @@ void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const flo
           s[2][j] = d2 - d1;
           s[3][j] = d1 - d3;
         }
-        float* dst = v + static_cast<size_t>(t / kNR) * cin * kNR + c * kNR + t % kNR;
+        float* dst = v + static_cast<size_t>(t / nr) * cin * nr + c * nr + t % nr;
         for (int i = 0; i < 4; ++i) {
           dst[(i * 4 + 0) * vsize] = s[i][0] - s[i][2];
           dst[(i * 4 + 1) * vsize] = s[i][1] + s[i][2];
@@ -122,10 +123,10 @@ void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const flo
   }
   // 16 products M[xi] = U[xi] V[xi] (with CAMSCOPE_THREADS, whole products per thread;
   // the input transform above stays serial: it shares one padded plane).
-  const size_t usize = packed_a_size(cout, cin);
+  const size_t usize = packed_a_size(cout, cin, &uk);
   parallel_for(kPos, [&](int x0, int x1) {
     for (int xi = x0; xi < x1; ++xi)
-      gemm(cout, nt, cin, packed_u + xi * usize, v + xi * vsize, m + xi * mp, nt, uk);
+      gemm(cout, nt, cin, packed_u + xi * usize, v + xi * vsize, m + xi * mp, nt, &uk);
   });
   // Output transform (with CAMSCOPE_THREADS, output channels split across threads).
   parallel_for(cout, [=](int o0, int o1) {  // by value: the loop keeps them in registers
