@@ -163,6 +163,46 @@ TEST(Kernels, Im2colPackMatchesIm2colThenPack) {
   }
 }
 
+TEST(Kernels, ConvGemmIsBitIdenticalToIm2colThenGemm) {
+  // Strides, padding on some sides only, dilation, 1x1, K over two kKC blocks starting inside
+  // a channel (30*9 = 270), columns fewer than one panel, rows not a multiple of MR.
+  struct Case {
+    ConvGeom g;
+    int m;
+  };
+  auto geom = [](int c, int h, int w, int kh, int kw, int sh, int sw, int pt, int pl, int dh,
+                 int dw, int oh, int ow) {
+    ConvGeom g;
+    g.c = c, g.h = h, g.w = w, g.kh = kh, g.kw = kw, g.sh = sh, g.sw = sw, g.pt = pt, g.pl = pl;
+    g.dh = dh, g.dw = dw, g.oh = oh, g.ow = ow;
+    return g;
+  };
+  const Case cases[] = {{geom(3, 23, 23, 11, 11, 4, 4, 2, 2, 1, 1, 5, 5), 7},
+                        {geom(30, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 9, 10), 13},
+                        {geom(4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 6, 7), 5},
+                        {geom(2, 9, 9, 3, 3, 2, 1, 0, 1, 2, 2, 3, 8), 9},
+                        {geom(5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, 3), 64},
+                        {geom(2, 40, 3, 3, 2, 1, 1, 1, 0, 1, 1, 40, 2), 6}};
+  for (const Case& cs : cases) {
+    const ConvGeom& g = cs.g;
+    const int kk = g.c * g.kh * g.kw, n = g.oh * g.ow;
+    const std::vector<float> x = random_values(static_cast<size_t>(g.c) * g.h * g.w, kk + n);
+    const std::vector<float> w = random_values(static_cast<size_t>(cs.m) * kk, cs.m);
+    for (const GemmKernel* v : gemm_variants()) {
+      std::vector<float> pa(packed_a_size(cs.m, kk, v)), pb(packed_b_size(kk, n, v));
+      pack_a(cs.m, kk, w.data(), kk, 1, pa.data(), v);
+      im2col_pack_b(x.data(), g, pb.data(), v);
+      const int ldc = n + 2;
+      std::vector<float> want(static_cast<size_t>(cs.m) * ldc, 3.0f), got(want.size(), 3.0f);
+      gemm(cs.m, n, kk, pa.data(), pb.data(), want.data(), ldc, v);
+      std::vector<float> scratch(conv_gemm_scratch_size(g) + 1, 7.0f);
+      conv_gemm(cs.m, g, x.data(), pa.data(), got.data(), ldc, scratch.data(), v);
+      EXPECT_EQ(got, want) << v->name << " c" << g.c << " " << g.h << "x" << g.w << " k" << g.kh
+                           << "x" << g.kw;
+    }
+  }
+}
+
 TEST(Kernels, GemvMatchesNaiveLoopInEveryVariant) {
   for (const Size& s : kSizes) {
     const int ldw = s.k + 5;
@@ -413,6 +453,29 @@ TEST(KernelsThreaded, GemmIsBitIdenticalForEveryThreadCount) {
         gemm(sz.m, sz.n, sz.k, pa.data(), pb.data(), c.data(), sz.n + 3, v);
         return c;
       });
+    }
+  }
+}
+
+TEST(KernelsThreaded, ConvGemmIsBitIdenticalForEveryThreadCount) {
+  ConvGeom g;  // AlexNet's conv2 at a smaller size: column splits; few columns: row splits
+  g.c = 16, g.h = g.w = 27, g.kh = g.kw = 5, g.pt = g.pl = 2, g.oh = g.ow = 27;
+  for (int m : {192, 7}) {
+    for (const int side : {27, 3}) {
+      g.h = g.w = g.oh = g.ow = side;
+      const int kk = g.c * 25, n = side * side;
+      const auto x = random_values(static_cast<size_t>(g.c) * side * side, 9);
+      const auto w = random_values(static_cast<size_t>(m) * kk, 10);
+      for (const GemmKernel* v : gemm_variants()) {
+        std::vector<float> pa(packed_a_size(m, kk, v));
+        pack_a(m, kk, w.data(), kk, 1, pa.data(), v);
+        expect_same_for_every_thread_count((std::string("conv_gemm ") + v->name).c_str(), [&] {
+          std::vector<float> c(static_cast<size_t>(m) * n, 5.0f);
+          std::vector<float> scratch(conv_gemm_scratch_size(g));
+          conv_gemm(m, g, x.data(), pa.data(), c.data(), n, scratch.data(), v);
+          return c;
+        });
+      }
     }
   }
 }

@@ -2,9 +2,11 @@
 // halves), each k two B loads, six A broadcasts, twelve fused multiply-adds -- the largest
 // tile the 16 YMM registers hold with the B values and one broadcast live.
 // Compiled with -mavx2 -mfma (CMakeLists.txt); run only where the CPU has both (config.cpp).
-#include <immintrin.h>
-
 #include "ukernels.h"
+
+// Empty where compiled without -mavx2 -mfma (e.g. a build listing wasm/kernels/*.cpp).
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
 
 namespace camscope {
 namespace kernels {
@@ -62,3 +64,4 @@ void f32_gemm_6x16__avx2_fma(size_t kc, const float* a, const float* b, float* c
 
 }  // namespace kernels
 }  // namespace camscope
+#endif

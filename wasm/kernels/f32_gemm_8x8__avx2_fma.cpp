@@ -2,9 +2,11 @@
 // A broadcasts, eight fused multiply-adds. A narrower tile than 6x16 (less padding when N is
 // small, as in Winograd's 49-tile GEMMs), at one broadcast per FMA.
 // Compiled with -mavx2 -mfma (CMakeLists.txt); run only where the CPU has both (config.cpp).
-#include <immintrin.h>
-
 #include "ukernels.h"
+
+// Empty where compiled without -mavx2 -mfma (e.g. a build listing wasm/kernels/*.cpp).
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
 
 namespace camscope {
 namespace kernels {
@@ -41,3 +43,4 @@ void f32_gemm_8x8__avx2_fma(size_t kc, const float* a, const float* b, float* c,
 
 }  // namespace kernels
 }  // namespace camscope
+#endif

@@ -1,9 +1,11 @@
 // Matrix-vector product, AVX2 + FMA (fast class): four rows at a time, two 8-wide running
 // sums per row (eight independent FMA chains), summed across lanes at the end.
 // Compiled with -mavx2 -mfma (CMakeLists.txt); run only where the CPU has both (config.cpp).
-#include <immintrin.h>
-
 #include "ukernels.h"
+
+// Empty where compiled without -mavx2 -mfma (e.g. a build listing wasm/kernels/*.cpp).
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
 
 namespace camscope {
 namespace kernels {
@@ -71,3 +73,4 @@ void f32_gemv__avx2_fma(size_t m, size_t k, const float* w, size_t ldw, const fl
 
 }  // namespace kernels
 }  // namespace camscope
+#endif

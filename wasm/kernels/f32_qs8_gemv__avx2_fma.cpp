@@ -3,9 +3,11 @@
 // scale applied once per row instead of per weight: a different rounding order from the
 // exact class's float(q) * scale per weight, within the fast class's tolerance).
 // Compiled with -mavx2 -mfma (CMakeLists.txt); run only where the CPU has both (config.cpp).
-#include <immintrin.h>
-
 #include "ukernels.h"
+
+// Empty where compiled without -mavx2 -mfma (e.g. a build listing wasm/kernels/*.cpp).
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
 
 namespace camscope {
 namespace kernels {
@@ -67,3 +69,4 @@ void f32_qs8_gemv__avx2_fma(size_t m, size_t k, const int8_t* q, const float* sc
 
 }  // namespace kernels
 }  // namespace camscope
+#endif

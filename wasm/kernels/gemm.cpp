@@ -90,6 +90,56 @@ void im2col_pack_b(const float* x, const ConvGeom& g, float* dst, const GemmKern
   }
 }
 
+namespace {
+
+// The input as conv_gemm reads it: every row and column a window touches, the padding as
+// zeros (rows -pt .. (OH-1)*SH - pt + (KH-1)*DH, likewise columns), so that the windows need
+// no bounds tests. Without padding and windows inside the picture, the input itself.
+struct Padded {
+  int hp, wp;
+  bool copy;
+};
+Padded padded_shape(const ConvGeom& g) {
+  Padded p;
+  p.hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+  p.wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  p.copy = g.pt != 0 || g.pl != 0 || p.hp > g.h || p.wp > g.w;
+  if (!p.copy) p.hp = g.h, p.wp = g.w;  // read in place, with the input's own strides
+  return p;
+}
+
+// Rows [k0, k0 + kc) of columns [n0, n0 + cols) (cols <= nr) of the window matrix (row
+// (ch*KH + ky)*KW + kx, column oy*OW + ox) of the padded input xp, as one block of a packed-B
+// panel: dst[i*nr + j], zero columns past cols. A gather by offsets computed once per block.
+void im2col_block(const float* xp, const ConvGeom& g, const Padded& p, int n0, int cols, int k0,
+                  int kc, int nr, float* dst) {
+  ptrdiff_t base[kMaxNR];  // window origin of each column
+  for (int j = 0; j < cols; ++j) {
+    const int oy = (n0 + j) / g.ow, ox = (n0 + j) % g.ow;
+    base[j] = static_cast<ptrdiff_t>(oy) * g.sh * p.wp + static_cast<ptrdiff_t>(ox) * g.sw;
+  }
+  const int taps = g.kh * g.kw;
+  int ch = k0 / taps, ky = k0 % taps / g.kw, kx = k0 % g.kw;
+  const ptrdiff_t plane = static_cast<ptrdiff_t>(p.hp) * p.wp;
+  for (int i = 0; i < kc; ++i) {
+    const float* s = xp + ch * plane + static_cast<ptrdiff_t>(ky) * g.dh * p.wp + kx * g.dw;
+    float* d = dst + static_cast<size_t>(i) * nr;
+    for (int j = 0; j < cols; ++j) d[j] = s[base[j]];
+    for (int j = cols; j < nr; ++j) d[j] = 0.0f;
+    if (++kx == g.kw) {
+      kx = 0;
+      if (++ky == g.kh) ky = 0, ++ch;
+    }
+  }
+}
+
+}  // namespace
+
+size_t conv_gemm_scratch_size(const ConvGeom& g) {
+  const Padded p = padded_shape(g);
+  return p.copy ? static_cast<size_t>(g.c) * p.hp * p.wp : 0;
+}
+
 void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
                    float* dst, const GemmKernel* uk) {
   ConvGeom g;
@@ -127,10 +177,11 @@ bool worth_threads(double macs) {
   return macs >= (1 << 20) && num_threads() > 1;
 }
 
-// The GEMM driver on one thread. A block of column panels [q0, q0 + n') is the same call on
-// packed_b + q0*k and c + q0; a block of row panels [p0, p0 + m'), on packed_a + p0*k and
-// c + p0*ldc (q0, p0 multiples of NR, MR): how gemm() splits the work across threads.
-void gemm_serial(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
+// The GEMM driver on one thread, with B blocks from `b_block(q, k0, kc)`: rows [k0, k0 + kc)
+// of the packed-B panel of columns [q, q + NR) (kc x NR floats). A block of row panels
+// [p0, p0 + m') is the same call on packed_a + p0*k and c + p0*ldc (p0 a multiple of MR).
+template <class BBlock>
+void gemm_serial(int m, int n, int k, const float* packed_a, BBlock&& b_block, float* c,
                  ptrdiff_t ldc, const GemmKernel& uk) {
   if (k == 0) {
     for (int i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
@@ -144,7 +195,7 @@ void gemm_serial(int m, int n, int k, const float* packed_a, const float* packed
     const bool acc = k0 > 0;
     for (int q = 0; q < n; q += nr) {
       const int cols = std::min(nr, n - q);
-      const float* b = packed_b + static_cast<size_t>(q) * k + static_cast<size_t>(k0) * nr;
+      const float* b = b_block(q, k0, kc);
       for (int p = 0; p < m; p += mr) {
         const int rows = std::min(mr, m - p);
         const float* a = packed_a + static_cast<size_t>(p) * k + static_cast<size_t>(k0) * mr;
@@ -165,31 +216,71 @@ void gemm_serial(int m, int n, int k, const float* packed_a, const float* packed
   }
 }
 
+// Splits an M x N GEMM across threads: column panels while there are a few per thread (each
+// thread reads all of A and its own panels of B), else row panels. Either way each tile is
+// one thread's, K blocks in order. run(c0, c1, r0, r1) computes columns [c0, c1) of rows
+// [r0, r1) (c0 a multiple of NR, r0 of MR).
+template <class Run>
+void split(int m, int n, int k, const GemmKernel& uk, Run&& run) {
+  if (!worth_threads(static_cast<double>(m) * n * k)) {
+    run(0, n, 0, m);
+    return;
+  }
+  const int mr = uk.mr, nr = uk.nr;
+  const int qn = (n + nr - 1) / nr, pn = (m + mr - 1) / mr;
+  if (qn >= 4 * num_threads() || qn >= pn) {
+    parallel_for(qn, [&](int q0, int q1) { run(q0 * nr, std::min(n, q1 * nr), 0, m); });
+  } else {
+    parallel_for(pn, [&](int p0, int p1) { run(0, n, p0 * mr, std::min(m, p1 * mr)); });
+  }
+}
+
 }  // namespace
 
 void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
           ptrdiff_t ldc, const GemmKernel* kernel) {
   const GemmKernel& uk = gemm_kernel(kernel);
-  if (!worth_threads(static_cast<double>(m) * n * k)) {
-    gemm_serial(m, n, k, packed_a, packed_b, c, ldc, uk);
-    return;
+  const int nr = uk.nr;
+  split(m, n, k, uk, [&](int c0, int c1, int r0, int r1) {
+    const float* pb = packed_b + static_cast<size_t>(c0) * k;
+    gemm_serial(
+        r1 - r0, c1 - c0, k, packed_a + static_cast<size_t>(r0) * k,
+        [&](int q, int k0, int) {
+          return pb + static_cast<size_t>(q) * k + static_cast<size_t>(k0) * nr;
+        },
+        c + r0 * ldc + c0, ldc, uk);
+  });
+}
+
+void conv_gemm(int m, const ConvGeom& g, const float* x, const float* packed_a, float* c,
+               ptrdiff_t ldc, float* scratch, const GemmKernel* kernel) {
+  const GemmKernel& uk = gemm_kernel(kernel);
+  const int n = g.oh * g.ow, k = g.c * g.kh * g.kw, nr = uk.nr;
+  const Padded p = padded_shape(g);
+  const float* xp = x;
+  if (p.copy) {
+    for (int ch = 0; ch < g.c; ++ch)
+      for (int r = 0; r < p.hp; ++r) {
+        float* d = scratch + (static_cast<size_t>(ch) * p.hp + r) * p.wp;
+        const int iy = r - g.pt;
+        const int c0 = std::min(p.wp, g.pl), c1 = std::max(c0, std::min(p.wp, g.pl + g.w));
+        std::fill(d, d + p.wp, 0.0f);
+        if (iy >= 0 && iy < g.h)
+          std::memcpy(d + c0, x + (static_cast<size_t>(ch) * g.h + iy) * g.w,
+                      (c1 - c0) * sizeof(float));
+      }
+    xp = scratch;
   }
-  // Column panels while there are a few per thread (each thread reads all of A and its own
-  // panels of B), else row panels. Either way each tile is one thread's, K blocks in order.
-  const int mr = uk.mr, nr = uk.nr;
-  const int qn = (n + nr - 1) / nr, pn = (m + mr - 1) / mr;
-  if (qn >= 4 * num_threads() || qn >= pn) {
-    parallel_for(qn, [&](int q0, int q1) {
-      const int c0 = q0 * nr, c1 = std::min(n, q1 * nr);
-      gemm_serial(m, c1 - c0, k, packed_a, packed_b + static_cast<size_t>(c0) * k, c + c0, ldc, uk);
-    });
-  } else {
-    parallel_for(pn, [&](int p0, int p1) {
-      const int r0 = p0 * mr, r1 = std::min(m, p1 * mr);
-      gemm_serial(r1 - r0, n, k, packed_a + static_cast<size_t>(r0) * k, packed_b, c + r0 * ldc,
-                  ldc, uk);
-    });
-  }
+  split(m, n, k, uk, [&](int c0, int c1, int r0, int r1) {
+    float block[kKC * kMaxNR];  // one B block, packed as it is used (stays in L1)
+    gemm_serial(
+        r1 - r0, c1 - c0, k, packed_a + static_cast<size_t>(r0) * k,
+        [&](int q, int k0, int kc) {
+          im2col_block(xp, g, p, c0 + q, std::min(nr, c1 - c0 - q), k0, kc, nr, block);
+          return static_cast<const float*>(block);
+        },
+        c + r0 * ldc + c0, ldc, uk);
+  });
 }
 
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,

@@ -54,6 +54,13 @@ void col2im_add(const float* col, const ConvGeom& g, float* dx);
 // C (M x N, row stride ldc) = A * B from operands packed for `uk`'s tile.
 void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
           ptrdiff_t ldc, const GemmKernel* uk = nullptr);
+// C (M x OH*OW, row stride ldc) = A * im2col(x): gemm() on im2col_pack_b's B, bit-identical,
+// each B block gathered from x just before the micro-kernel uses it (in L1, without the
+// window matrix's round trip through memory). `scratch`: conv_gemm_scratch_size(g) floats
+// (the zero-padded input, so that the gather needs no bounds tests).
+void conv_gemm(int m, const ConvGeom& g, const float* x, const float* packed_a, float* c,
+               ptrdiff_t ldc, float* scratch, const GemmKernel* uk = nullptr);
+size_t conv_gemm_scratch_size(const ConvGeom& g);
 
 // y (m) = W (m x k, row stride ldw) * x. `uk` null: the active configuration's.
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,

@@ -151,17 +151,12 @@ void conv_forward(const Node& n, const ConvWeights& cw, const float* x, Shape in
   const int cig = n.cin / n.groups, cog = n.cout / n.groups, kk = group_k(n);
   const int ohw = static_cast<int>(out.plane());
   const size_t per = kernels::packed_a_size(cog, kk, cw.gemm);
-  float* bp = Workspace::get(ws.panels, kernels::packed_b_size(kk, ohw, cw.gemm));
   const kernels::ConvGeom geom = geometry(n, cig, in, out);
-  for (int g = 0; g < n.groups; ++g) {
-    const float* xg = x + static_cast<size_t>(g) * cig * in.plane();
-    if (pointwise(n))
-      kernels::pack_b(kk, ohw, xg, ohw, bp, cw.gemm);
-    else
-      kernels::im2col_pack_b(xg, geom, bp, cw.gemm);
-    kernels::gemm(cog, ohw, kk, cw.fwd.data() + g * per, bp, y + static_cast<size_t>(g) * cog * ohw,
-                  ohw, cw.gemm);
-  }
+  float* scratch = Workspace::get(ws.panels, kernels::conv_gemm_scratch_size(geom));
+  for (int g = 0; g < n.groups; ++g)  // im2col packed block by block inside the GEMM
+    kernels::conv_gemm(cog, geom, x + static_cast<size_t>(g) * cig * in.plane(),
+                       cw.fwd.data() + g * per, y + static_cast<size_t>(g) * cog * ohw, ohw,
+                       scratch, cw.gemm);
 }
 
 void conv_backward(const Node& n, const ConvWeights& cw, Shape in, Shape out, int k_rows,
