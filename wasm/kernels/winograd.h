@@ -20,7 +20,7 @@ namespace kernels {
 // Every function takes the GEMM kernel whose tile the packed weights and scratch are laid out
 // for (null: the active configuration's); weights packed for one tile run only with it.
 
-// Floats of a packed transformed weight set (16 packed A matrices of COUT x CIN).
+// Floats of a packed transformed weight set (16 packed B matrices of CIN x COUT).
 size_t winograd_weight_size(int cout, int cin, const GemmKernel* uk = nullptr);
 
 // Transforms and packs 3x3 weights, element (o, c, ky, kx) at w[o*so + c*sc + ky*sy + kx*sx]
