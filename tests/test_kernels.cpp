@@ -1,5 +1,5 @@
 // The GEMM/GEMV kernels (wasm/kernels/) against naive loops: every kernel of the table this
-// CPU runs, odd sizes (M, N, K not multiples of the tile, ones, K across several kKC blocks).
+// CPU runs, odd sizes (M, N, K not multiples of the tile, ones, K across several K blocks).
 // Exact-class kernels must also agree bit for bit; fast ones to 1e-5.
 #include <gtest/gtest.h>
 
@@ -68,9 +68,9 @@ bool exact(const GemmKernel* k) {
 struct Size {
   int m, n, k;
 };
-const Size kSizes[] = {{1, 1, 1},    {1, 9, 3},   {4, 8, 1},     {5, 7, 13},
-                       {3, 17, 256}, {9, 8, 257}, {13, 33, 600}, {64, 29, 363},
-                       {6, 1, 1000}, {8, 16, 4},  {12, 32, 300}, {8, 48, 70}};
+const Size kSizes[] = {{1, 1, 1},     {1, 9, 3},     {4, 8, 1},     {5, 7, 13},   {3, 17, 256},
+                       {9, 8, 257},   {13, 33, 600}, {64, 29, 363}, {6, 1, 1000}, {8, 16, 4},
+                       {12, 32, 300}, {8, 48, 70},   {7, 21, 2100}};
 
 TEST(Kernels, GemmMatchesNaiveLoopInEveryVariant) {
   for (const Size& s : kSizes) {
@@ -164,8 +164,9 @@ TEST(Kernels, Im2colPackMatchesIm2colThenPack) {
 }
 
 TEST(Kernels, ConvGemmIsBitIdenticalToIm2colThenGemm) {
-  // Strides, padding on some sides only, dilation, 1x1, K over two kKC blocks starting inside
-  // a channel (30*9 = 270), columns fewer than one panel, rows not a multiple of MR.
+  // Strides, padding on some sides only, dilation, 1x1, K over two K blocks starting inside
+  // a channel (30*9 = 270 for the exact class, 120*9 = 1080 for the fast one), columns fewer
+  // than one panel, rows not a multiple of MR.
   struct Case {
     ConvGeom g;
     int m;
@@ -182,7 +183,8 @@ TEST(Kernels, ConvGemmIsBitIdenticalToIm2colThenGemm) {
                         {geom(4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 6, 7), 5},
                         {geom(2, 9, 9, 3, 3, 2, 1, 0, 1, 2, 2, 3, 8), 9},
                         {geom(5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, 3), 64},
-                        {geom(2, 40, 3, 3, 2, 1, 1, 1, 0, 1, 1, 40, 2), 6}};
+                        {geom(2, 40, 3, 3, 2, 1, 1, 1, 0, 1, 1, 40, 2), 6},
+                        {geom(120, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 5, 5), 7}};
   for (const Case& cs : cases) {
     const ConvGeom& g = cs.g;
     const int kk = g.c * g.kh * g.kw, n = g.oh * g.ow;
@@ -549,6 +551,8 @@ void expect_sound_table(const std::vector<K>& table, bool tiles) {
     EXPECT_NE(k.fn, nullptr) << k.name;
     if (tiles) {
       EXPECT_TRUE(k.mr >= 1 && k.mr <= kMaxMR && k.nr >= 1 && k.nr <= kMaxNR) << k.name;
+      EXPECT_TRUE(k.kc >= 1 && k.kc <= kMaxKC) << k.name;
+      EXPECT_TRUE(k.cls != Exactness::Exact || k.kc == kKC) << k.name;
       // The name says the tile: f32_gemm_MRxNR__isa.
       const std::string tile = "_" + std::to_string(k.mr) + "x" + std::to_string(k.nr) + "__";
       EXPECT_NE(std::string(k.name).find(tile), std::string::npos) << k.name;

@@ -25,16 +25,17 @@ constexpr Exactness kFast = Exactness::Fast;
 const std::vector<GemmKernel>& gemm_kernels() {
   static const std::vector<GemmKernel> table = {
 #if defined(CAMSCOPE_HAVE_AVX2_FMA)
-    {"f32_gemm_6x16__avx2_fma", "avx2+fma", kFast, f32_gemm_6x16__avx2_fma, 6, 16, cpu_avx2_fma},
-    {"f32_gemm_8x8__avx2_fma", "avx2+fma", kFast, f32_gemm_8x8__avx2_fma, 8, 8, cpu_avx2_fma},
+    {"f32_gemm_6x16__avx2_fma", "avx2+fma", kFast, f32_gemm_6x16__avx2_fma, 6, 16, 1024,
+     cpu_avx2_fma},
+    {"f32_gemm_8x8__avx2_fma", "avx2+fma", kFast, f32_gemm_8x8__avx2_fma, 8, 8, 1024, cpu_avx2_fma},
 #endif
 #if defined(__wasm_simd128__)
-    {"f32_gemm_4x8__wasmsimd", "wasmsimd", kExact, f32_gemm_4x8__wasmsimd, 4, 8, nullptr},
+    {"f32_gemm_4x8__wasmsimd", "wasmsimd", kExact, f32_gemm_4x8__wasmsimd, 4, 8, 256, nullptr},
 #endif
 #if defined(__SSE2__)
-    {"f32_gemm_4x8__sse2", "sse2", kExact, f32_gemm_4x8__sse2, 4, 8, nullptr},
+    {"f32_gemm_4x8__sse2", "sse2", kExact, f32_gemm_4x8__sse2, 4, 8, 256, nullptr},
 #endif
-    {"f32_gemm_4x8__scalar", "scalar", kExact, f32_gemm_4x8__scalar, 4, 8, nullptr},
+    {"f32_gemm_4x8__scalar", "scalar", kExact, f32_gemm_4x8__scalar, 4, 8, 256, nullptr},
   };
   return table;
 }
@@ -42,15 +43,15 @@ const std::vector<GemmKernel>& gemm_kernels() {
 const std::vector<GemvKernel>& gemv_kernels() {
   static const std::vector<GemvKernel> table = {
 #if defined(CAMSCOPE_HAVE_AVX2_FMA)
-    {"f32_gemv__avx2_fma", "avx2+fma", kFast, f32_gemv__avx2_fma, 1, 1, cpu_avx2_fma},
+    {"f32_gemv__avx2_fma", "avx2+fma", kFast, f32_gemv__avx2_fma, 1, 1, 1, cpu_avx2_fma},
 #endif
 #if defined(__wasm_simd128__)
-    {"f32_gemv__wasmsimd", "wasmsimd", kExact, f32_gemv__wasmsimd, 1, 1, nullptr},
+    {"f32_gemv__wasmsimd", "wasmsimd", kExact, f32_gemv__wasmsimd, 1, 1, 1, nullptr},
 #endif
 #if defined(__SSE2__)
-    {"f32_gemv__sse2", "sse2", kExact, f32_gemv__sse2, 1, 1, nullptr},
+    {"f32_gemv__sse2", "sse2", kExact, f32_gemv__sse2, 1, 1, 1, nullptr},
 #endif
-    {"f32_gemv__scalar", "scalar", kExact, f32_gemv__scalar, 1, 1, nullptr},
+    {"f32_gemv__scalar", "scalar", kExact, f32_gemv__scalar, 1, 1, 1, nullptr},
   };
   return table;
 }
@@ -58,15 +59,15 @@ const std::vector<GemvKernel>& gemv_kernels() {
 const std::vector<Qs8GemvKernel>& qs8_gemv_kernels() {
   static const std::vector<Qs8GemvKernel> table = {
 #if defined(CAMSCOPE_HAVE_AVX2_FMA)
-    {"f32_qs8_gemv__avx2_fma", "avx2+fma", kFast, f32_qs8_gemv__avx2_fma, 1, 1, cpu_avx2_fma},
+    {"f32_qs8_gemv__avx2_fma", "avx2+fma", kFast, f32_qs8_gemv__avx2_fma, 1, 1, 1, cpu_avx2_fma},
 #endif
 #if defined(__wasm_simd128__)
-    {"f32_qs8_gemv__wasmsimd", "wasmsimd", kExact, f32_qs8_gemv__wasmsimd, 1, 1, nullptr},
+    {"f32_qs8_gemv__wasmsimd", "wasmsimd", kExact, f32_qs8_gemv__wasmsimd, 1, 1, 1, nullptr},
 #endif
 #if defined(__SSE2__)
-    {"f32_qs8_gemv__sse2", "sse2", kExact, f32_qs8_gemv__sse2, 1, 1, nullptr},
+    {"f32_qs8_gemv__sse2", "sse2", kExact, f32_qs8_gemv__sse2, 1, 1, 1, nullptr},
 #endif
-    {"f32_qs8_gemv__scalar", "scalar", kExact, f32_qs8_gemv__scalar, 1, 1, nullptr},
+    {"f32_qs8_gemv__scalar", "scalar", kExact, f32_qs8_gemv__scalar, 1, 1, 1, nullptr},
   };
   return table;
 }

@@ -21,12 +21,20 @@ namespace kernels {
 
 enum class Exactness { Exact, Fast };
 
-// Largest tile a registered GEMM kernel may have (the driver's edge-tile scratch).
+// Largest tile and K block a registered GEMM kernel may have (the drivers' scratch on the
+// stack: an edge tile, one B block of kMaxKC x kMaxNR floats in conv_gemm).
 constexpr int kMaxMR = 8;
 constexpr int kMaxNR = 16;
+#if defined(CAMSCOPE_HAVE_AVX2_FMA)
+constexpr int kMaxKC = 1024;
+#else
+constexpr int kMaxKC = 256;  // WebAssembly's small stacks: only the exact class's blocks
+#endif
 
-// One registered micro-kernel. mr/nr: the GEMM tile (1 for the GEMVs); cpu: whether this
-// CPU runs it (null: whenever the build compiled it).
+// One registered micro-kernel. mr x nr: the GEMM tile; kc: the K block the driver feeds it
+// (the exact class's results depend on it: its running sums are stored at each block's end,
+// so every exact kernel has kc = 256; fast ones take longer blocks, fewer C reloads); all 1
+// for the GEMVs. cpu: whether this CPU runs it (null: whenever the build compiled it).
 template <class Fn>
 struct Ukernel {
   const char* name;
@@ -35,6 +43,7 @@ struct Ukernel {
   Fn fn;
   int mr;
   int nr;
+  int kc;
   bool (*cpu)();
   bool available() const { return cpu == nullptr || cpu(); }
 };

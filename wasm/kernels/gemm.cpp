@@ -187,11 +187,11 @@ void gemm_serial(int m, int n, int k, const float* packed_a, BBlock&& b_block, f
     for (int i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
-  const int mr = uk.mr, nr = uk.nr;
+  const int mr = uk.mr, nr = uk.nr, kb = uk.kc;
   const GemmUkernel fn = uk.fn;
   float tile[kMaxMR * kMaxNR];
-  for (int k0 = 0; k0 < k; k0 += kKC) {
-    const int kc = std::min(kKC, k - k0);
+  for (int k0 = 0; k0 < k; k0 += kb) {
+    const int kc = std::min(kb, k - k0);
     const bool acc = k0 > 0;
     for (int q = 0; q < n; q += nr) {
       const int cols = std::min(nr, n - q);
@@ -272,7 +272,7 @@ void conv_gemm(int m, const ConvGeom& g, const float* x, const float* packed_a, 
     xp = scratch;
   }
   split(m, n, k, uk, [&](int c0, int c1, int r0, int r1) {
-    float block[kKC * kMaxNR];  // one B block, packed as it is used (stays in L1)
+    float block[kMaxKC * kMaxNR];  // one B block, packed as it is used (in L1 or L2)
     gemm_serial(
         r1 - r0, c1 - c0, k, packed_a + static_cast<size_t>(r0) * k,
         [&](int q, int k0, int kc) {

@@ -13,9 +13,8 @@
 namespace camscope {
 namespace kernels {
 
-// K is processed in blocks of kKC (an A panel block is MR*kKC floats, 4-8 KiB, a B panel
-// block NR*kKC floats, 8-16 KiB: both stay in L1 while the kernel sweeps M). The exact
-// class's results depend on it (the running sum is stored at each block's end).
+// The exact class's K block (config.h: GemmKernel::kc): an A panel block is 4*256 floats
+// (4 KiB), a B panel block 8*256 (8 KiB), both stay in L1 while the kernel sweeps M.
 constexpr int kKC = 256;
 
 // The kernel `uk`, or the active configuration's.
