@@ -20,6 +20,7 @@
 #include "graph.h"
 #include "image_io.h"
 #include "json.h"
+#include "kernels/config.h"
 #include "maps.h"
 #include "methods/methods.h"
 #include "npy.h"
@@ -289,8 +290,9 @@ int run_layers(const Options& o) {
   for (size_t i = 0; i < net.info.classes.size(); ++i) {
     classes += (i > 0 ? ", " : "") + net.info.classes[i];
   }
-  std::printf("%s: %zu classes (%s), input %s\n", net.info.name.c_str(), net.info.classes.size(),
-              classes.c_str(), shape_text(net.info.input).c_str());
+  std::printf("%s: %zu classes (%s), input %s; kernels %s\n", net.info.name.c_str(),
+              net.info.classes.size(), classes.c_str(), shape_text(net.info.input).c_str(),
+              kernels::config().describe().c_str());
   return kExitOk;
 }
 
@@ -618,6 +620,8 @@ std::string summary_json(const Options& o, const Plan& plan, const Net& net,
   json_string(j, o.weights);
   json_key(j, "network", 2, false);
   json_string(j, net.info.name);
+  json_key(j, "kernels", 2, false);
+  json_string(j, kernels::config().describe());
   json_key(j, "layer", 2, false);
   json_string(j, plan.layer_name);
   json_key(j, "layer_shape", 2, false);
@@ -772,6 +776,7 @@ int run_explain(const Options& o) {
               o.layer.empty()
                   ? (net.is_chain() ? ", the last convolution" : ", the last spatial layer")
                   : "");
+  std::printf("kernels %s\n", kernels::config().describe().c_str());  // CAMSCOPE_KERNELS
 
   int status = kExitOk;
   std::vector<PictureRecord> records;
