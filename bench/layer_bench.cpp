@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
                         {"conv3 192->384 k3", 192, 384, 3, 1, 1, 13},
                         {"conv4 384->256 k3", 384, 256, 3, 1, 1, 13},
                         {"conv5 256->256 k3", 256, 256, 3, 1, 1, 13}};
-  std::printf("isa=%s reps=%d\n", isa_name(), reps);
+  std::printf("kernels=%s reps=%d\n", config().describe().c_str(), reps);
   std::printf(
       "| layer | MFLOP | old (im2col+Eigen) ms | GFLOP/s | packed ms | GFLOP/s | im2col+pack share "
       "| Winograd F(2x2,3x3) ms | effective GFLOP/s |\n");

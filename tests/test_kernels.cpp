@@ -1,5 +1,6 @@
-// The GEMM/GEMV kernels (wasm/kernels/) against naive loops: every variant this build has,
-// odd sizes (M, N, K not multiples of the tile, ones, K across several kKC blocks).
+// The GEMM/GEMV kernels (wasm/kernels/) against naive loops: every kernel of the table this
+// CPU runs, odd sizes (M, N, K not multiples of the tile, ones, K across several K blocks).
+// Exact-class kernels must also agree bit for bit; fast ones to 1e-5.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -37,33 +38,39 @@ double rel_error(const std::vector<float>& a, const std::vector<float>& b) {
   return diff / scale;
 }
 
-std::vector<std::pair<std::string, GemmUkernel>> gemm_variants() {
-  std::vector<std::pair<std::string, GemmUkernel>> v = {{"scalar", f32_gemm_4x8__scalar}};
-#if defined(__SSE2__)
-  v.emplace_back("sse2", f32_gemm_4x8__sse2);
-#endif
-#if defined(__wasm_simd128__)
-  v.emplace_back("wasmsimd", f32_gemm_4x8__wasmsimd);
-#endif
+// Every kernel of a table this CPU runs.
+template <class K>
+std::vector<const K*> runnable(const std::vector<K>& table) {
+  std::vector<const K*> v;
+  for (const K& k : table)
+    if (k.available()) v.push_back(&k);
   return v;
 }
+std::vector<const GemmKernel*> gemm_variants() {
+  return runnable(gemm_kernels());
+}
+std::vector<const GemvKernel*> gemv_variants() {
+  return runnable(gemv_kernels());
+}
 
-std::vector<std::pair<std::string, GemvUkernel>> gemv_variants() {
-  std::vector<std::pair<std::string, GemvUkernel>> v = {{"scalar", f32_gemv__scalar}};
-#if defined(__SSE2__)
-  v.emplace_back("sse2", f32_gemv__sse2);
-#endif
-#if defined(__wasm_simd128__)
-  v.emplace_back("wasmsimd", f32_gemv__wasmsimd);
-#endif
-  return v;
+// The scalar exact kernel of a table (the reference every exact variant equals bit for bit).
+template <class K>
+const K* scalar_of(const std::vector<K>& table) {
+  for (const K& k : table)
+    if (std::string(k.isa) == "scalar") return &k;
+  return nullptr;
+}
+
+bool exact(const GemmKernel* k) {
+  return k->cls == Exactness::Exact;
 }
 
 struct Size {
   int m, n, k;
 };
-const Size kSizes[] = {{1, 1, 1},   {1, 9, 3},     {4, 8, 1},     {5, 7, 13},   {3, 17, 256},
-                       {9, 8, 257}, {13, 33, 600}, {64, 29, 363}, {6, 1, 1000}, {8, 16, 4}};
+const Size kSizes[] = {{1, 1, 1},     {1, 9, 3},     {4, 8, 1},     {5, 7, 13},   {3, 17, 256},
+                       {9, 8, 257},   {13, 33, 600}, {64, 29, 363}, {6, 1, 1000}, {8, 16, 4},
+                       {12, 32, 300}, {8, 48, 70},   {7, 21, 2100}};
 
 TEST(Kernels, GemmMatchesNaiveLoopInEveryVariant) {
   for (const Size& s : kSizes) {
@@ -76,30 +83,31 @@ TEST(Kernels, GemmMatchesNaiveLoopInEveryVariant) {
         for (int p = 0; p < s.k; ++p) acc += static_cast<double>(a[i * s.k + p]) * b[p * s.n + j];
         ref[i * s.n + j] = static_cast<float>(acc);
       }
-    std::vector<float> ap(packed_a_size(s.m, s.k)), bp(packed_b_size(s.k, s.n));
-    pack_a(s.m, s.k, a.data(), s.k, 1, ap.data());
-    pack_b(s.k, s.n, b.data(), s.n, bp.data());
     std::vector<float> first;
-    for (const auto& v : gemm_variants()) {
+    for (const GemmKernel* v : gemm_variants()) {
+      std::vector<float> ap(packed_a_size(s.m, s.k, v)), bp(packed_b_size(s.k, s.n, v));
+      pack_a(s.m, s.k, a.data(), s.k, 1, ap.data(), v);
+      pack_b(s.k, s.n, b.data(), s.n, bp.data(), v);
       // C with a wider row stride, its margin must stay untouched.
       const int ldc = s.n + 3;
       std::vector<float> c(static_cast<size_t>(s.m) * ldc, 42.0f);
-      gemm(s.m, s.n, s.k, ap.data(), bp.data(), c.data(), ldc, v.second);
+      gemm(s.m, s.n, s.k, ap.data(), bp.data(), c.data(), ldc, v);
       std::vector<float> got(static_cast<size_t>(s.m) * s.n);
       for (int i = 0; i < s.m; ++i)
         for (int j = 0; j < ldc; ++j) {
           if (j < s.n)
             got[i * s.n + j] = c[i * ldc + j];
           else
-            EXPECT_EQ(c[i * ldc + j], 42.0f) << v.first << " wrote past N";
+            EXPECT_EQ(c[i * ldc + j], 42.0f) << v->name << " wrote past N";
         }
-      EXPECT_LT(rel_error(got, ref), 1e-5) << v.first << " " << s.m << "x" << s.n << "x" << s.k;
-      // Every variant rounds exactly alike.
+      EXPECT_LT(rel_error(got, ref), 1e-5) << v->name << " " << s.m << "x" << s.n << "x" << s.k;
+      // Every exact variant rounds exactly alike (the scalar one, last in the table, too).
+      if (!exact(v)) continue;
       if (first.empty())
         first = got;
       else
-        EXPECT_EQ(got, first) << v.first << " differs from scalar at " << s.m << "x" << s.n << "x"
-                              << s.k;
+        EXPECT_EQ(got, first) << v->name << " differs from the first exact kernel at " << s.m << "x"
+                              << s.n << "x" << s.k;
     }
   }
 }
@@ -110,10 +118,18 @@ TEST(Kernels, PackATransposedMatchesTranspose) {
   std::vector<float> t(static_cast<size_t>(m) * k);
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < k; ++j) t[i * k + j] = w[j * m + i];
-  std::vector<float> p1(packed_a_size(m, k)), p2(packed_a_size(m, k));
-  pack_a(m, k, t.data(), k, 1, p1.data());
-  pack_a(m, k, w.data(), 1, m, p2.data());
-  EXPECT_EQ(p1, p2);
+  for (const GemmKernel* v : gemm_variants()) {
+    std::vector<float> p1(packed_a_size(m, k, v)), p2(packed_a_size(m, k, v));
+    pack_a(m, k, t.data(), k, 1, p1.data(), v);
+    pack_a(m, k, w.data(), 1, m, p2.data(), v);
+    EXPECT_EQ(p1, p2) << v->name;
+    // Panels of MR rows, k-major, zero rows past M.
+    const int mr = v->mr;
+    for (int i = 0; i < (m + mr - 1) / mr * mr; ++i)
+      for (int j = 0; j < k; ++j)
+        EXPECT_EQ(p1[(i / mr) * k * mr + j * mr + i % mr], i < m ? t[i * k + j] : 0.0f)
+            << v->name << " " << i << "," << j;
+  }
 }
 
 TEST(Kernels, Im2colPackMatchesIm2colThenPack) {
@@ -138,10 +154,54 @@ TEST(Kernels, Im2colPackMatchesIm2colThenPack) {
               col[((ch * cs.ks + ky) * cs.ks + kx) * n + oy * ow + ox] =
                   in ? x[(ch * cs.h + iy) * cs.w + ix] : 0.0f;
             }
-    std::vector<float> want(packed_b_size(kk, n)), got(packed_b_size(kk, n), 99.0f);
-    pack_b(kk, n, col.data(), n, want.data());
-    im2col_pack_b(x.data(), cs.c, cs.h, cs.w, cs.ks, cs.stride, cs.pad, oh, ow, got.data());
-    EXPECT_EQ(got, want) << cs.c << "x" << cs.h << "x" << cs.w << " k" << cs.ks;
+    for (const GemmKernel* v : gemm_variants()) {  // every tile width
+      std::vector<float> want(packed_b_size(kk, n, v)), got(packed_b_size(kk, n, v), 99.0f);
+      pack_b(kk, n, col.data(), n, want.data(), v);
+      im2col_pack_b(x.data(), cs.c, cs.h, cs.w, cs.ks, cs.stride, cs.pad, oh, ow, got.data(), v);
+      EXPECT_EQ(got, want) << v->name << " " << cs.c << "x" << cs.h << "x" << cs.w << " k" << cs.ks;
+    }
+  }
+}
+
+TEST(Kernels, ConvGemmIsBitIdenticalToIm2colThenGemm) {
+  // Strides, padding on some sides only, dilation, 1x1, K over two K blocks starting inside
+  // a channel (30*9 = 270 for the exact class, 120*9 = 1080 for the fast one), columns fewer
+  // than one panel, rows not a multiple of MR.
+  struct Case {
+    ConvGeom g;
+    int m;
+  };
+  auto geom = [](int c, int h, int w, int kh, int kw, int sh, int sw, int pt, int pl, int dh,
+                 int dw, int oh, int ow) {
+    ConvGeom g;
+    g.c = c, g.h = h, g.w = w, g.kh = kh, g.kw = kw, g.sh = sh, g.sw = sw, g.pt = pt, g.pl = pl;
+    g.dh = dh, g.dw = dw, g.oh = oh, g.ow = ow;
+    return g;
+  };
+  const Case cases[] = {{geom(3, 23, 23, 11, 11, 4, 4, 2, 2, 1, 1, 5, 5), 7},
+                        {geom(30, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 9, 10), 13},
+                        {geom(4, 6, 7, 1, 1, 1, 1, 0, 0, 1, 1, 6, 7), 5},
+                        {geom(2, 9, 9, 3, 3, 2, 1, 0, 1, 2, 2, 3, 8), 9},
+                        {geom(5, 3, 3, 3, 3, 1, 1, 1, 1, 1, 1, 3, 3), 64},
+                        {geom(2, 40, 3, 3, 2, 1, 1, 1, 0, 1, 1, 40, 2), 6},
+                        {geom(120, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 5, 5), 7}};
+  for (const Case& cs : cases) {
+    const ConvGeom& g = cs.g;
+    const int kk = g.c * g.kh * g.kw, n = g.oh * g.ow;
+    const std::vector<float> x = random_values(static_cast<size_t>(g.c) * g.h * g.w, kk + n);
+    const std::vector<float> w = random_values(static_cast<size_t>(cs.m) * kk, cs.m);
+    for (const GemmKernel* v : gemm_variants()) {
+      std::vector<float> pa(packed_a_size(cs.m, kk, v)), pb(packed_b_size(kk, n, v));
+      pack_a(cs.m, kk, w.data(), kk, 1, pa.data(), v);
+      im2col_pack_b(x.data(), g, pb.data(), v);
+      const int ldc = n + 2;
+      std::vector<float> want(static_cast<size_t>(cs.m) * ldc, 3.0f), got(want.size(), 3.0f);
+      gemm(cs.m, n, kk, pa.data(), pb.data(), want.data(), ldc, v);
+      std::vector<float> scratch(conv_gemm_scratch_size(g) + 1, 7.0f);
+      conv_gemm(cs.m, g, x.data(), pa.data(), got.data(), ldc, scratch.data(), v);
+      EXPECT_EQ(got, want) << v->name << " c" << g.c << " " << g.h << "x" << g.w << " k" << g.kh
+                           << "x" << g.kw;
+    }
   }
 }
 
@@ -157,14 +217,16 @@ TEST(Kernels, GemvMatchesNaiveLoopInEveryVariant) {
       ref[o] = static_cast<float>(acc);
     }
     std::vector<float> first;
-    for (const auto& v : gemv_variants()) {
+    for (const GemvKernel* v : gemv_variants()) {
       std::vector<float> y(s.m);
-      gemv(s.m, s.k, w.data(), ldw, x.data(), y.data(), v.second);
-      EXPECT_LT(rel_error(y, ref), 1e-5) << v.first << " " << s.m << "x" << s.k;
+      gemv(s.m, s.k, w.data(), ldw, x.data(), y.data(), v);
+      EXPECT_LT(rel_error(y, ref), 1e-5) << v->name << " " << s.m << "x" << s.k;
+      if (v->cls != Exactness::Exact) continue;
       if (first.empty())
         first = y;
       else
-        EXPECT_EQ(y, first) << v.first << " differs from scalar at " << s.m << "x" << s.k;
+        EXPECT_EQ(y, first) << v->name << " differs from the first exact kernel at " << s.m << "x"
+                            << s.k;
     }
   }
 }
@@ -206,23 +268,21 @@ Qs8 random_qs8(int m, int ld, uint32_t seed) {
 }
 
 TEST(Kernels, Qs8GemvIsBitIdenticalToGemvOnDequantisedWeights) {
-  std::vector<std::pair<std::string, Qs8GemvUkernel>> variants = {{"scalar", f32_qs8_gemv__scalar}};
-#if defined(__SSE2__)
-  variants.emplace_back("sse2", f32_qs8_gemv__sse2);
-#endif
-#if defined(__wasm_simd128__)
-  variants.emplace_back("wasmsimd", f32_qs8_gemv__wasmsimd);
-#endif
+  // Exact kernels: bit-identical to the scalar float GEMV on the dequantised weights; fast
+  // kernels (the scale applied once per row): within 1e-5 of it.
   for (const Size& s : kSizes) {
     const int ldq = s.k + 5;
     const Qs8 w = random_qs8(s.m, ldq, s.m + 2 * s.k);
     const std::vector<float> x = random_values(s.k, 5 * s.k);
     std::vector<float> want(s.m);
-    gemv(s.m, s.k, w.w.data(), ldq, x.data(), want.data(), f32_gemv__scalar);
-    for (const auto& v : variants) {
+    gemv(s.m, s.k, w.w.data(), ldq, x.data(), want.data(), scalar_of(gemv_kernels()));
+    for (const Qs8GemvKernel* v : runnable(qs8_gemv_kernels())) {
       std::vector<float> y(s.m);
-      gemv_qs8(s.m, s.k, w.q.data(), w.scale.data(), ldq, x.data(), y.data(), v.second);
-      EXPECT_EQ(y, want) << v.first << " " << s.m << "x" << s.k;
+      gemv_qs8(s.m, s.k, w.q.data(), w.scale.data(), ldq, x.data(), y.data(), v);
+      if (v->cls == Exactness::Exact)
+        EXPECT_EQ(y, want) << v->name << " " << s.m << "x" << s.k;
+      else
+        EXPECT_LT(rel_error(y, want), 1e-5) << v->name << " " << s.m << "x" << s.k;
     }
   }
 }
@@ -273,20 +333,21 @@ TEST(Kernels, WinogradMatchesDirectConvInEveryVariant) {
         random_values(static_cast<size_t>(cs.cin) * cs.h * cs.w, cs.h + cs.cin);
     const std::vector<float> wt = random_values(static_cast<size_t>(cs.cout) * cs.cin * 9, cs.cout);
     const std::vector<float> ref = conv3x3_reference(cs.cin, cs.cout, cs.h, cs.w, x, wt);
-    std::vector<float> u(winograd_weight_size(cs.cout, cs.cin));
-    winograd_pack_weights(cs.cout, cs.cin, wt.data(), cs.cin * 9, 9, 3, 1, u.data());
-    std::vector<float> scratch(winograd_scratch_size(cs.cin, cs.cout, cs.h, cs.w), 7.0f);
     std::vector<float> first;
-    for (const auto& v : gemm_variants()) {
+    for (const GemmKernel* v : gemm_variants()) {
+      std::vector<float> u(winograd_weight_size(cs.cout, cs.cin, v));
+      winograd_pack_weights(cs.cout, cs.cin, wt.data(), cs.cin * 9, 9, 3, 1, u.data(), v);
+      std::vector<float> scratch(winograd_scratch_size(cs.cin, cs.cout, cs.h, cs.w, v), 7.0f);
       std::vector<float> y(static_cast<size_t>(cs.cout) * cs.h * cs.w, 99.0f);
       winograd_conv3x3(cs.cin, cs.cout, cs.h, cs.w, x.data(), u.data(), y.data(), scratch.data(),
-                       v.second);
+                       v);
       EXPECT_LT(rel_error(y, ref), 1e-5)
-          << v.first << " " << cs.cin << "->" << cs.cout << " " << cs.h << "x" << cs.w;
+          << v->name << " " << cs.cin << "->" << cs.cout << " " << cs.h << "x" << cs.w;
+      if (!exact(v)) continue;
       if (first.empty())
         first = y;
       else
-        EXPECT_EQ(y, first) << v.first << " differs from scalar";
+        EXPECT_EQ(y, first) << v->name << " differs from the first exact kernel";
     }
   }
 }
@@ -318,12 +379,14 @@ TEST(Kernels, WinogradFlippedTransposedWeightsGiveTheInputGradient) {
             }
   std::vector<float> adjf(adj.begin(), adj.end());
   EXPECT_LT(rel_error(ref, adjf), 1e-6);
-  std::vector<float> u(winograd_weight_size(cin, cout));
-  winograd_pack_weights(cin, cout, wt.data() + 8, 9, cin * 9, -3, -1, u.data());
-  std::vector<float> scratch(winograd_scratch_size(cout, cin, h, w));
-  std::vector<float> got(static_cast<size_t>(cin) * h * w);
-  winograd_conv3x3(cout, cin, h, w, gy.data(), u.data(), got.data(), scratch.data());
-  EXPECT_LT(rel_error(got, adjf), 1e-5);
+  for (const GemmKernel* v : gemm_variants()) {
+    std::vector<float> u(winograd_weight_size(cin, cout, v));
+    winograd_pack_weights(cin, cout, wt.data() + 8, 9, cin * 9, -3, -1, u.data(), v);
+    std::vector<float> scratch(winograd_scratch_size(cout, cin, h, w, v));
+    std::vector<float> got(static_cast<size_t>(cin) * h * w);
+    winograd_conv3x3(cout, cin, h, w, gy.data(), u.data(), got.data(), scratch.data(), v);
+    EXPECT_LT(rel_error(got, adjf), 1e-5) << v->name;
+  }
 }
 
 #if defined(CAMSCOPE_THREADS)
@@ -381,17 +444,40 @@ TEST(KernelsThreaded, GemmIsBitIdenticalForEveryThreadCount) {
                          Size{130, 9, 1000}, Size{1, 4097, 300}, Size{67, 61, 600}}) {
     const auto a = random_values(static_cast<size_t>(sz.m) * sz.k, sz.m + 1);
     const auto b = random_values(static_cast<size_t>(sz.k) * sz.n, sz.n + 2);
-    std::vector<float> pa(packed_a_size(sz.m, sz.k)), pb(packed_b_size(sz.k, sz.n));
-    pack_a(sz.m, sz.k, a.data(), sz.k, 1, pa.data());
-    pack_b(sz.k, sz.n, b.data(), sz.n, pb.data());
-    for (const auto& v : gemm_variants()) {
-      const std::string what = v.first + " " + std::to_string(sz.m) + "x" + std::to_string(sz.n) +
-                               "x" + std::to_string(sz.k);
+    for (const GemmKernel* v : gemm_variants()) {
+      std::vector<float> pa(packed_a_size(sz.m, sz.k, v)), pb(packed_b_size(sz.k, sz.n, v));
+      pack_a(sz.m, sz.k, a.data(), sz.k, 1, pa.data(), v);
+      pack_b(sz.k, sz.n, b.data(), sz.n, pb.data(), v);
+      const std::string what = std::string(v->name) + " " + std::to_string(sz.m) + "x" +
+                               std::to_string(sz.n) + "x" + std::to_string(sz.k);
       expect_same_for_every_thread_count(what.c_str(), [&] {
         std::vector<float> c(static_cast<size_t>(sz.m) * (sz.n + 3), 5.0f);  // ldc > n
-        gemm(sz.m, sz.n, sz.k, pa.data(), pb.data(), c.data(), sz.n + 3, v.second);
+        gemm(sz.m, sz.n, sz.k, pa.data(), pb.data(), c.data(), sz.n + 3, v);
         return c;
       });
+    }
+  }
+}
+
+TEST(KernelsThreaded, ConvGemmIsBitIdenticalForEveryThreadCount) {
+  ConvGeom g;  // AlexNet's conv2 at a smaller size: column splits; few columns: row splits
+  g.c = 16, g.h = g.w = 27, g.kh = g.kw = 5, g.pt = g.pl = 2, g.oh = g.ow = 27;
+  for (int m : {192, 7}) {
+    for (const int side : {27, 3}) {
+      g.h = g.w = g.oh = g.ow = side;
+      const int kk = g.c * 25, n = side * side;
+      const auto x = random_values(static_cast<size_t>(g.c) * side * side, 9);
+      const auto w = random_values(static_cast<size_t>(m) * kk, 10);
+      for (const GemmKernel* v : gemm_variants()) {
+        std::vector<float> pa(packed_a_size(m, kk, v));
+        pack_a(m, kk, w.data(), kk, 1, pa.data(), v);
+        expect_same_for_every_thread_count((std::string("conv_gemm ") + v->name).c_str(), [&] {
+          std::vector<float> c(static_cast<size_t>(m) * n, 5.0f);
+          std::vector<float> scratch(conv_gemm_scratch_size(g));
+          conv_gemm(m, g, x.data(), pa.data(), c.data(), n, scratch.data(), v);
+          return c;
+        });
+      }
     }
   }
 }
@@ -405,18 +491,20 @@ TEST(KernelsThreaded, GemvAndTransposedGemvAreBitIdenticalForEveryThreadCount) {
   std::vector<int8_t> q(static_cast<size_t>(m) * n);
   for (size_t i = 0; i < q.size(); ++i) q[i] = static_cast<int8_t>(w[i] * 127.0f);
   const auto scale = random_values(m, 6);
-  for (const auto& v : gemv_variants()) {
-    expect_same_for_every_thread_count(("gemv " + v.first).c_str(), [&] {
+  for (const GemvKernel* v : gemv_variants()) {
+    expect_same_for_every_thread_count((std::string("gemv ") + v->name).c_str(), [&] {
       std::vector<float> y(m);
-      gemv(m, k, w.data(), n, x.data(), y.data(), v.second);
+      gemv(m, k, w.data(), n, x.data(), y.data(), v);
       return y;
     });
   }
-  expect_same_for_every_thread_count("gemv_qs8", [&] {
-    std::vector<float> y(m);
-    gemv_qs8(m, k, q.data(), scale.data(), n, x.data(), y.data());
-    return y;
-  });
+  for (const Qs8GemvKernel* v : runnable(qs8_gemv_kernels())) {
+    expect_same_for_every_thread_count((std::string("gemv_qs8 ") + v->name).c_str(), [&] {
+      std::vector<float> y(m);
+      gemv_qs8(m, k, q.data(), scale.data(), n, x.data(), y.data(), v);
+      return y;
+    });
+  }
   expect_same_for_every_thread_count("gemv_t", [&] {
     std::vector<float> gx(static_cast<size_t>(rows) * (n + 1), 9.0f);
     gemv_t(rows, m, n, gy.data(), m, w.data(), n, gx.data(), n + 1);
@@ -436,14 +524,14 @@ TEST(KernelsThreaded, WinogradIsBitIdenticalForEveryThreadCount) {
   for (const Case& cs : {Case{192, 384, 13, 13}, Case{64, 33, 9, 10}, Case{300, 9, 5, 4}}) {
     const auto x = random_values(static_cast<size_t>(cs.cin) * cs.h * cs.w, 7);
     const auto wt = random_values(static_cast<size_t>(cs.cout) * cs.cin * 9, 8);
-    std::vector<float> u(winograd_weight_size(cs.cout, cs.cin));
-    winograd_pack_weights(cs.cout, cs.cin, wt.data(), cs.cin * 9, 9, 3, 1, u.data());
-    std::vector<float> scratch(winograd_scratch_size(cs.cin, cs.cout, cs.h, cs.w));
-    for (const auto& v : gemm_variants()) {
-      expect_same_for_every_thread_count(("winograd " + v.first).c_str(), [&] {
+    for (const GemmKernel* v : gemm_variants()) {
+      std::vector<float> u(winograd_weight_size(cs.cout, cs.cin, v));
+      winograd_pack_weights(cs.cout, cs.cin, wt.data(), cs.cin * 9, 9, 3, 1, u.data(), v);
+      std::vector<float> scratch(winograd_scratch_size(cs.cin, cs.cout, cs.h, cs.w, v));
+      expect_same_for_every_thread_count((std::string("winograd ") + v->name).c_str(), [&] {
         std::vector<float> y(static_cast<size_t>(cs.cout) * cs.h * cs.w, 99.0f);
         winograd_conv3x3(cs.cin, cs.cout, cs.h, cs.w, x.data(), u.data(), y.data(), scratch.data(),
-                         v.second);
+                         v);
         return y;
       });
     }
@@ -451,9 +539,62 @@ TEST(KernelsThreaded, WinogradIsBitIdenticalForEveryThreadCount) {
 }
 #endif  // CAMSCOPE_THREADS
 
-TEST(Kernels, IsaName) {
-  const std::string isa = isa_name();
-  EXPECT_TRUE(isa == "scalar" || isa == "sse2" || isa == "wasmsimd") << isa;
+// Each table: unique names, tiles within the driver's limits, a scalar exact entry last (so
+// every class always has a kernel); the exact configuration only exact kernels.
+template <class K>
+void expect_sound_table(const std::vector<K>& table, bool tiles) {
+  ASSERT_FALSE(table.empty());
+  EXPECT_EQ(std::string(table.back().isa), "scalar");
+  EXPECT_TRUE(table.back().cls == Exactness::Exact && table.back().available());
+  for (size_t i = 0; i < table.size(); ++i) {
+    const K& k = table[i];
+    EXPECT_NE(k.fn, nullptr) << k.name;
+    if (tiles) {
+      EXPECT_TRUE(k.mr >= 1 && k.mr <= kMaxMR && k.nr >= 1 && k.nr <= kMaxNR) << k.name;
+      EXPECT_TRUE(k.kc >= 1 && k.kc <= kMaxKC) << k.name;
+      EXPECT_TRUE(k.cls != Exactness::Exact || k.kc == kKC) << k.name;
+      // The name says the tile: f32_gemm_MRxNR__isa.
+      const std::string tile = "_" + std::to_string(k.mr) + "x" + std::to_string(k.nr) + "__";
+      EXPECT_NE(std::string(k.name).find(tile), std::string::npos) << k.name;
+    }
+    const std::string isa = k.isa;
+    EXPECT_NE(std::string(k.name).find("__" + (isa == "avx2+fma" ? "avx2_fma" : isa)),
+              std::string::npos)
+        << k.name;
+    // Fast kernels are exactly the FMA ones.
+    EXPECT_EQ(k.cls == Exactness::Fast, isa.find("fma") != std::string::npos) << k.name;
+    for (size_t j = 0; j < i; ++j) EXPECT_STRNE(table[j].name, k.name);
+  }
+}
+
+TEST(Kernels, TableAndConfigurations) {
+  expect_sound_table(gemm_kernels(), true);
+  expect_sound_table(gemv_kernels(), false);
+  expect_sound_table(qs8_gemv_kernels(), false);
+  const Config& ex = config_for(Exactness::Exact);
+  EXPECT_EQ(ex.cls(), Exactness::Exact);
+  EXPECT_TRUE(ex.gemm->cls == Exactness::Exact && ex.gemv->cls == Exactness::Exact &&
+              ex.qs8_gemv->cls == Exactness::Exact);
+  EXPECT_EQ(ex.describe().rfind("exact (", 0), 0u) << ex.describe();
+  const Config& fast = config_for(Exactness::Fast);
+  // Fast where this CPU runs a fast kernel of every kind, else the exact kernels.
+  bool fast_here = false;
+  for (const GemmKernel& k : gemm_kernels())
+    fast_here = fast_here || (k.cls == Exactness::Fast && k.available());
+  EXPECT_EQ(fast.cls(), fast_here ? Exactness::Fast : Exactness::Exact) << fast.describe();
+  EXPECT_NE(fast.describe().find(fast.gemm->name), std::string::npos);
+#if defined(__wasm_simd128__) || defined(__EMSCRIPTEN__)
+  EXPECT_EQ(startup_class(), Exactness::Exact);
+#endif
+  // select() switches the active configuration; the packing follows it.
+  const Exactness before = config().requested;
+  select(Exactness::Fast);
+  EXPECT_EQ(&config(), &fast);
+  EXPECT_EQ(packed_a_size(13, 5), packed_a_size(13, 5, fast.gemm));
+  select(Exactness::Exact);
+  EXPECT_EQ(&config(), &ex);
+  EXPECT_EQ(packed_b_size(5, 13), packed_b_size(5, 13, ex.gemm));
+  select(before);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "graph.h"
 #include "image_io.h"
 #include "json.h"
+#include "kernels/config.h"
 #include "maps.h"
 #include "methods/fusion.h"
 #include "methods/methods.h"
@@ -361,8 +362,9 @@ int run_layers(const Options& o) {
   for (size_t i = 0; i < net.info.classes.size(); ++i) {
     classes += (i > 0 ? ", " : "") + net.info.classes[i];
   }
-  std::printf("%s: %zu classes (%s), input %s\n", net.info.name.c_str(), net.info.classes.size(),
-              classes.c_str(), shape_text(net.info.input).c_str());
+  std::printf("%s: %zu classes (%s), input %s; kernels %s\n", net.info.name.c_str(),
+              net.info.classes.size(), classes.c_str(), shape_text(net.info.input).c_str(),
+              kernels::config().describe().c_str());
   return kExitOk;
 }
 
@@ -1074,6 +1076,8 @@ std::string summary_json(const Options& o, const Plan& plan, const Net& net,
   json_string(j, o.weights);
   json_key(j, "network", 2, false);
   json_string(j, net.info.name);
+  json_key(j, "kernels", 2, false);
+  json_string(j, kernels::config().describe());
   json_key(j, "layer", 2, false);  // the first of `layers` (the only one without a list)
   json_string(j, first_layer.name);
   json_key(j, "layer_shape", 2, false);
@@ -1269,6 +1273,7 @@ int run_explain(const Options& o) {
                     ? (net.is_chain() ? ", the last convolution" : ", the last spatial layer")
                     : "");
   }
+  std::printf("kernels %s\n", kernels::config().describe().c_str());  // CAMSCOPE_KERNELS
 
   int status = kExitOk;
   std::vector<PictureRecord> records;

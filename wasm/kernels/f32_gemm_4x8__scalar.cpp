@@ -1,8 +1,11 @@
 // Portable 4x8 GEMM micro-kernel (reference for the SIMD variants: same operation order).
-#include "gemm.h"
+#include "ukernels.h"
 
 namespace camscope {
 namespace kernels {
+namespace {
+constexpr int kMR = 4, kNR = 8;  // the tile (config.cpp registers it)
+}  // namespace
 
 void f32_gemm_4x8__scalar(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                           bool accumulate) {

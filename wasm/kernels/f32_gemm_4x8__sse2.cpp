@@ -1,11 +1,14 @@
 // 4x8 GEMM micro-kernel, SSE2: 8 accumulators, A broadcast one value at a time.
-#include "gemm.h"
+#include "ukernels.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
 namespace camscope {
 namespace kernels {
+namespace {
+constexpr int kMR = 4, kNR = 8;  // the tile (config.cpp registers it)
+}  // namespace
 
 void f32_gemm_4x8__sse2(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                         bool accumulate) {

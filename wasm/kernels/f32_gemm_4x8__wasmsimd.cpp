@@ -1,13 +1,16 @@
 // 4x8 GEMM micro-kernel, WebAssembly SIMD: 8 accumulators; the four A values of each k are
 // load-splats (V8 on x64 emits vbroadcastss: load ports, leaving the FP pipes to the 8 mul
 // + 8 add). Measured against one 128-bit load + 4 lane shuffles: see README "Performance".
-#include "gemm.h"
+#include "ukernels.h"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
 namespace camscope {
 namespace kernels {
+namespace {
+constexpr int kMR = 4, kNR = 8;  // the tile (config.cpp registers it)
+}  // namespace
 
 void f32_gemm_4x8__wasmsimd(size_t kc, const float* a, const float* b, float* c, size_t ldc,
                             bool accumulate) {

@@ -1,5 +1,5 @@
 // Portable matrix-vector product (reference order for the SIMD variants).
-#include "gemm.h"
+#include "ukernels.h"
 
 namespace camscope {
 namespace kernels {

@@ -1,5 +1,5 @@
 // Matrix-vector product, SSE2: two rows at a time, eight running sums per row.
-#include "gemm.h"
+#include "ukernels.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

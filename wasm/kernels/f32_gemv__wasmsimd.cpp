@@ -1,5 +1,5 @@
 // Matrix-vector product, WebAssembly SIMD: two rows at a time, eight running sums per row.
-#include "gemm.h"
+#include "ukernels.h"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>

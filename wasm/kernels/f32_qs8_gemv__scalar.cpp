@@ -1,7 +1,7 @@
 // Portable matrix-vector product with int8 weights and a float scale per row, dequantised on
 // the fly as float(q) * scale (exactly the loader's float weights): the same float
 // operations in the same order as f32_gemv__scalar on those weights.
-#include "gemm.h"
+#include "ukernels.h"
 
 namespace camscope {
 namespace kernels {

@@ -1,6 +1,6 @@
 // int8-weight matrix-vector product, SSE2: two rows at a time, eight running sums per row,
 // eight int8 weights widened to float and scaled per step (f32_qs8_gemv__scalar's order).
-#include "gemm.h"
+#include "ukernels.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

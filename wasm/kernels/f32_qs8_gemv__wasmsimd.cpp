@@ -1,7 +1,7 @@
 // int8-weight matrix-vector product, WebAssembly SIMD: two rows at a time, eight running sums
 // per row, eight int8 weights widened to float and scaled per step (f32_qs8_gemv__scalar's
 // order).
-#include "gemm.h"
+#include "ukernels.h"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>

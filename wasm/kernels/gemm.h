@@ -1,84 +1,39 @@
-// Packed single-precision GEMM for the conv and linear layers: micro-kernels (one file per
-// shape and ISA, XNNPACK-style), the packing functions and a cache-blocked driver.
-//
-// Every variant (scalar, SSE2, WebAssembly SIMD) computes each output element as the same
-// sequence of float operations -- c = c + a*b for k = 0, 1, ..., K-1, the running sum stored
-// to memory at the end of every kKC block, no fused multiply-add -- so all builds give
-// bit-identical results. Only the width of the registers differs.
+// Packed single-precision GEMM for the conv and linear layers: the packing functions, a
+// cache-blocked driver and the GEMV drivers around the micro-kernels of config.h's table (one
+// file per kernel, XNNPACK-style). Every function that packs or runs takes the GEMM kernel
+// whose tile (MR x NR) it works with; null means the active configuration's (config()).
+// Packed operands are only valid for a kernel of the same tile.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "config.h"
+
 namespace camscope {
 namespace kernels {
 
-// Micro-tile: MR rows of A (output channels) by NR columns of B (output positions).
-constexpr int kMR = 4;
-constexpr int kNR = 8;
-// K is processed in blocks of kKC (an A panel block is kMR*kKC floats = 4 KiB, a B panel
-// block kNR*kKC floats = 8 KiB: both stay in L1 while the kernel sweeps M).
+// The exact class's K block (config.h: GemmKernel::kc): an A panel block is 4*256 floats
+// (4 KiB), a B panel block 8*256 (8 KiB), both stay in L1 while the kernel sweeps M.
 constexpr int kKC = 256;
 
-// C (a full kMR x kNR tile, row stride ldc) = (accumulate ? C : 0) + A * B, where `a` is
-// kc steps of an A panel (kMR floats per k) and `b` kc steps of a B panel (kNR floats per k).
-using GemmUkernel = void (*)(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                             bool accumulate);
-
-void f32_gemm_4x8__scalar(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                          bool accumulate);
-#if defined(__SSE2__)
-void f32_gemm_4x8__sse2(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                        bool accumulate);
-#endif
-#if defined(__wasm_simd128__)
-void f32_gemm_4x8__wasmsimd(size_t kc, const float* a, const float* b, float* c, size_t ldc,
-                            bool accumulate);
-#endif
-
-// y[o] = sum_k w[o*ldw + k] * x[k] for o < m: eight running sums per row (k mod 8), added
-// pairwise at the end, then the K mod 8 tail in order. Same order in every variant.
-using GemvUkernel = void (*)(size_t m, size_t k, const float* w, size_t ldw, const float* x,
-                             float* y);
-void f32_gemv__scalar(size_t m, size_t k, const float* w, size_t ldw, const float* x, float* y);
-#if defined(__SSE2__)
-void f32_gemv__sse2(size_t m, size_t k, const float* w, size_t ldw, const float* x, float* y);
-#endif
-#if defined(__wasm_simd128__)
-void f32_gemv__wasmsimd(size_t m, size_t k, const float* w, size_t ldw, const float* x, float* y);
-#endif
-
-// The same with int8 weights q (row stride ldq) and one float scale per row, each weight
-// dequantised as float(q) * scale[o] -- bit-identical to f32_gemv on those float weights.
-using Qs8GemvUkernel = void (*)(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
-                                const float* x, float* y);
-void f32_qs8_gemv__scalar(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
-                          const float* x, float* y);
-#if defined(__SSE2__)
-void f32_qs8_gemv__sse2(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
-                        const float* x, float* y);
-#endif
-#if defined(__wasm_simd128__)
-void f32_qs8_gemv__wasmsimd(size_t m, size_t k, const int8_t* q, const float* scale, size_t ldq,
-                            const float* x, float* y);
-#endif
-
-// The best variant this build has, and its name ("wasmsimd", "sse2", "scalar").
-GemmUkernel best_gemm_ukernel();
-GemvUkernel best_gemv_ukernel();
-Qs8GemvUkernel best_qs8_gemv_ukernel();
-const char* isa_name();
+// The kernel `uk`, or the active configuration's.
+inline const GemmKernel& gemm_kernel(const GemmKernel* uk) {
+  return uk ? *uk : *config().gemm;
+}
 
 // Floats in a packed A (M x K) and a packed B (K x N).
-size_t packed_a_size(int m, int k);
-size_t packed_b_size(int k, int n);
+size_t packed_a_size(int m, int k, const GemmKernel* uk = nullptr);
+size_t packed_b_size(int k, int n, const GemmKernel* uk = nullptr);
 
-// Packs A (M x K, element (i, j) at src[i*rs + j*cs]) into panels of kMR rows, k-major:
-// dst[p*K*kMR + k*kMR + r] = A(p*kMR + r, k), zero rows past M.
-void pack_a(int m, int k, const float* src, ptrdiff_t rs, ptrdiff_t cs, float* dst);
-// Packs B (K x N, row stride ldb) into panels of kNR columns: dst[q*K*kNR + k*kNR + j] =
-// B(k, q*kNR + j), zero columns past N.
-void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst);
+// Packs A (M x K, element (i, j) at src[i*rs + j*cs]) into panels of MR rows, k-major:
+// dst[p*K*MR + k*MR + r] = A(p*MR + r, k), zero rows past M.
+void pack_a(int m, int k, const float* src, ptrdiff_t rs, ptrdiff_t cs, float* dst,
+            const GemmKernel* uk = nullptr);
+// Packs B (K x N, row stride ldb) into panels of NR columns: dst[q*K*NR + k*NR + j] =
+// B(k, q*NR + j), zero columns past N.
+void pack_b(int k, int n, const float* src, ptrdiff_t ldb, float* dst,
+            const GemmKernel* uk = nullptr);
 // Geometry of a convolution's windows over one CHW input: C channels of H x W, kernel
 // KH x KW, stride, padding (top, left; bottom/right follow from OH, OW), dilation.
 struct ConvGeom {
@@ -88,22 +43,30 @@ struct ConvGeom {
 };
 // im2col straight into packed-B form: B = the (C*KH*KW) x (OH*OW) matrix of zero-padded
 // windows of a CHW input, as pack_b would lay it out.
-void im2col_pack_b(const float* x, const ConvGeom& g, float* dst);
+void im2col_pack_b(const float* x, const ConvGeom& g, float* dst, const GemmKernel* uk = nullptr);
 // The same for a square kernel, one stride and one padding on every side.
 void im2col_pack_b(const float* x, int c, int h, int w, int ks, int stride, int pad, int oh, int ow,
-                   float* dst);
+                   float* dst, const GemmKernel* uk = nullptr);
 // im2col's adjoint: adds a (C*KH*KW) x (OH*OW) row-major window matrix onto a CHW gradient.
 void col2im_add(const float* col, const ConvGeom& g, float* dx);
 
-// C (M x N, row stride ldc) = A * B from packed operands. `uk` null: the best variant.
+// C (M x N, row stride ldc) = A * B from operands packed for `uk`'s tile.
 void gemm(int m, int n, int k, const float* packed_a, const float* packed_b, float* c,
-          ptrdiff_t ldc, GemmUkernel uk = nullptr);
+          ptrdiff_t ldc, const GemmKernel* uk = nullptr);
+// C (M x OH*OW, row stride ldc) = A * im2col(x): gemm() on im2col_pack_b's B, bit-identical,
+// each B block gathered from x just before the micro-kernel uses it (in L1, without the
+// window matrix's round trip through memory). `scratch`: conv_gemm_scratch_size(g) floats
+// (the zero-padded input, so that the gather needs no bounds tests).
+void conv_gemm(int m, const ConvGeom& g, const float* x, const float* packed_a, float* c,
+               ptrdiff_t ldc, float* scratch, const GemmKernel* uk = nullptr);
+size_t conv_gemm_scratch_size(const ConvGeom& g);
 
-// y (m) = W (m x k, row stride ldw) * x. `uk` null: the best variant.
+// y (m) = W (m x k, row stride ldw) * x. `uk` null: the active configuration's.
 void gemv(int m, int k, const float* w, ptrdiff_t ldw, const float* x, float* y,
-          GemvUkernel uk = nullptr);
+          const GemvKernel* uk = nullptr);
 
-// y[v*ldy + o] = (W x_v)[o] for nv vectors x_v = x + v*ldx: bit-identical to nv gemv calls,
+// y[v*ldy + o] = (W x_v)[o] for nv vectors x_v = x + v*ldx: bit-identical to nv gemv calls
+// (the active configuration's kernel),
 // with W swept once in row blocks that stay in cache while every vector uses them (a
 // batch of pictures reads a large head's weights from memory once, not nv times).
 void gemv_batch(int m, int k, const float* w, ptrdiff_t ldw, const float* x, ptrdiff_t ldx, int nv,
@@ -114,7 +77,7 @@ void gemv_qs8_batch(int m, int k, const int8_t* q, const float* scale, ptrdiff_t
 
 // gemv with int8 weights and per-row scales (see Qs8GemvUkernel).
 void gemv_qs8(int m, int k, const int8_t* q, const float* scale, ptrdiff_t ldq, const float* x,
-              float* y, Qs8GemvUkernel uk = nullptr);
+              float* y, const Qs8GemvKernel* uk = nullptr);
 
 // gx[r*ldx + j] = sum_o gy[r*ldg + o] * W[o*ldw + j] for r < rows, j < n (o in order; rows
 // whose coefficients are all zero are skipped: their products add nothing).

@@ -1,5 +1,5 @@
 // Winograd F(2x2, 3x3): weight, input and output transforms (portable float code, one fixed
-// operation order) around 16 packed GEMMs. See winograd.h.
+// operation order) around 16 packed GEMMs (tiles x CIN times CIN x COUT). See winograd.h.
 #include "winograd.h"
 
 #include <algorithm>
@@ -26,13 +26,13 @@ constexpr size_t kSkew = 16;
 
 }  // namespace
 
-size_t winograd_weight_size(int cout, int cin) {
-  return kPos * packed_a_size(cout, cin);
+size_t winograd_weight_size(int cout, int cin, const GemmKernel* uk) {
+  return kPos * packed_b_size(cin, cout, uk);
 }
 
 void winograd_pack_weights(int cout, int cin, const float* w, ptrdiff_t so, ptrdiff_t sc,
-                           ptrdiff_t sy, ptrdiff_t sx, float* dst) {
-  // U[xi] as a COUT x CIN matrix, then packed.
+                           ptrdiff_t sy, ptrdiff_t sx, float* dst, const GemmKernel* uk) {
+  // U[xi] transposed, as a CIN x COUT matrix (the GEMMs' B), then packed.
   std::vector<float> u(static_cast<size_t>(kPos) * cout * cin);
   const size_t plane = static_cast<size_t>(cout) * cin;
   for (int o = 0; o < cout; ++o) {
@@ -57,40 +57,42 @@ void winograd_pack_weights(int cout, int cin, const float* w, ptrdiff_t so, ptrd
         r[2] = ((t[i][0] - t[i][1]) + t[i][2]) * 0.5f;
         r[3] = t[i][2];
         for (int j = 0; j < 4; ++j)
-          u[(i * 4 + j) * plane + static_cast<size_t>(o) * cin + c] = r[j];
+          u[(i * 4 + j) * plane + static_cast<size_t>(c) * cout + o] = r[j];
       }
     }
   }
-  const size_t per = packed_a_size(cout, cin);
+  const size_t per = packed_b_size(cin, cout, uk);
   for (int xi = 0; xi < kPos; ++xi)
-    pack_a(cout, cin, u.data() + xi * plane, cin, 1, dst + xi * per);
+    pack_b(cin, cout, u.data() + xi * plane, cout, dst + xi * per, uk);
 }
 
-size_t winograd_scratch_size(int cin, int cout, int h, int w) {
+size_t winograd_scratch_size(int cin, int cout, int h, int w, const GemmKernel* uk) {
   const int t = tiles(h) * tiles(w);
   const size_t padded = static_cast<size_t>(2 * tiles(h) + 2) * (2 * tiles(w) + 2);
-  return kPos * (packed_b_size(cin, t) + kSkew) + kPos * (static_cast<size_t>(cout) * t + kSkew) +
-         padded;
+  return kPos * (packed_a_size(t, cin, uk) + kSkew) +
+         kPos * (static_cast<size_t>(cout) * t + kSkew) + padded;
 }
 
 void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const float* packed_u,
-                      float* y, float* scratch, GemmUkernel uk) {
+                      float* y, float* scratch, const GemmKernel* kernel) {
+  const GemmKernel& uk = gemm_kernel(kernel);
+  const int mr = uk.mr;
   const int th = tiles(h), tw = tiles(w), nt = th * tw;
   const int ph = 2 * th + 2, pw = 2 * tw + 2;                // zero-padded plane: row/col -1 .. 2*t
-  const size_t vsize = packed_b_size(cin, nt) + kSkew;       // stride of the 16 V
-  const size_t mp = static_cast<size_t>(cout) * nt + kSkew;  // stride of the 16 M
-  float* v = scratch;                                        // 16 packed B (CIN x tiles)
-  float* m = v + kPos * vsize;                               // 16 COUT x tiles products
+  const size_t vsize = packed_a_size(nt, cin, &uk) + kSkew;  // stride of the 16 V
+  const size_t mp = static_cast<size_t>(nt) * cout + kSkew;  // stride of the 16 M
+  float* v = scratch;                                        // 16 packed A (tiles x CIN)
+  float* m = v + kPos * vsize;                               // 16 tiles x COUT products
   float* pad = m + kPos * mp;                                // one padded input plane
-  // Packed-B padding columns (tiles nt .. next multiple of kNR) must be zero.
-  if (nt % kNR != 0) {
+  // Packed-A padding rows (tiles nt .. next multiple of MR): zero (their products are
+  // dropped, but stay finite).
+  if (nt % mr != 0) {
     for (int xi = 0; xi < kPos; ++xi) {
-      float* last = v + xi * vsize + static_cast<size_t>(nt / kNR) * cin * kNR;
-      for (int c = 0; c < cin; ++c)
-        std::fill(last + c * kNR + nt % kNR, last + (c + 1) * kNR, 0.0f);
+      float* last = v + xi * vsize + static_cast<size_t>(nt / mr) * cin * mr;
+      for (int c = 0; c < cin; ++c) std::fill(last + c * mr + nt % mr, last + (c + 1) * mr, 0.0f);
     }
   }
-  // Input transform, straight into the 16 packed B matrices.
+  // Input transform, straight into the 16 packed A matrices.
   std::fill(pad, pad + static_cast<size_t>(ph) * pw, 0.0f);
   for (int c = 0; c < cin; ++c) {
     const float* xc = x + static_cast<size_t>(c) * h * w;
@@ -109,7 +111,7 @@ void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const flo
           s[2][j] = d2 - d1;
           s[3][j] = d1 - d3;
         }
-        float* dst = v + static_cast<size_t>(t / kNR) * cin * kNR + c * kNR + t % kNR;
+        float* dst = v + static_cast<size_t>(t / mr) * cin * mr + c * mr + t % mr;
         for (int i = 0; i < 4; ++i) {
           dst[(i * 4 + 0) * vsize] = s[i][0] - s[i][2];
           dst[(i * 4 + 1) * vsize] = s[i][1] + s[i][2];
@@ -120,37 +122,43 @@ void winograd_conv3x3(int cin, int cout, int h, int w, const float* x, const flo
     }
     // Rows past the picture stay zero: only rows/cols 1..h / 1..w were written.
   }
-  // 16 products M[xi] = U[xi] V[xi] (with CAMSCOPE_THREADS, whole products per thread;
-  // the input transform above stays serial: it shares one padded plane).
-  const size_t usize = packed_a_size(cout, cin);
+  // 16 products M[xi] = V[xi] U[xi] (tiles x COUT; the tiles as the GEMM's rows pad less
+  // than as its columns: 49 tiles -> 54 rows of 6 vs 64 columns of 16). With
+  // CAMSCOPE_THREADS, whole products per thread; the input transform above stays serial: it
+  // shares one padded plane.
+  const size_t usize = packed_b_size(cin, cout, &uk);
   parallel_for(kPos, [&](int x0, int x1) {
     for (int xi = x0; xi < x1; ++xi)
-      gemm(cout, nt, cin, packed_u + xi * usize, v + xi * vsize, m + xi * mp, nt, uk);
+      gemm(nt, cout, cin, v + xi * vsize, packed_u + xi * usize, m + xi * mp, cout, &uk);
   });
-  // Output transform (with CAMSCOPE_THREADS, output channels split across threads).
-  parallel_for(cout, [=](int o0, int o1) {  // by value: the loop keeps them in registers
-    for (int o = o0; o < o1; ++o) {
-      float* yo = y + static_cast<size_t>(o) * h * w;
+  // Output transform, by blocks of 16 output channels (one cache line of each product row),
+  // with CAMSCOPE_THREADS split across threads.
+  constexpr int kOB = 16;
+  parallel_for((cout + kOB - 1) / kOB, [=](int b0, int b1) {  // by value: kept in registers
+    for (int o0 = b0 * kOB; o0 < std::min(cout, b1 * kOB); o0 += kOB) {
+      const int o1 = std::min(cout, o0 + kOB);
       for (int ty = 0; ty < th; ++ty) {
         for (int tx = 0; tx < tw; ++tx) {
-          const float* mt = m + static_cast<size_t>(o) * nt + ty * tw + tx;
-          float q[4][4];
-          for (int i = 0; i < 16; ++i) q[i / 4][i % 4] = mt[i * mp];
-          // r = A^T q (2 x 4)
-          float r0[4], r1[4];
-          for (int j = 0; j < 4; ++j) {
-            r0[j] = (q[0][j] + q[1][j]) + q[2][j];
-            r1[j] = (q[1][j] - q[2][j]) - q[3][j];
-          }
-          const float y00 = (r0[0] + r0[1]) + r0[2], y01 = (r0[1] - r0[2]) - r0[3];
-          const float y10 = (r1[0] + r1[1]) + r1[2], y11 = (r1[1] - r1[2]) - r1[3];
+          const float* mt = m + static_cast<size_t>(ty * tw + tx) * cout;
           const int oy = 2 * ty, ox = 2 * tx;
-          float* row0 = yo + oy * w + ox;
-          row0[0] = y00;
-          if (ox + 1 < w) row0[1] = y01;
-          if (oy + 1 < h) {
-            row0[w] = y10;
-            if (ox + 1 < w) row0[w + 1] = y11;
+          for (int o = o0; o < o1; ++o) {
+            float q[4][4];
+            for (int i = 0; i < 16; ++i) q[i / 4][i % 4] = mt[i * mp + o];
+            // r = A^T q (2 x 4)
+            float r0[4], r1[4];
+            for (int j = 0; j < 4; ++j) {
+              r0[j] = (q[0][j] + q[1][j]) + q[2][j];
+              r1[j] = (q[1][j] - q[2][j]) - q[3][j];
+            }
+            const float y00 = (r0[0] + r0[1]) + r0[2], y01 = (r0[1] - r0[2]) - r0[3];
+            const float y10 = (r1[0] + r1[1]) + r1[2], y11 = (r1[1] - r1[2]) - r1[3];
+            float* row0 = y + static_cast<size_t>(o) * h * w + oy * w + ox;
+            row0[0] = y00;
+            if (ox + 1 < w) row0[1] = y01;
+            if (oy + 1 < h) {
+              row0[w] = y10;
+              if (ox + 1 < w) row0[w + 1] = y11;
+            }
           }
         }
       }

@@ -35,16 +35,16 @@ int group_k(const Node& n) {
 void make_backward(const Node& n, const ConvWeights& cw) {
   if (cw.algo == ConvAlgo::Winograd) {
     // dX = conv3x3_pad1(dY, W') with W'(c, o, ky, kx) = W(o, c, 2 - ky, 2 - kx).
-    cw.bwd.resize(kernels::winograd_weight_size(n.cin, n.cout));
+    cw.bwd.resize(kernels::winograd_weight_size(n.cin, n.cout, cw.gemm));
     kernels::winograd_pack_weights(n.cin, n.cout, n.weight.data() + 8, 9, n.cin * 9, -3, -1,
-                                   cw.bwd.data());
+                                   cw.bwd.data(), cw.gemm);
   } else if (cw.algo == ConvAlgo::Gemm) {
     const int cog = n.cout / n.groups, kk = group_k(n);
-    const size_t per = kernels::packed_a_size(kk, cog);
+    const size_t per = kernels::packed_a_size(kk, cog, cw.gemm);
     cw.bwd.resize(per * n.groups);
     for (int g = 0; g < n.groups; ++g)
       kernels::pack_a(kk, cog, n.weight.data() + static_cast<size_t>(g) * cog * kk, 1, kk,
-                      cw.bwd.data() + g * per);
+                      cw.bwd.data() + g * per, cw.gemm);
   }
 }
 
@@ -120,17 +120,18 @@ ConvAlgo conv_algo(const Node& n) {
 std::unique_ptr<ConvWeights> prepare_conv(const Node& n) {
   auto cw = std::make_unique<ConvWeights>();
   cw->algo = conv_algo(n);
+  cw->gemm = kernels::config().gemm;
   if (cw->algo == ConvAlgo::Winograd) {
-    cw->fwd.resize(kernels::winograd_weight_size(n.cout, n.cin));
+    cw->fwd.resize(kernels::winograd_weight_size(n.cout, n.cin, cw->gemm));
     kernels::winograd_pack_weights(n.cout, n.cin, n.weight.data(), n.cin * 9, 9, 3, 1,
-                                   cw->fwd.data());
+                                   cw->fwd.data(), cw->gemm);
   } else if (cw->algo == ConvAlgo::Gemm) {
     const int cog = n.cout / n.groups, kk = group_k(n);
-    const size_t per = kernels::packed_a_size(cog, kk);
+    const size_t per = kernels::packed_a_size(cog, kk, cw->gemm);
     cw->fwd.resize(per * n.groups);
     for (int g = 0; g < n.groups; ++g)
       kernels::pack_a(cog, kk, n.weight.data() + static_cast<size_t>(g) * cog * kk, kk, 1,
-                      cw->fwd.data() + g * per);
+                      cw->fwd.data() + g * per, cw->gemm);
   }
   return cw;
 }
@@ -138,8 +139,9 @@ std::unique_ptr<ConvWeights> prepare_conv(const Node& n) {
 void conv_forward(const Node& n, const ConvWeights& cw, const float* x, Shape in, float* y,
                   Shape out, Workspace& ws) {
   if (cw.algo == ConvAlgo::Winograd) {
-    float* s = Workspace::get(ws.cols, kernels::winograd_scratch_size(n.cin, n.cout, in.h, in.w));
-    kernels::winograd_conv3x3(n.cin, n.cout, in.h, in.w, x, cw.fwd.data(), y, s);
+    float* s =
+        Workspace::get(ws.cols, kernels::winograd_scratch_size(n.cin, n.cout, in.h, in.w, cw.gemm));
+    kernels::winograd_conv3x3(n.cin, n.cout, in.h, in.w, x, cw.fwd.data(), y, s, cw.gemm);
     return;
   }
   if (cw.algo == ConvAlgo::Depthwise) {
@@ -148,28 +150,24 @@ void conv_forward(const Node& n, const ConvWeights& cw, const float* x, Shape in
   }
   const int cig = n.cin / n.groups, cog = n.cout / n.groups, kk = group_k(n);
   const int ohw = static_cast<int>(out.plane());
-  const size_t per = kernels::packed_a_size(cog, kk);
-  float* bp = Workspace::get(ws.panels, kernels::packed_b_size(kk, ohw));
+  const size_t per = kernels::packed_a_size(cog, kk, cw.gemm);
   const kernels::ConvGeom geom = geometry(n, cig, in, out);
-  for (int g = 0; g < n.groups; ++g) {
-    const float* xg = x + static_cast<size_t>(g) * cig * in.plane();
-    if (pointwise(n))
-      kernels::pack_b(kk, ohw, xg, ohw, bp);
-    else
-      kernels::im2col_pack_b(xg, geom, bp);
-    kernels::gemm(cog, ohw, kk, cw.fwd.data() + g * per, bp, y + static_cast<size_t>(g) * cog * ohw,
-                  ohw);
-  }
+  float* scratch = Workspace::get(ws.panels, kernels::conv_gemm_scratch_size(geom));
+  for (int g = 0; g < n.groups; ++g)  // im2col packed block by block inside the GEMM
+    kernels::conv_gemm(cog, geom, x + static_cast<size_t>(g) * cig * in.plane(),
+                       cw.fwd.data() + g * per, y + static_cast<size_t>(g) * cog * ohw, ohw,
+                       scratch, cw.gemm);
 }
 
 void conv_backward(const Node& n, const ConvWeights& cw, Shape in, Shape out, int k_rows,
                    const float* gy, float* gx, Workspace& ws) {
   std::call_once(cw.bwd_once, [&] { make_backward(n, cw); });
   if (cw.algo == ConvAlgo::Winograd) {
-    float* s = Workspace::get(ws.cols, kernels::winograd_scratch_size(n.cout, n.cin, in.h, in.w));
+    float* s =
+        Workspace::get(ws.cols, kernels::winograd_scratch_size(n.cout, n.cin, in.h, in.w, cw.gemm));
     for (int r = 0; r < k_rows; ++r)
       kernels::winograd_conv3x3(n.cout, n.cin, in.h, in.w, gy + static_cast<size_t>(r) * out.size(),
-                                cw.bwd.data(), gx + static_cast<size_t>(r) * in.size(), s);
+                                cw.bwd.data(), gx + static_cast<size_t>(r) * in.size(), s, cw.gemm);
     return;
   }
   if (cw.algo == ConvAlgo::Depthwise) {
@@ -180,21 +178,21 @@ void conv_backward(const Node& n, const ConvWeights& cw, Shape in, Shape out, in
   }
   const int cig = n.cin / n.groups, cog = n.cout / n.groups, kk = group_k(n);
   const int ohw = static_cast<int>(out.plane());
-  const size_t per = kernels::packed_a_size(kk, cog);
+  const size_t per = kernels::packed_a_size(kk, cog, cw.gemm);
   const kernels::ConvGeom geom = geometry(n, cig, in, out);
-  float* bp = Workspace::get(ws.panels, kernels::packed_b_size(cog, ohw));
+  float* bp = Workspace::get(ws.panels, kernels::packed_b_size(cog, ohw, cw.gemm));
   float* col = pointwise(n) ? nullptr : Workspace::get(ws.cols, static_cast<size_t>(kk) * ohw);
   for (int r = 0; r < k_rows; ++r) {
     const float* g_r = gy + static_cast<size_t>(r) * out.size();
     float* dx = gx + static_cast<size_t>(r) * in.size();
     for (int g = 0; g < n.groups; ++g) {
       float* dxg = dx + static_cast<size_t>(g) * cig * in.plane();
-      kernels::pack_b(cog, ohw, g_r + static_cast<size_t>(g) * cog * ohw, ohw, bp);
+      kernels::pack_b(cog, ohw, g_r + static_cast<size_t>(g) * cog * ohw, ohw, bp, cw.gemm);
       if (col == nullptr) {  // 1x1 stride 1: the window matrix is the gradient itself
-        kernels::gemm(kk, ohw, cog, cw.bwd.data() + g * per, bp, dxg, ohw);
+        kernels::gemm(kk, ohw, cog, cw.bwd.data() + g * per, bp, dxg, ohw, cw.gemm);
         continue;
       }
-      kernels::gemm(kk, ohw, cog, cw.bwd.data() + g * per, bp, col, ohw);
+      kernels::gemm(kk, ohw, cog, cw.bwd.data() + g * per, bp, col, ohw, cw.gemm);
       std::fill(dxg, dxg + static_cast<size_t>(cig) * in.plane(), 0.0f);
       kernels::col2im_add(col, geom, dxg);
     }

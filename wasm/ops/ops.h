@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "graph.h"
+#include "kernels/config.h"
 
 namespace camscope {
 namespace ops {
@@ -41,6 +42,8 @@ enum class ConvAlgo {
 // first use (once, thread-safe) for the backward pass.
 struct ConvWeights {
   ConvAlgo algo = ConvAlgo::Gemm;
+  // The GEMM kernel both packings are laid out for (the active one at load), run with them.
+  const kernels::GemmKernel* gemm = nullptr;
   std::vector<float> fwd;          // Winograd U, or W packed as GEMM A panels per group
   mutable std::vector<float> bwd;  // Winograd U of W flipped/transposed, or W^T packed per group
   mutable std::once_flag bwd_once;
