@@ -40,6 +40,7 @@ const MODELS = {
     onnx: "build/bench/tv.onnx",
     raw: "build/bench/tv_raw",
     layer: "features.10",
+    arch: "alexnet",  // tools/export.py writes a graph (version 2): torch_bench builds the module
   },
   // The CAM layer of each graph: ResNet18's last block (alias of layer4.1's second ReLU, as
   // pytorch-grad-cam's target_layers=[model.layer4]); VGG16's last conv's ReLU (14x14).

@@ -348,16 +348,12 @@ function setupTfjsGraph(manifest, bin, x, camLayer) {
       const s = a.s ?? a.k;
       const pool = nd.op === "maxpool" ? tf.maxPool : tf.avgPool;
       const pad = padOf(a.p);
-      const exact = nd.op === "maxpool" && pad === "valid" && a.k[0] === s[0] && a.k[1] === s[1];
       // After the CAM layer gradients flow through it: tfjs-backend-wasm's MaxPoolGrad loses
-      // them (see maxPoolFirstMax), so the head's tiling max-pools use our own gradient.
-      const first = exact && i > cam ? maxPoolFirstMax(a.k) : null;
-      fn = (v) => {
-        const h = v.get(src);
-        if (first && h.shape[1] % a.k[0] === 0 && h.shape[2] % a.k[1] === 0) return first(h);
-        if (i > cam && nd.op === "maxpool") throw new Error(`tfjs: ${nd.name}: max-pool gradient (wasm backend) only for tiling windows`);
-        return pool(h, a.k, s, pad);
-      };
+      // them (see maxPoolFirstMax), so the head's max-pools use our own gradient.
+      const head = nd.op === "maxpool" && i > cam;
+      if (head && pad !== "valid") throw new Error(`tfjs: ${nd.name}: padded max-pool after the CAM layer`);
+      const first = head ? maxPoolFirstMax(a.k, s) : null;
+      fn = (v) => (first ? first(v.get(src)) : pool(v.get(src), a.k, s, pad));
     } else if (nd.op === "adaptiveavgpool") {
       const [oh, ow] = a.out;
       fn = (v) => {
@@ -373,21 +369,26 @@ function setupTfjsGraph(manifest, bin, x, camLayer) {
     } else if (nd.op === "concat") {
       fn = (v) => tf.concat(nd.inputs.map((n) => v.get(n)), 3);
     } else if (nd.op === "flatten") {
-      // NHWC reshape; for order nchw the Linear reading it permutes its columns (below).
-      fn = (v) => tf.reshape(v.get(src), [1, -1]);
+      // NHWC reshape; for order nchw the Linear reading it permutes its columns (below), or,
+      // when no Linear alone reads it, the tensor goes to NCHW first.
+      let j = i;
+      while (readers[j].length === 1 && ["dropout", "identity"].includes(nodes[readers[j][0]].op)) j = readers[j][0];
+      const permuted = readers[j].length === 1 && nodes[readers[j][0]].op === "linear";
+      const nchw = a.order === "nchw" && !permuted;
+      fn = (v) => tf.reshape(nchw ? tf.transpose(v.get(src), [0, 3, 1, 2]) : v.get(src), [1, -1]);
     } else if (nd.op === "linear") {
       const nin = a.in, nout = a.out;
       const w = t("weight");
-      // The input's NCHW index of each NHWC position when it is a PyTorch-order flatten.
-      const fl = nodes[byName.get(src)];
+      // The input's NCHW index of each NHWC position when it is a PyTorch-order flatten
+      // (possibly behind Dropout/Identity nodes, as in AlexNet's classifier).
+      // (the same single-reader walk as the flatten step's, backwards).
+      let fl = nodes[byName.get(src)];
+      while (fl && ["dropout", "identity"].includes(fl.op) && readers[byName.get(fl.name)].length === 1) fl = nodes[byName.get(fl.inputs[0])];
       let perm = null;
-      if (fl && fl.op === "flatten" && fl.args.order === "nchw") {
+      if (fl && fl.op === "flatten" && fl.args.order === "nchw" && readers[byName.get(fl.name)].length === 1) {
         const [c, h, ww] = shapes.get(fl.inputs[0]);
-        if (h * ww > 1) {
-          perm = new Int32Array(nin);
-          for (let y = 0; y < h; y++) for (let xx = 0; xx < ww; xx++) for (let ch = 0; ch < c; ch++) perm[(y * ww + xx) * c + ch] = (ch * h + y) * ww + xx;
-        }
-        if (readers[byName.get(src)].length !== 1) throw new Error(`tfjs: ${fl.name}: flatten read twice`);
+        perm = new Int32Array(nin);
+        for (let y = 0; y < h; y++) for (let xx = 0; xx < ww; xx++) for (let ch = 0; ch < c; ch++) perm[(y * ww + xx) * c + ch] = (ch * h + y) * ww + xx;
       }
       // W^T (IN x OUT), built in JS: tfjs-backend-wasm 4.22's fused matMul with transposeB
       // gives wrong logits (caught by the cross-check).
@@ -431,22 +432,34 @@ function setupTfjsGraph(manifest, bin, x, camLayer) {
   return tfjsEngine(x, manifest.classes.length, features, head);
 }
 
-// tf.maxPool with windows that tile the input (kernel == stride, no padding) whose gradient
-// goes to the first maximum of each window in raster order, as PyTorch's (and camscope's).
-// tfjs-backend-wasm 4.22's MaxPoolGrad does not: a window whose maximum is <= 0 (ReLU zeros)
-// sends its gradient to element 0 of the tensor instead (found by the maps cross-check;
-// the cpu backend is right), which breaks Grad-CAM through VGG's last pool.
-function maxPoolFirstMax([kh, kw]) {
+// tf.maxPool (no padding) whose gradient goes to the first maximum of each window in raster
+// order, as PyTorch's (and camscope's). tfjs-backend-wasm 4.22's MaxPoolGrad does not: a
+// window whose maximum is <= 0 (all ReLU zeros) sends its gradient to element 0 of the tensor
+// instead (found by the maps cross-check; the cpu backend is right), which breaks Grad-CAM
+// through VGG's and AlexNet's last pools. The gradient here: for each window tap in raster
+// order, the outputs whose first maximum it is take dy, scattered back by stride.
+function maxPoolFirstMax([kh, kw], [sh, sw]) {
   return tf.customGrad((x, save) => {
-    const y = tf.maxPool(x, [kh, kw], [kh, kw], "valid");
+    const y = tf.maxPool(x, [kh, kw], [sh, sw], "valid");
     save([x, y]);
     const gradFunc = (dy, [xs, ys]) => {
-      const [, oh, ow, c] = ys.shape;
-      const win = tf.reshape(tf.transpose(tf.reshape(xs, [1, oh, kh, ow, kw, c]), [0, 1, 3, 5, 2, 4]), [1, oh, ow, c, kh * kw]);
-      const eq = tf.cast(tf.equal(win, tf.expandDims(ys, 4)), "float32");
-      const firstMax = tf.mul(eq, tf.cast(tf.equal(tf.cumsum(eq, 4), 1), "float32"));
-      const g = tf.mul(firstMax, tf.expandDims(dy, 4));
-      return tf.reshape(tf.transpose(tf.reshape(g, [1, oh, ow, c, kh, kw]), [0, 1, 4, 2, 5, 3]), xs.shape);
+      const [, H, W, c] = xs.shape;
+      const [, oh, ow] = ys.shape;
+      let found = tf.zerosLike(ys);
+      let dx = tf.zerosLike(xs);
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++) {
+          const tap = tf.stridedSlice(xs, [0, ky, kx, 0], [1, ky + sh * (oh - 1) + 1, kx + sw * (ow - 1) + 1, c], [1, sh, sw, 1]);
+          const first = tf.mul(tf.cast(tf.equal(tap, ys), "float32"), tf.sub(1, found));
+          found = tf.add(found, first);
+          // (oh, ow) -> (oh * sh, ow * sw) with the values at multiples of the stride, then
+          // shifted by the tap and cut or padded to the input's size.
+          const g = tf.reshape(tf.mul(first, dy), [oh, 1, ow, 1, c]);
+          let up = tf.reshape(tf.pad(g, [[0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]), [1, oh * sh, ow * sw, c]);
+          up = tf.pad(up, [[0, 0], [ky, Math.max(0, H - ky - oh * sh)], [kx, Math.max(0, W - kx - ow * sw)], [0, 0]]);
+          dx = tf.add(dx, tf.slice(up, [0, 0, 0, 0], [1, H, W, c]));
+        }
+      return dx;
     };
     return { value: y, gradFunc };
   });
