@@ -153,6 +153,7 @@ for (const key of models) {
         logits: relErr(r.torch.logits, r.native.logits),
         maps: Math.max(...r.torch.maps.map((mp, i) => relErr(mp, r.native.maps[i]))),
       };
+      r.torch.check.ok = r.torch.check.logits < 1e-4 && r.torch.check.maps < 1e-3;  // as TF.js's
     }
   }
   if (hosts.includes("node")) {
@@ -209,7 +210,8 @@ for (const key of models) {
     else lines.push(`| ${key} | ${h} | TF.js | failed check: ${JSON.stringify(x.checks.tfjs)} | | | |`);
   }
   if (r.native) row("native", "camscope (g++ -O3, SSE2)", r.native.forward, r.native.full, r.native.switch);
-  if (r.torch) row("native", `PyTorch ${r.torch.engine.replace("pytorch-", "")}`, r.torch.forward, r.torch.full);
+  if (r.torch?.check && !r.torch.check.ok) lines.push(`| ${key} | native | PyTorch | failed check: ${JSON.stringify(r.torch.check)} | | | |`);
+  else if (r.torch) row("native", `PyTorch ${r.torch.engine.replace("pytorch-", "")}`, r.torch.forward, r.torch.full);
 }
 lines.push("");
 // Issue 8's goals, per browser host: camscope's forward at most ONNX Runtime Web's, its full

@@ -40,6 +40,11 @@ def graph_module(f, arch, layer):
     for k, arr in f.tensors.items():
         sd[k] = torch.from_numpy(arr.copy())
     model.load_state_dict(sd)
+    # torchvision's ReLU(inplace=True) would overwrite a hooked conv output (AlexNet's
+    # features.10) with its ReLU before the maps read it: every ReLU out of place, as camscope.
+    for m in model.modules():
+        if isinstance(m, torch.nn.ReLU):
+            m.inplace = False
     # LAYER is a node or an alias, named by the module path whose output it is (a node
     # "layer4.1.relu#2" is the module's second call: its alias "layer4" is the module to hook).
     mods = dict(model.named_modules())
