@@ -261,12 +261,12 @@ function setupTfjsGraph(manifest, bin, x, camLayer) {
   if (cam < 0) throw new Error(`tfjs: no layer ${camLayer}`);
   const readers = nodes.map(() => []);
   nodes.forEach((nd, i) => nd.inputs.forEach((n) => n !== "input" && readers[byName.get(n)].push(i)));
-  // The node after i that alone reads i, if it has op `op` (and i is not the CAM layer).
+  // The node that alone reads i, if its op is one of `ops` (and i is not the CAM layer).
   const onlyReader = (i, ops) =>
     i !== cam && readers[i].length === 1 && ops.includes(nodes[readers[i][0]].op) ? readers[i][0] : -1;
   const padOf = (p) => (p.every((v) => v === 0) ? "valid" : [[0, 0], [p[0], p[2]], [p[1], p[3]], [0, 0]]);
   const acts = { relu: "relu", relu6: "relu6" };
-  const shapes = new Map();  // NHWC shape of each value, known once traced (for flatten)
+  const shapes = new Map();  // (C, H, W) of each value, filled in node order (for flatten)
 
   // steps: {out: name, fn(values) -> tensor}; each node is either a step or folded into one.
   const steps = [];
