@@ -1,7 +1,8 @@
 // camscope vs ONNX Runtime Web vs TensorFlow.js, in Debian's headless Chromium and in Node,
-// plus native camscope and native PyTorch, on the shipped model and torchvision's AlexNet.
+// plus native camscope and native PyTorch, on the shipped model, torchvision's AlexNet and,
+// as graphs (.csw version 2), torchvision's ResNet18 and VGG16 (random weights, 2 classes).
 // Run through bench/run.sh (which builds and prepares the models first):
-//   node bench/bench.mjs [--reps N] [--models shipped,tv] [--hosts chromium,node,native,torch]
+//   node bench/bench.mjs [--reps N] [--models shipped,tv,resnet18,vgg16] [--hosts chromium,node,native,torch]
 // Prints a Markdown table and one JSON line; writes bench/results/<date>.json.
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
@@ -21,7 +22,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const reps = Number(opt("reps", 15));
-const models = opt("models", "shipped,tv").split(",");
+const models = opt("models", "shipped,tv,resnet18,vgg16").split(",");
 const hosts = opt("hosts", "chromium,node,native,torch").split(",");
 const log = (m) => console.error(`bench: ${m}`);
 
@@ -39,6 +40,25 @@ const MODELS = {
     onnx: "build/bench/tv.onnx",
     raw: "build/bench/tv_raw",
     layer: "features.10",
+    arch: "alexnet",  // tools/export.py writes a graph (version 2): torch_bench builds the module
+  },
+  // The CAM layer of each graph: ResNet18's last block (alias of layer4.1's second ReLU, as
+  // pytorch-grad-cam's target_layers=[model.layer4]); VGG16's last conv's ReLU (14x14).
+  resnet18: {
+    title: "torchvision ResNet18 (2 classes)",
+    csw: "build/bench/resnet18_int8.csw",
+    onnx: "build/bench/resnet18.onnx",
+    raw: "build/bench/resnet18_raw",
+    layer: "layer4",
+    arch: "resnet18",
+  },
+  vgg16: {
+    title: "torchvision VGG16 (head 25088-4096-4096-2)",
+    csw: "build/bench/vgg16_int8.csw",
+    onnx: "build/bench/vgg16.onnx",
+    raw: "build/bench/vgg16_raw",
+    layer: "features.29",
+    arch: "vgg16",
   },
 };
 
@@ -119,6 +139,7 @@ const out = { date, machine, reps, models: {} };
 
 for (const key of models) {
   const m = MODELS[key];
+  if (!m) throw new Error(`unknown model ${key} (${Object.keys(MODELS).join(", ")})`);
   const r = (out.models[key] = { title: m.title, layer: m.layer, engines: {} });
   if (hosts.includes("native")) {
     log(`${key}: native camscope`);
@@ -126,12 +147,13 @@ for (const key of models) {
   }
   if (hosts.includes("torch")) {
     log(`${key}: PyTorch`);
-    r.torch = runJson("/usr/bin/python3", ["bench/torch_bench.py", m.csw, "build/bench/picture.rgba", m.layer, String(reps), "1"]);
+    r.torch = runJson("/usr/bin/python3", ["bench/torch_bench.py", m.csw, "build/bench/picture.rgba", m.layer, String(reps), "1", ...(m.arch ? [m.arch] : [])]);
     if (r.native) {
       r.torch.check = {
         logits: relErr(r.torch.logits, r.native.logits),
         maps: Math.max(...r.torch.maps.map((mp, i) => relErr(mp, r.native.maps[i]))),
       };
+      r.torch.check.ok = r.torch.check.logits < 1e-4 && r.torch.check.maps < 1e-3;  // as TF.js's
     }
   }
   if (hosts.includes("node")) {
@@ -188,9 +210,23 @@ for (const key of models) {
     else lines.push(`| ${key} | ${h} | TF.js | failed check: ${JSON.stringify(x.checks.tfjs)} | | | |`);
   }
   if (r.native) row("native", "camscope (g++ -O3, SSE2)", r.native.forward, r.native.full, r.native.switch);
-  if (r.torch) row("native", `PyTorch ${r.torch.engine.replace("pytorch-", "")}`, r.torch.forward, r.torch.full);
+  if (r.torch?.check && !r.torch.check.ok) lines.push(`| ${key} | native | PyTorch | failed check: ${JSON.stringify(r.torch.check)} | | | |`);
+  else if (r.torch) row("native", `PyTorch ${r.torch.engine.replace("pytorch-", "")}`, r.torch.forward, r.torch.full);
 }
 lines.push("");
+// Issue 8's goals, per browser host: camscope's forward at most ONNX Runtime Web's, its full
+// analysis at most 1.3x its forward.
+for (const key of models) {
+  for (const h of ["chromium", "node"]) {
+    const t = out.models[key][h]?.timings;
+    if (!t?.["camscope.forward"]) continue;
+    const f = t["camscope.forward"].median;
+    const o = t["onnxruntime-web.forward"]?.median;
+    const ratio = t["camscope.full"].median / f;
+    const vsOrt = o ? `forward ${(f / o).toFixed(2)}x ONNX Runtime Web's (<= 1: ${f <= o ? "met" : "missed"})` : "forward: no checked ONNX Runtime Web time";
+    lines.push(`Goals, ${key} on ${h}: ${vsOrt}; full analysis ${ratio.toFixed(2)}x forward (<= 1.3: ${ratio <= 1.3 ? "met" : "missed"})`);
+  }
+}
 const ch = out.models.shipped?.chromium;
 if (ch) lines.push(`First map after load (Chromium, shipped model: instantiate + load weights + forward + backward + one overlay): ${ch.firstMapMs.toFixed(0)} ms`);
 lines.push(`Page payload, gzip: camscope.js (wasm inlined) + int8 weights = ${(out.payload.wasmPlusWeightsGzip / 1e6).toFixed(2)} MB; whole web/ page ${(out.payload["web/ (whole page)"].gzip / 1e6).toFixed(2)} MB`);

@@ -1,6 +1,7 @@
-// The engines in Node (same code as the page): node bench/node_run.mjs MODEL_TAG CAM_LAYER REPS
-// Reads build/bench/<tag>.{csw,onnx,_raw.json,_raw.bin} and build/bench/picture.rgba; prints
-// one JSON line.
+// The engines in Node (same code as the page), run by bench/bench.mjs:
+//   node bench/node_run.mjs WEIGHTS.csw MODEL.onnx RAW_PREFIX CAM_LAYER REPS
+// Reads RAW_PREFIX.{json,bin} (tools/export_onnx.py --raw) and build/bench/picture.rgba;
+// prints one JSON line.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -106,6 +106,43 @@ void depthwise_backward(const Node& n, Shape in, Shape out, const float* gy, flo
   }
 }
 
+// One output channel of the conv epilogue: v = conv (+ bias), u = v * a + c (batchnorm), then
+// ReLU (kAct 1) or Clip to [lo, hi] (kAct 2) -- the float operations of the separate nodes
+// (and of activate()), each value written to its own kept output.
+template <bool kBias, bool kBn, int kAct>
+void epilogue_row(float* row, float b, float a, float c, float lo, float hi, float* z, float* r,
+                  size_t hw) {
+  for (size_t i = 0; i < hw; ++i) {
+    float v = row[i];
+    if (kBias) {
+      v = v + b;
+      row[i] = v;
+    }
+    float u = v;
+    if (kBn) {
+      u = v * a + c;
+      z[i] = u;
+    }
+    if (kAct == 1) r[i] = u > 0.0f ? u : 0.0f;
+    if (kAct == 2) r[i] = u < lo ? lo : (u > hi ? hi : u);
+  }
+}
+
+using EpilogueRow = void (*)(float*, float, float, float, float, float, float*, float*, size_t);
+
+template <bool kBias, bool kBn>
+EpilogueRow epilogue_row_for_act(int act) {
+  return act == 0 ? epilogue_row<kBias, kBn, 0>
+                  : (act == 1 ? epilogue_row<kBias, kBn, 1> : epilogue_row<kBias, kBn, 2>);
+}
+
+// The sweep for a bias or not, a batchnorm or not, and no activation (0), ReLU (1) or Clip (2).
+EpilogueRow epilogue_row_for(bool bias, bool bn, int act) {
+  if (bias)
+    return bn ? epilogue_row_for_act<true, true>(act) : epilogue_row_for_act<true, false>(act);
+  return bn ? epilogue_row_for_act<false, true>(act) : epilogue_row_for_act<false, false>(act);
+}
+
 }  // namespace
 
 ConvAlgo conv_algo(const Node& n) {
@@ -201,43 +238,19 @@ void conv_backward(const Node& n, const ConvWeights& cw, Shape in, Shape out, in
 
 void conv_epilogue(const Node& conv, const Node* bn, const Node* act, float* y, float* bn_out,
                    float* act_out, size_t hw) {
+  // Every choice (bias, batchnorm, activation kind) made once per call, outside the loops: each
+  // loop is a plain element-wise sweep with nothing to test per element.
+  if (!conv.has_bias && bn == nullptr && act == nullptr) return;
+  const EpilogueRow fn = epilogue_row_for(conv.has_bias, bn != nullptr,
+                                          act == nullptr ? 0 : (act->op == Op::ReLU ? 1 : 2));
+  const float lo = act != nullptr ? act->lo : 0.0f, hi = act != nullptr ? act->hi : 0.0f;
   for (int o = 0; o < conv.cout; ++o) {
-    float* row = y + static_cast<size_t>(o) * hw;
-    const bool has_b = conv.has_bias;
-    const float b = has_b ? conv.bias[o] : 0.0f;
-    if (bn == nullptr && act == nullptr) {
-      if (has_b)
-        for (size_t i = 0; i < hw; ++i) row[i] += b;
-      continue;
-    }
-    if (bn == nullptr) {
-      float* r = act_out + static_cast<size_t>(o) * hw;
-      for (size_t i = 0; i < hw; ++i) {
-        const float v = has_b ? row[i] + b : row[i];
-        row[i] = v;
-        r[i] = activate(*act, v);
-      }
-      continue;
-    }
-    float a, c;
-    batchnorm_coefficients(*bn, o, a, c);
-    float* z = bn_out + static_cast<size_t>(o) * hw;
-    if (act == nullptr) {
-      for (size_t i = 0; i < hw; ++i) {
-        const float v = has_b ? row[i] + b : row[i];
-        row[i] = v;
-        z[i] = v * a + c;
-      }
-      continue;
-    }
-    float* r = act_out + static_cast<size_t>(o) * hw;
-    for (size_t i = 0; i < hw; ++i) {
-      const float v = has_b ? row[i] + b : row[i];
-      const float u = v * a + c;
-      row[i] = v;
-      z[i] = u;
-      r[i] = activate(*act, u);
-    }
+    const size_t off = static_cast<size_t>(o) * hw;
+    float a = 1.0f, c = 0.0f;
+    if (bn != nullptr) batchnorm_coefficients(*bn, o, a, c);
+    fn(y + off, conv.has_bias ? conv.bias[o] : 0.0f, a, c, lo, hi,
+       bn_out != nullptr ? bn_out + off : nullptr, act_out != nullptr ? act_out + off : nullptr,
+       hw);
   }
 }
 
