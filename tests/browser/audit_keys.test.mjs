@@ -88,13 +88,14 @@ test("Enter and Space keep the focus: samples, step arrows, step numbers", async
   await press(page, "Enter");
   assert.equal(await step(), 4);
   assert.equal((await focused(page)).focus, "step-4", "Enter on a step number: the focus stays on it");
-  await page.focus("#view-teach [data-focus=step-5]");
+  const last = (await page.$$eval("#view-teach .dots button", (b) => b.length)) - 1;
+  await page.focus(`#view-teach [data-focus=step-${last}]`);
   await press(page, "Space");
-  assert.equal(await step(), 5);
+  assert.equal(await step(), last);
   assert.equal(await page.getAttribute("#view-teach [data-focus=next]", "aria-disabled"), "true");
   await page.focus("#view-teach [data-focus=next]");
   await press(page, "Enter");
-  assert.equal(await step(), 5, "Next stops at the last step");
+  assert.equal(await step(), last, "Next stops at the last step");
   assert.equal((await focused(page)).focus, "next");
   // Tab from the step buttons still walks on (the focus was never dropped to the page).
   await press(page, "Tab");

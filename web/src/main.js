@@ -355,6 +355,17 @@ function buildControls() {
     ),
   );
   $("#layer").addEventListener("change", (e) => update({ layer: Number(e.target.value), channel: -1 }));
+  // An open picker's panel stays inside the window (it opens leftwards near the right edge).
+  for (const d of document.querySelectorAll("details.picker")) {
+    d.addEventListener("toggle", () => {
+      const panel = d.querySelector(".picker-panel");
+      panel.style.left = "";
+      if (!d.open) return;
+      const box = panel.getBoundingClientRect();
+      const over = box.right - (document.documentElement.clientWidth - 8);
+      if (over > 0) panel.style.left = `${-Math.min(over, box.left - 8)}px`;
+    });
+  }
   // An open picker closes when the person clicks elsewhere.
   document.addEventListener("click", (e) => {
     for (const d of document.querySelectorAll("details.picker[open]")) if (!d.contains(e.target)) d.open = false;

@@ -241,6 +241,11 @@ export function layerNote(name, shape, isDefault) {
   return `${start}Deeper layers see whole objects on a coarse grid; earlier ones see edges and textures in finer detail, and their maps are noisier. [ ] step through the layers.`;
 }
 
+// The hint beside the layer's name in Explain (layerNote is its tooltip).
+export function layerHint(isDefault) {
+  return isDefault ? " · the last layer with a grid; [ ] for others" : " · deeper: whole objects, coarser; earlier: finer detail";
+}
+
 // ---- feature maps in pages
 
 export function channelPage(first, last, total) {

@@ -7,7 +7,7 @@ import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, max
 import { methodTitle, explainRows, rowResult, fusedLayerNames } from "./methods.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
-  saveName, pictureStem, layerNote, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers,
+  saveName, pictureStem, layerNote, layerHint, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers,
 } from "./text.js";
 
 export const MAP_SIDE = 560;
@@ -30,7 +30,7 @@ export function remPx() {
   return parseFloat(getComputedStyle(document.documentElement).fontSize) || 15;
 }
 
-function predictionBlock(picture, prediction, note, layerText) {
+function predictionBlock(picture, prediction, note) {
   const names = classNames();
   const win = prediction.predicted;
   const warnings = pictureWarnings(picture, state.model.info.input);
@@ -64,7 +64,6 @@ function predictionBlock(picture, prediction, note, layerText) {
       h("p", { class: "knows-only", "data-testid": "knows-only" }, knowsOnly(names)),
       warnings.map((w) => h("p", { class: "picture-warning", "data-testid": "picture-warning" }, w)),
       note,
-      h("p", { class: "layer-note muted", "data-testid": "layer-note" }, layerText),
     ),
   );
 }
@@ -255,7 +254,20 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
     const mapsCard = h(
       "div",
       { class: "card maps-card" },
-      h("div", { class: "view-head" }, h("h2", {}, "Where is the evidence for each class? ", h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(lname, maps.shape)}`)), h("span", { class: "spacer" }), exportButton),
+      h(
+        "div",
+        { class: "view-head" },
+        h(
+          "h2",
+          { class: "one-line" },
+          "Where is the evidence for each class? ",
+          h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(lname, maps.shape)}`),
+          // How to choose a layer: a short hint on the line, the whole note as its tooltip.
+          h("span", { class: "layer-hint", "data-testid": "layer-note", title: layerNote(lname, maps.shape, maps.layer === info.defaultLayer) }, layerHint(maps.layer === info.defaultLayer)),
+        ),
+        h("span", { class: "spacer" }),
+        exportButton,
+      ),
       grid,
       h("div", { class: `legends${rows.length > 3 ? " many" : ""}` }, rows.map((r) => legends[r.id]), rgbNote),
     );
@@ -265,7 +277,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
       "div",
       { class: "card picture-card" },
       pictureCanvas,
-      h("div", { class: "picture-text" }, h("p", { class: "picture-name", title: picture.name }, pictureInfo(picture)), predictionBlock(picture, prediction, note, layerNote(lname, maps.shape, maps.layer === info.defaultLayer))),
+      h("div", { class: "picture-text" }, h("p", { class: "picture-name", title: picture.name }, pictureInfo(picture)), predictionBlock(picture, prediction, note)),
     );
     const node = h("div", { class: "explain" }, pictureCard, mapsCard);
     exportButton.setAttribute("aria-label", saveName("these maps"));

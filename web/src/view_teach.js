@@ -173,7 +173,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       last.push({ canvas: c, caption: `channel ${k} · w = ${fmt(weights[k])}` });
       return figure(c, `k = ${k} · w = ${fmt(weights[k])}`);
     });
-    visual = [h("div", { class: "tiles" }, tiles)];
+    visual = [h("div", { class: `tiles${tiles.length > 8 ? " many" : ""}` }, tiles)];
   } else if (step === 2) {
     const top = order.slice(0, 3);
     text.push(
@@ -344,7 +344,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       lastMethods.push(m.name);
       return figure(c, m.title);
     });
-    visual = [h("div", { class: "tiles" }, tiles)];
+    visual = [h("div", { class: `tiles${tiles.length > 8 ? " many" : ""}` }, tiles)];
   } else {
     const t = state.timings;
     const row = (what, value, meaning) => h("tr", {}, h("td", {}, what), h("td", { class: "num" }, value), h("td", {}, meaning));
