@@ -195,7 +195,8 @@ export function layerChoices(info) {
     else if (POOLS.includes(l.op)) group = "pools";
     if (!group) return;
     const role = [i === info.defaultLayer ? "default" : "", i === lastConv ? "lastConv" : "", i === lastPool ? "lastPool" : ""].filter(Boolean);
-    out.push({ index: i, name: layerName(info, i), node: l.name, op: l.op, shape: l.shape, group, role });
+    const name = layerName(info, i);
+    out.push({ index: i, name, aliases: (l.aliases || []).filter((a) => a !== name), node: l.name, op: l.op, shape: l.shape, group, role });
   });
   const rank = { suggested: 0, blocks: 1, convs: 2, pools: 3 };
   return out.sort((a, b) => rank[a.group] - rank[b.group] || (a.group === "suggested" ? suggested.indexOf(a.index) - suggested.indexOf(b.index) : b.index - a.index));

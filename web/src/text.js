@@ -225,14 +225,16 @@ export const LAYER_GROUPS = Object.freeze({
   pools: "Pools",
 });
 
-// An option of the layer picker: "layer4 · default, last block · 7×7 · 512 ch".
+// An option of the layer picker: "layer4 = layer4.1 (layer4.1.relu#2) · default · 7×7 · 512 ch"
+// (the name people know, its other module names, the node).
 export function layerOption(choice) {
   const roles = { default: "default", lastConv: "last conv", lastPool: "last pool" };
   const what = choice.role.length
     ? choice.role.map((r) => roles[r]).join(", ")
     : { suggested: "", blocks: "block", convs: "conv", pools: "pool" }[choice.group];
   const node = choice.name !== choice.node ? ` (${choice.node})` : "";
-  return `${choice.name}${node} · ${what} · ${choice.shape[1]}×${choice.shape[2]} · ${choice.shape[0]} ch`;
+  const also = (choice.aliases || []).map((a) => ` = ${a}`).join("");
+  return `${choice.name}${also}${node} · ${what} · ${choice.shape[1]}×${choice.shape[2]} · ${choice.shape[0]} ch`;
 }
 
 // The note on how to choose a layer.
