@@ -527,6 +527,8 @@ export function drawGradientImage(canvas, rgba, h, w, key) {
   }, 24);
   const ctx = canvas.getContext("2d");
   ctx.save();
+  // Cleared first: a stretched image's edge pixels blend with what lies under them.
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(src, 0, 0, canvas.width, canvas.height);

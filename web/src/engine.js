@@ -248,7 +248,10 @@ export function cancelJobs(drop) {
   for (const job of jobs) {
     if (job.cancelled || !drop(job)) continue;
     job.cancelled = true;
-    if (job.id !== null) client.cancel(job.id).catch(() => {});
+    if (job.id !== null) {
+      requests.push("cancel");
+      client.cancel(job.id).catch(() => {});
+    }
   }
 }
 

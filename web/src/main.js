@@ -30,7 +30,7 @@ let refreshToken = 0;
 let refreshScheduled = false;
 let lastContext = null;
 let idleWaiters = [];
-let pendingRefresh = null;
+let refreshing = 0; // refreshes under way (an older one may end while a newer one waits)
 let announced = ""; // the picture|model whose prediction the live region last read out
 
 // ---- the test and console hook: last raw maps and their shapes, timings, messages
@@ -58,7 +58,7 @@ const debug = {
 window.camscopeDebug = debug;
 
 function checkIdle() {
-  if (state.busy === 0 && !refreshScheduled && !pendingRefresh && (debug.ready || debug.error)) {
+  if (state.busy === 0 && !refreshScheduled && refreshing === 0 && (debug.ready || debug.error)) {
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) setTimeout(w, 0);
@@ -494,8 +494,9 @@ function scheduleRefresh() {
   refreshScheduled = true;
   requestAnimationFrame(() => {
     refreshScheduled = false;
-    pendingRefresh = refresh().finally(() => {
-      pendingRefresh = null;
+    refreshing++;
+    refresh().finally(() => {
+      refreshing--;
       checkIdle();
     });
   });
@@ -518,8 +519,8 @@ function debugResults(picture, prediction, maps, extras) {
   const pictures = {};
   let fused = null;
   for (const [key, r] of extras) {
-    const [kind, , layer] = key.split("|");
-    if (kind === "score" && Number(layer) === maps.layer) {
+    const kind = key.split("|")[0];
+    if (kind === "score" && r.layer === maps.layer) {
       all.scorecam = r.maps;
       weights.scorecam = r.weights;
     } else if (kind === "picture" && (r.method !== "guidedgradcam" || r.layer === maps.layer)) pictures[r.method] = r;

@@ -414,6 +414,7 @@ export function exportExplain({ picture, prediction, maps }) {
     footer: [`model ${state.model.name}`],
   });
   const lname = layerName(state.model.info, maps.layer);
-  const methodPart = rows.map((r) => (r.fuse ? `fused-${r.fuse.rule}-${r.method}-${fusedLayerNames(r.fuse).join("+")}` : r.method)).join("+");
-  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(lname, maps.shape), methodPart, "all-classes", state.norm] };
+  const methodPart = rows.filter((r) => !r.fuse).map((r) => r.method).join("+");
+  const fusedPart = fused ? [`fused-${fused.fuse.rule}-${fused.method}`, fusedLayerNames(fused.fuse).join("+")] : [];
+  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(lname, maps.shape), methodPart, ...fusedPart, "all-classes", state.norm] };
 }
