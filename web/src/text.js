@@ -113,13 +113,15 @@ function capital(s) {
 
 // An export's file name from what it shows (view, picture, layer, method, class, step…):
 // "camscope_explain_cat_features.14-13x13_gradcam+layercam_shared.png". Each part is made
-// safe for a file name; a long part (a picture's name) is shortened with an ellipsis.
+// safe for a file name; a long part (a picture's name) is shortened with an ellipsis. A part
+// given as {text, max} may be longer (a list of methods: up to max characters).
 export function exportFileName(parts) {
   const safe = parts
-    .filter((p) => p !== null && p !== undefined && p !== "")
+    .filter((p) => p !== null && p !== undefined && p !== "" && !(typeof p === "object" && !p.text))
     .map((p) => {
-      const s = String(p).replace(/×/g, "x").replace(/[^\w.+-]+/g, "-").replace(/^-+|-+$/g, "");
-      return s.length > 32 ? `${s.slice(0, 31)}…` : s;
+      const max = typeof p === "object" ? p.max : 32;
+      const s = String(typeof p === "object" ? p.text : p).replace(/×/g, "x").replace(/[^\w.+-]+/g, "-").replace(/^-+|-+$/g, "");
+      return s.length > max ? `${s.slice(0, max - 1)}…` : s;
     });
   return `camscope_${safe.join("_")}.png`;
 }
@@ -183,12 +185,12 @@ export const WAITING = Object.freeze(["computing…", ""]);
 
 // Caption of a picture method's image: its largest absolute gradient.
 export function gradientCaption(peak) {
-  return `max |gradient| ${number(peak)}`;
+  return peak > 0 ? `max |gradient| ${number(peak)}` : "all zero: no gradient reaches the picture";
 }
 
 // How the RGB gradient image reads (its legend, one line).
 export function rgbLegend(title) {
-  return `${Array.isArray(title) ? title.join(", ") : title}: grey is the average gradient; where a colour is brighter than grey, more of that colour there would raise the class score, darker would lower it`;
+  return `${Array.isArray(title) ? title.join(", ") : title}: grey is the average gradient; a colour brighter than grey: more of it there raises the class score, darker: lowers it`;
 }
 
 // Screen-reader text of a picture method's image.
@@ -293,6 +295,7 @@ export const TEACH = Object.freeze({
     `The ${C} masked pictures took ${seconds} s. The channels whose masked picture makes the network most sure of “${cname}”: ${top.map((t) => `k = ${t.k} (${(100 * t.w).toFixed(1)} %)`).join(", ")}.`,
   scorecamWait: "Running the masked forward passes…",
   scorecamRun: ({ C }) => `Run Score-CAM: ${C} forward passes`,
+  scorecamNotRun: "Score-CAM has not run for this picture and layer yet: the picture alone",
   guidedIntro:
     "Grad-CAM is coarse: one value per cell of the layer's grid. Guided backpropagation follows the gradient back to the pixels, letting it through a ReLU only where both the ReLU's input and the gradient are positive: a picture as sharp as the input, but hardly different between classes.",
   guidedProduct: "Guided Grad-CAM multiplies the two: sharp like the guided gradient, and only where Grad-CAM finds the class.",
@@ -309,4 +312,5 @@ export const TEACH_CAPTIONS = Object.freeze({
   guided: "guided backpropagation",
   gradcamUp: "Grad-CAM, stretched to the input",
   product: "Guided Grad-CAM",
+  masked: "the picture the channels' masks will cover",
 });

@@ -289,7 +289,7 @@ function tableFigure(table) {
 
 function tableParts(table) {
   const l = state.model.info.layers[view.layer];
-  const what = table.vs ? [view.methods.join("-vs-"), "predicted-class"] : [table.method, "all-classes"];
+  const what = table.vs ? [{ text: view.methods.join("-vs-"), max: 200 }, "predicted-class"] : [table.method, "all-classes"];
   return ["compare", ...what, layerWithGrid(layerName(state.model.info, view.layer), l.shape), `${view.data.size}-pictures`, state.norm];
 }
 

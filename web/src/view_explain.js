@@ -415,6 +415,6 @@ export function exportExplain({ picture, prediction, maps }) {
   });
   const lname = layerName(state.model.info, maps.layer);
   const methodPart = rows.filter((r) => !r.fuse).map((r) => r.method).join("+");
-  const fusedPart = fused ? [`fused-${fused.fuse.rule}-${fused.method}`, fusedLayerNames(fused.fuse).join("+")] : [];
-  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(lname, maps.shape), methodPart, ...fusedPart, "all-classes", state.norm] };
+  const fusedPart = fused ? [`fused-${fused.fuse.rule}-${fused.method}`, { text: fusedLayerNames(fused.fuse).join("+"), max: 80 }] : [];
+  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(lname, maps.shape), { text: methodPart, max: 160 }, ...fusedPart, "all-classes", state.norm] };
 }

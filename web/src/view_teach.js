@@ -11,7 +11,7 @@ import { figureLines } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
-  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt,
+  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend,
 } from "./text.js";
 
 export const STEPS = [
@@ -96,6 +96,7 @@ function progressLine(tag, method) {
 
 let last = null; // what the step drew, for export: [{canvas, caption}]
 let lastMethods = []; // the methods whose maps the step shows (for the export's labels)
+let lastLines = []; // more lines for the export (what an RGB gradient picture shows…)
 
 function mapCanvas(picture, maps, method, cls, side = 520, alpha = state.opacity) {
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
@@ -141,6 +142,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
   let visual = [];
   last = [];
   lastMethods = [];
+  lastLines = [];
   const words = cmapWords(state.cmap);
   const y = (c) => h("span", { class: "num" }, prediction.logits[c].toFixed(2));
 
@@ -267,6 +269,16 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
     const key = extraKey(spec);
     const score = extras && extras.get(key);
     text.push(h("p", {}, TEACH.scorecamIntro), formula("scorecam"), h("p", {}, TEACH.scorecamCost({ C })));
+    if (!score) {
+      // Until the passes have run: the picture the masks will cover.
+      const pic = makeCanvas(...fitSize(picture.width, picture.height, 420));
+      pic.getContext("2d").drawImage(picture.canvas, 0, 0, pic.width, pic.height);
+      pic.setAttribute("role", "img");
+      pic.setAttribute("aria-label", `the picture ${picture.name}`);
+      visual = [figure(pic, TEACH_CAPTIONS.masked)];
+      last.push({ canvas: pic, caption: TEACH_CAPTIONS.masked });
+      lastLines.push(TEACH.scorecamNotRun);
+    }
     if (!score && !scoreStarted.has(`${picture.id}|${maps.layer}`)) {
       text.push(h("p", {}, h("button", {
         type: "button",
@@ -322,6 +334,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
         { canvas: p, caption: `${TEACH_CAPTIONS.product} · ${cname}` },
       );
       lastMethods = ["gradcam"];
+      lastLines.push(rgbLegend([TEACH_CAPTIONS.guided, TEACH_CAPTIONS.product]));
     }
   } else if (step === STEP.all) {
     const catalog = state.model.catalog || [];
@@ -427,6 +440,7 @@ export function exportTeach({ picture, prediction, maps }) {
   if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: "tile's min", high: "tile's max" });
   if (step === 2) legends.push({ label: "Grad-CAM weight", swatches: [{ colour: BAR_POSITIVE, text: "positive" }, { colour: BAR_NEGATIVE, text: "negative" }] });
   if (step === 0) lines.push("the picture as the network gets it: no map and no colour scale in this step");
+  lines.push(...lastLines);
   if (step === 1) {
     const w = cmapWords(state.cmap);
     lines.splice(-2, 2, `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own`, `colours ${w.name}: ${w.low} = a tile's min, ${w.high} = its max`);
@@ -439,6 +453,6 @@ export function exportTeach({ picture, prediction, maps }) {
     legends,
     footer: [`model ${state.model.name}`],
   });
-  const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], lastMethods.join("+")];
+  const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], { text: lastMethods.join("+"), max: 200 }];
   return { canvas, parts };
 }
