@@ -284,6 +284,9 @@ export async function rowFor(picture, layer, methods = ["gradcam", "layercam"], 
         remember(r, maps);
       }
       for (const spec of needExtras) {
+        // The explored picture's own run in the main Session serves the row too.
+        const running = inflight.get(`${version}|${picture.id}|${extraKey(spec)}`);
+        if (running) await running.catch(() => {});
         if (r.extras.has(extraKey(spec))) continue;
         const t0 = performance.now();
         const result = await runExtra(picture, spec, "other");

@@ -517,8 +517,10 @@ function debugResults(picture, prediction, maps, extras) {
   const all = { ...maps.maps };
   const weights = { ...maps.methodWeights };
   const pictures = {};
+  const times = {}; // extra key -> {ms (in the worker), wallMs (asked to answered)}
   let fused = null;
   for (const [key, r] of extras) {
+    times[key] = { ms: r.ms, wallMs: r.wallMs };
     const kind = key.split("|")[0];
     if (kind === "score" && r.layer === maps.layer) {
       all.scorecam = r.maps;
@@ -541,6 +543,7 @@ function debugResults(picture, prediction, maps, extras) {
     methodWeights: weights,
     pictures,
     fused,
+    times,
     prediction,
     focusClass: focusClassOf(prediction),
   };
