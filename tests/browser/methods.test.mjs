@@ -271,16 +271,16 @@ test("Score-CAM and SmoothGrad say they need extra passes, show progress, and st
   assert.equal(first[key].total, 256);
   await page.waitForFunction(() => /Score-CAM: \d+ of 256 masked forward passes/.test(document.querySelector("#view-explain [data-progress]")?.textContent || ""));
   assert.ok(await page.$eval("#view-explain [data-progress] progress", (p) => p.max === 256 && p.value > 0));
-  // Another layer: the run stops (a cancel is sent), the new layer's maps are drawn while
-  // Score-CAM starts over there.
+  // Another layer (the first conv: 64 channels, the fewest passes): the run stops (a cancel
+  // is sent), the new layer's maps are drawn while Score-CAM starts over there.
   const cancels = (await sent()).filter((x) => x === "cancel").length;
-  await page.selectOption("#layer", String(layers.indexOf("avgpool")));
-  await page.waitForFunction((i) => window.camscopeDebug.lastMaps.layer === i, layers.indexOf("avgpool"), { timeout: 120000 });
+  await page.selectOption("#layer", String(layers.indexOf("features.0")));
+  await page.waitForFunction((i) => window.camscopeDebug.lastMaps.layer === i, layers.indexOf("features.0"), { timeout: 120000 });
   assert.equal((await sent()).filter((x) => x === "cancel").length, cancels + 1, "the features.14 run was cancelled");
   const now = await progress();
   assert.ok(!Object.keys(now).some((k) => k.endsWith("|score|14")), "no progress left for features.14");
-  // Another picture: the avgpool run for both.png stops too.
-  await page.waitForFunction(() => Object.keys(window.camscopeDebug.state.progress).some((k) => k.endsWith("|score|18")), null, { timeout: 120000 });
+  // Another picture: the features.0 run for both.png stops too.
+  await page.waitForFunction(() => Object.keys(window.camscopeDebug.state.progress).some((k) => k.endsWith("|score|0")), null, { timeout: 120000 });
   await page.click('button[data-sample="cat.jpg"]');
   await page.waitForFunction(() => window.camscopeDebug.lastMaps.pictureName === "cat.jpg", null, { timeout: 120000 });
   assert.equal((await sent()).filter((x) => x === "cancel").length, cancels + 2, "the run for the previous picture was cancelled");

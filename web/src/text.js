@@ -314,3 +314,20 @@ export const TEACH_CAPTIONS = Object.freeze({
   product: "Guided Grad-CAM",
   masked: "the picture the channels' masks will cover",
 });
+
+// Labels of the new steps' pictures and charts (any method), and of other views' new parts.
+export const LABELS = Object.freeze({
+  mapAlt: (title, cname, picture, peak) => `${title} map for ${cname} on ${picture}, peak ${number(peak)}`,
+  rawAlt: (title, grid, peak) => `the raw ${grid} ${title} map, peak ${number(peak)}`,
+  onPicture: (title) => `${title} on the picture`,
+  raw: (grid) => `the raw ${grid} map`,
+  everyClass: "every class",
+  chartAlt: (title, C, cname) => `${title} weights of the ${C} channels for ${cname}, sorted`,
+  chartCaption: (title, cname) => `${title} weights w_k for “${cname}”, largest first`,
+  chartTitle: (cname, layer) => `w_k for ${cname} (${layer})`,
+  weightFor: (title, cname) => `${title} weight for ${cname}`,
+  sortedBy: (title, cname) => `sorted by the ${title} weight for ${cname}, largest first`,
+  fusedLine: (title, layers) => `${title}: layers ${layers}, at the network input's size`,
+  notYet: (titles) => `not yet computed: ${titles.join(", ")}`,
+  waitingAlt: (title, picture) => `${title} for ${picture}: computing…`,
+});

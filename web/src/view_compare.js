@@ -10,7 +10,7 @@ import { methodTitle, layerMethods, rowResult } from "./methods.js";
 import { figureLines, remPx } from "./view_explain.js";
 import {
   mapCaption, mapAlt, layerWithGrid, saveName, cmapWords, normShort, gradientCaption, gradientAlt, rgbLegend, longWaitNote, WAITING,
-  progressText,
+  progressText, LABELS,
 } from "./text.js";
 
 const CELL = 220;
@@ -173,7 +173,7 @@ function drawWaitingCell(cell, picture, res, computing) {
   const long = res.method === "scorecam" || res.method === "smoothgrad";
   const l = state.model.info.layers[view.layer];
   drawNote(cell.canvas, picture.canvas, (long ? longWaitNote(res.method, { channels: l.shape[0], samples: state.smoothSamples }) : WAITING).filter(Boolean));
-  cell.canvas.setAttribute("aria-label", `${methodTitle(res.method)} for ${picture.name}: ${WAITING[0]}`);
+  cell.canvas.setAttribute("aria-label", LABELS.waitingAlt(methodTitle(res.method), picture.name));
   if (!long || !computing) {
     cell.cap.textContent = WAITING[0];
     delete cell.cap.dataset.progress;

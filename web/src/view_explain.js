@@ -7,7 +7,7 @@ import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, max
 import { methodTitle, explainRows, rowResult, fusedLayerNames } from "./methods.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
-  saveName, pictureStem, layerNote, layerHint, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers,
+  saveName, pictureStem, layerNote, layerHint, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers, LABELS,
 } from "./text.js";
 
 export const MAP_SIDE = 560;
@@ -17,8 +17,6 @@ const MIN_FIT_SIDE = 100;
 const SCROLL_SIDE = 300;
 
 let built = null; // {key, rows, canvases: {row: [canvas per class]}, legends: {row: canvas}, ...}
-
-export { methodTitle };
 
 // "features.14 13×13 (256 channels)"
 export function layerLabel(maps) {
@@ -398,10 +396,10 @@ export function exportExplain({ picture, prediction, maps }) {
   const mapRows = rows.filter((r) => built.results[r.id].type === "map");
   const fused = rows.find((r) => r.fuse);
   const lines = figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: state.norm, methods: rows.filter((r) => !r.fuse).map((r) => r.method) });
-  if (fused) lines.push(`${fused.title}: layers ${fusedLayers(fusedLayerNames(fused.fuse))}, at the network input's size`);
+  if (fused) lines.push(LABELS.fusedLine(fused.title, fusedLayers(fusedLayerNames(fused.fuse))));
   const rgbRows = rows.filter((x) => built.results[x.id].type === "rgb").map((r) => r.title);
   if (rgbRows.length) lines.push(rgbLegend(rgbRows));
-  if (waiting.length) lines.push(`not yet computed: ${waiting.join(", ")}`);
+  if (waiting.length) lines.push(LABELS.notYet(waiting));
   lines.push(knowsOnly(names));
   const canvas = composeTable({
     title: `camscope — ${picture.name}: ${names[prediction.predicted]} (${percent(prediction.probabilities[prediction.predicted])})`,

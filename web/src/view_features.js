@@ -8,7 +8,7 @@ import {
 } from "./draw.js";
 import { methodTitle } from "./methods.js";
 import { extraKey } from "./engine.js";
-import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder } from "./text.js";
+import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder, LABELS } from "./text.js";
 
 // Tiles per page: a layer wider than this (ResNet50's 2048 channels) is shown a page at a time.
 export const PAGE = 256;
@@ -173,7 +173,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   view.plain.setAttribute("aria-label", `channel ${selected} of ${lname} on its own, ${hh}×${ww}: ${range}`);
   append(clear(view.info), [
     names.map((n, k) => [h("dt", {}, `Grad-CAM weight for ${n}`), h("dd", {}, fmt(maps.weights[k][selected], 4))]),
-    by !== "index" && by !== "weight" ? [h("dt", {}, `${byTitle} weight for ${names[cls]}`), h("dd", {}, fmt(weights[selected], 4))] : null,
+    by !== "index" && by !== "weight" ? [h("dt", {}, LABELS.weightFor(byTitle, names[cls])), h("dd", {}, fmt(weights[selected], 4))] : null,
     h("dt", {}, "activation range"),
     h("dd", {}, `${fmt(lo)} … ${fmt(hi)}`),
     h("dt", {}, "place in this order"),
@@ -246,7 +246,7 @@ export function exportFeatures({ picture, acts, maps }) {
   const [lo, hi] = minMax(plane);
   const pages = Math.ceil(c / PAGE);
   const pageText = pages > 1 ? ` · ${channelPage(view.page * PAGE + 1, view.page * PAGE + view.shown.length, c)}` : "";
-  const orderText = `${view.by !== "index" ? `sorted by the ${view.byTitle} weight for ${names[view.cls]}, largest first` : "in channel-number order"}${pageText}`;
+  const orderText = `${view.by !== "index" ? LABELS.sortedBy(view.byTitle, names[view.cls]) : "in channel-number order"}${pageText}`;
   const canvas = composeTable({
     title: `camscope — ${picture.name}: the ${c} channels of ${layerWithGrid(layer.name, acts.shape)}`,
     lines: [

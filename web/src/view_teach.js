@@ -11,7 +11,7 @@ import { figureLines } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
-  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend,
+  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS,
 } from "./text.js";
 
 export const STEPS = [
@@ -242,11 +242,11 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       const a = mapCanvas(picture, maps, "gradcam", cls, 420);
       const b = mapCanvas(picture, maps, "gradcampp", cls, 420);
       a.setAttribute("role", "img");
-      a.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(gcMap))}`);
+      a.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcam"), cname, picture.name, maxOf(gcMap)));
       b.setAttribute("role", "img");
-      b.setAttribute("aria-label", `Grad-CAM++ map for ${cname} on ${picture.name}, peak ${fmt(maxOf(ppMap))}`);
-      visual = [h("div", { class: "pair" }, figure(a, `Grad-CAM · ${cname}`), figure(b, `Grad-CAM++ · ${cname}`))];
-      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `Grad-CAM++ · ${cname} · peak ${fmt(maxOf(ppMap))}` });
+      b.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcampp"), cname, picture.name, maxOf(ppMap)));
+      visual = [h("div", { class: "pair" }, figure(a, `${methodTitle("gradcam")} · ${cname}`), figure(b, `${methodTitle("gradcampp")} · ${cname}`))];
+      last.push({ canvas: a, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `${methodTitle("gradcampp")} · ${cname} · peak ${fmt(maxOf(ppMap))}` });
       lastMethods = ["gradcam", "gradcampp"];
     }
   } else if (step === STEP.eigencam) {
@@ -257,11 +257,11 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       const over = mapCanvas(picture, maps, "eigencam", cls, 420);
       const plain = planeCanvas(eig[cls], H, W, 250);
       over.setAttribute("role", "img");
-      over.setAttribute("aria-label", `Eigen-CAM map on ${picture.name}, peak ${fmt(maxOf(eig[cls]))}`);
+      over.setAttribute("aria-label", LABELS.mapAlt(methodTitle("eigencam"), LABELS.everyClass, picture.name, maxOf(eig[cls])));
       plain.setAttribute("role", "img");
-      plain.setAttribute("aria-label", `the raw ${H}×${W} Eigen-CAM map, peak ${fmt(maxOf(eig[cls]))}`);
-      visual = [h("div", { class: "pair" }, figure(over, "Eigen-CAM on the picture"), figure(plain, `the raw ${H}×${W} map`))];
-      last.push({ canvas: over, caption: `Eigen-CAM · every class · peak ${fmt(maxOf(eig[cls]))}` }, { canvas: plain, caption: `Eigen-CAM · the raw ${H}×${W} map` });
+      plain.setAttribute("aria-label", LABELS.rawAlt(methodTitle("eigencam"), `${H}×${W}`, maxOf(eig[cls])));
+      visual = [h("div", { class: "pair" }, figure(over, LABELS.onPicture(methodTitle("eigencam"))), figure(plain, LABELS.raw(`${H}×${W}`)))];
+      last.push({ canvas: over, caption: `${methodTitle("eigencam")} · ${LABELS.everyClass} · peak ${fmt(maxOf(eig[cls]))}` }, { canvas: plain, caption: `${methodTitle("eigencam")} · ${LABELS.raw(`${H}×${W}`)}` });
       lastMethods = ["eigencam"];
     }
   } else if (step === STEP.scorecam) {
@@ -297,11 +297,12 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       text.push(h("p", { "data-testid": "teach-numbers" }, TEACH.scorecamNumbers({ cname, C, seconds: (score.ms / 1000).toFixed(2), top })));
       const map = score.maps[cls];
       const over = anyMapCanvas(picture, map, score.shape, `${picture.id}|${state.model.version}|${key}|${cls}`);
-      over.setAttribute("aria-label", `Score-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(map))}`);
-      const bars = h("canvas", { class: "bars", role: "img", "aria-label": `Score-CAM weights of the ${C} channels for ${cname}, sorted` });
-      visual = [figure(over, `Score-CAM · ${cname}`), h("figure", {}, bars, h("figcaption", {}, `Score-CAM weights w_k for “${cname}”, largest first`))];
-      requestAnimationFrame(() => drawBars(bars, w, channelOrder(C, w, "weight"), { title: `w_k for ${cname} (${layer.name})`, mark: top.map((t) => t.k), font: Math.round(14 * teachScale(root)) }));
-      last.push({ canvas: over, caption: `Score-CAM · ${cname} · peak ${fmt(maxOf(map))}` });
+      const title = methodTitle("scorecam");
+      over.setAttribute("aria-label", LABELS.mapAlt(title, cname, picture.name, maxOf(map)));
+      const bars = h("canvas", { class: "bars", role: "img", "aria-label": LABELS.chartAlt(title, C, cname) });
+      visual = [figure(over, `${title} · ${cname}`), h("figure", {}, bars, h("figcaption", {}, LABELS.chartCaption(title, cname)))];
+      requestAnimationFrame(() => drawBars(bars, w, channelOrder(C, w, "weight"), { title: LABELS.chartTitle(cname, layer.name), mark: top.map((t) => t.k), font: Math.round(14 * teachScale(root)) }));
+      last.push({ canvas: over, caption: `${title} · ${cname} · peak ${fmt(maxOf(map))}` });
       lastMethods = ["scorecam"];
     }
   } else if (step === STEP.guided) {
@@ -322,7 +323,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       g.setAttribute("aria-label", gradientAlt({ method: methodTitle("guidedbackprop"), className: cname, picture: picture.name, peak: guided.peaks[cls] }));
       const m = mapCanvas(picture, maps, "gradcam", cls, side);
       m.setAttribute("role", "img");
-      m.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(gcMap))}`);
+      m.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcam"), cname, picture.name, maxOf(gcMap)));
       const p = makeCanvas(...fitSize(picture.width, picture.height, side));
       drawGradientImage(p, product.rgba[cls], ih, iw, `${product.key}|${cls}`);
       p.setAttribute("role", "img");
@@ -330,7 +331,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       visual = [h("div", { class: "tiles three" }, figure(g, TEACH_CAPTIONS.guided), figure(m, TEACH_CAPTIONS.gradcamUp), figure(p, TEACH_CAPTIONS.product))];
       last.push(
         { canvas: g, caption: `${TEACH_CAPTIONS.guided} · ${cname}` },
-        { canvas: m, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` },
+        { canvas: m, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` },
         { canvas: p, caption: `${TEACH_CAPTIONS.product} · ${cname}` },
       );
       lastMethods = ["gradcam"];
@@ -352,7 +353,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
     const tiles = catalog.filter((m) => maps.maps[m.name]).map((m) => {
       const c = mapCanvas(picture, maps, m.name, cls, 200);
       c.setAttribute("role", "img");
-      c.setAttribute("aria-label", `${m.title} map for ${cname} on ${picture.name}, peak ${fmt(maxOf(maps.maps[m.name][cls]))}`);
+      c.setAttribute("aria-label", LABELS.mapAlt(m.title, cname, picture.name, maxOf(maps.maps[m.name][cls])));
       last.push({ canvas: c, caption: `${m.title} · ${cname} · peak ${fmt(maxOf(maps.maps[m.name][cls]))}` });
       lastMethods.push(m.name);
       return figure(c, m.title);
