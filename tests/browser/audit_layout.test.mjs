@@ -114,7 +114,7 @@ test("four methods and a fused view fit at 1280×720 and 1024×768; the pickers 
       await idle(page);
     }
     let l = await explainLayout(page);
-    assert.ok(l.scrollY <= 0 && l.scrollX <= 0, `${width}×${height}, four methods: the page scrolls (${l.scrollY}, ${l.scrollX})`);
+    assert.ok(l.scrollY <= 0 && l.scrollX <= 0, `${width}×${height}, four methods: the page scrolls (${l.scrollY}, ${l.scrollX}; tried ${l.tried})`);
     assert.equal(l.widths.length, 8);
     assert.equal(new Set(l.widths).size, 1);
     assert.ok(l.widths[0] >= 100, `four methods: maps of ${l.widths[0]} px`);

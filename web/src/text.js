@@ -247,7 +247,7 @@ export function layerNote(name, shape, isDefault) {
 
 // The hint beside the layer's name in Explain (layerNote is its tooltip).
 export function layerHint(isDefault) {
-  return isDefault ? " · the last layer with a grid; [ ] for others" : " · deeper: whole objects, coarser; earlier: finer detail";
+  return isDefault ? "the last layer with a grid; [ ] for others" : "deeper: whole objects, coarser; earlier: finer detail";
 }
 
 // ---- feature maps in pages

@@ -255,15 +255,11 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
       h(
         "div",
         { class: "view-head" },
-        h(
-          "h2",
-          { class: "one-line" },
-          "Where is the evidence for each class? ",
-          h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(lname, maps.shape)}`),
-          // How to choose a layer: a short hint on the line, the whole note as its tooltip.
-          h("span", { class: "layer-hint", "data-testid": "layer-note", title: layerNote(lname, maps.shape, maps.layer === info.defaultLayer) }, layerHint(maps.layer === info.defaultLayer)),
-        ),
-        h("span", { class: "spacer" }),
+        // One line: the question gives way before the layer's name does.
+        h("h2", { class: "one-line" }, h("span", { class: "question" }, "Where is the evidence for each class?"), h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(lname, maps.shape)}`)),
+        // How to choose a layer: a short hint in the room the heading leaves (it gives way
+        // first), the whole note as its tooltip.
+        h("span", { class: "layer-hint", "data-testid": "layer-note", title: layerNote(lname, maps.shape, maps.layer === info.defaultLayer) }, layerHint(maps.layer === info.defaultLayer)),
         exportButton,
       ),
       grid,
