@@ -46,6 +46,13 @@ test("each sample picture: a prediction, non-blank maps, different per class", a
   }
 });
 
+test("the layer picker suggests the last conv (the default) and the last pool, found from the graph", async () => {
+  const groups = await page.$$eval("#layer optgroup", (gs) => gs.map((g) => [g.label, [...g.children].map((o) => o.textContent)]));
+  assert.deepEqual(groups[0], ["Suggested", ["features.14 · default, last conv · 13×13 · 256 ch", "avgpool · last pool · 6×6 · 256 ch"]]);
+  assert.deepEqual(groups.map(([g]) => g), ["Suggested", "Convolutions", "Pools"]);
+  assert.match(await page.getAttribute("[data-testid=layer-note]", "title"), /is where camscope starts: the last layer with a grid\. Deeper layers/);
+});
+
 test("the layer picker changes the maps' resolution without a new forward pass", async () => {
   const forwards = await page.evaluate(() => window.camscopeDebug.state.timings.forwardMs);
   for (const [name, shape] of [

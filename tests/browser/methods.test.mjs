@@ -415,3 +415,56 @@ async function fusion(t, cli) {
 test("the fused view equals the core's fusion of the chosen layers (max and mean); its export names the layers", { skip: missing }, (t) => fusion(t, false));
 
 test("the fused view equals the CLI's --layer A,B,C --fuse max|mean", { skip: missing, todo: NEWER }, (t) => fusion(t, true));
+
+// "How it works" explains Grad-CAM++, Eigen-CAM, Score-CAM and Guided Grad-CAM, each with its
+// formula and this picture's numbers (taken from the results the page drew from).
+test("How it works: Grad-CAM++, Eigen-CAM, Score-CAM (on request) and Guided Grad-CAM with this picture's numbers", { skip: missing, timeout: 900000 }, async () => {
+  const { page, context, seen } = await openPage(browser, server.url, { viewport: { width: 1280, height: 800 } });
+  const layers = await page.evaluate(() => window.camscopeDebug.state.model.info.layers.map((l) => l.name));
+  // The first conv: Score-CAM's 64 passes are the fewest.
+  await page.selectOption("#layer", String(layers.indexOf("features.0")));
+  await page.keyboard.press("4");
+  await idle(page);
+  const step = async (n) => {
+    await page.click(`#view-teach [data-focus=step-${n - 1}]`);
+    await idle(page);
+    return {
+      title: await page.textContent("#view-teach h2"),
+      formulas: await page.$$eval("#view-teach .formula", (fs) => fs.map((f) => f.textContent)),
+      numbers: await page.evaluate(() => document.querySelector("#view-teach [data-testid=teach-numbers]")?.textContent || ""),
+      maps: await page.evaluate(() => window.camscopeDebug.lastMaps),
+    };
+  };
+  let s = await step(6);
+  assert.equal(s.title, "6 · Grad-CAM++");
+  assert.match(s.formulas.join(" "), /α/);
+  const pp = s.maps.methodWeights.gradcampp[s.maps.focusClass];
+  const top = pp.indexOf(Math.max(...pp));
+  assert.match(s.numbers, new RegExp(`the strongest channel is k = ${top} `), s.numbers);
+  s = await step(7);
+  assert.equal(s.title, "7 · Eigen-CAM");
+  const eig = s.maps.maps.eigencam;
+  assert.deepEqual(eig[0], eig[1], "no gradient: one map for every class");
+  assert.match(s.numbers, /the same map/);
+  s = await step(8);
+  assert.equal(s.title, "8 · Score-CAM");
+  assert.match(await page.textContent("#view-teach"), /one forward pass per channel: 64 here/);
+  assert.equal(s.maps.maps.scorecam, undefined, "nothing runs before it is asked for");
+  await page.click("[data-focus=run-scorecam]");
+  await idle(page);
+  const numbers = await page.textContent("#view-teach [data-testid=teach-numbers]");
+  const after = await page.evaluate(() => window.camscopeDebug.lastMaps);
+  const w = after.methodWeights.scorecam[after.focusClass];
+  const best = w.indexOf(Math.max(...w));
+  assert.match(numbers, new RegExp(`The 64 masked pictures took [0-9.]+ s\\..*k = ${best} \\(`), numbers);
+  s = await step(9);
+  assert.equal(s.title, "9 · Guided Grad-CAM");
+  assert.match(s.formulas.join(" "), /Guided Grad-CAM = G/);
+  assert.match(s.numbers, /largest \|gradient\| .* \(guided backpropagation\) and .* \(Guided Grad-CAM\); Grad-CAM's 55×55 map/);
+  assert.equal(await page.$$eval("#view-teach .visual canvas", (cs) => cs.length), 3);
+  s = await step(10);
+  const rows = await page.$$eval("#view-teach [data-testid=all-methods] tbody tr", (rs) => rs.map((r) => r.dataset.method));
+  assert.deepEqual(rows, await page.evaluate(() => window.camscopeDebug.state.model.catalog.map((m) => m.name)), "every method's formula");
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
