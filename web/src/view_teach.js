@@ -28,8 +28,9 @@ export const STEPS = [
   "Reading the numbers",
 ];
 const STEP = { gradcampp: 5, eigencam: 6, scorecam: 7, guided: 8, all: 9, numbers: 10 };
-// "pictureId|layer" where the person started Score-CAM from its step (it runs hundreds of
-// forward passes, so the step asks first; a result Explain already has is shown at once).
+// "model version|pictureId|layer" where the person started Score-CAM from its step (it runs
+// hundreds of forward passes, so the step asks first; a result Explain already has is shown
+// at once).
 const scoreStarted = new Set();
 
 // What a step needs from the worker beyond Grad-CAM and Layer-CAM at the layer:
@@ -39,7 +40,7 @@ export function teachNeeds(step, layer) {
   if (step === STEP.eigencam) return { layerMethods: ["eigencam"], extras: [] };
   if (step === STEP.scorecam) {
     const spec = { kind: "score", layer };
-    const wanted = scoreStarted.has(`${state.pictureId}|${layer}`) || (state.pictureId && cachedExtra({ id: state.pictureId }, spec));
+    const wanted = scoreStarted.has(`${state.model.version}|${state.pictureId}|${layer}`) || (state.pictureId && cachedExtra({ id: state.pictureId }, spec));
     return { layerMethods: [], extras: wanted ? [spec] : [] };
   }
   if (step === STEP.guided) return { layerMethods: [], extras: [{ kind: "picture", method: "guidedbackprop", layer: -1 }, { kind: "picture", method: "guidedgradcam", layer }] };
@@ -279,13 +280,13 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       last.push({ canvas: pic, caption: TEACH_CAPTIONS.masked });
       lastLines.push(TEACH.scorecamNotRun);
     }
-    if (!score && !scoreStarted.has(`${picture.id}|${maps.layer}`)) {
+    if (!score && !scoreStarted.has(`${state.model.version}|${picture.id}|${maps.layer}`)) {
       text.push(h("p", {}, h("button", {
         type: "button",
         class: "primary",
         "data-focus": "run-scorecam",
         onclick: () => {
-          scoreStarted.add(`${picture.id}|${maps.layer}`);
+          scoreStarted.add(`${state.model.version}|${picture.id}|${maps.layer}`);
           touch("results"); // the view asks again, now for the passes
         },
       }, TEACH.scorecamRun({ C }))));
