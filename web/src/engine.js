@@ -72,8 +72,11 @@ export async function startCore({ coreSource, workerSource, inline, weights, wei
 }
 
 // Loads another weights file; throws the loader's message (the old model stays loaded).
+// `bytes` is handed over to the worker (not copied: a VGG16 file is 135 MB) when it spans its
+// whole buffer; the caller must not use it afterwards.
 export async function loadModel(bytes, name) {
-  const buffer = bytes.slice().buffer;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buffer = whole ? bytes.buffer : bytes.slice().buffer;
   cancelJobs(() => true);
   const answer = await busy(() => serial(() => ask("loadWeights", { bytes: buffer }, [buffer])));
   inMain = null;
