@@ -172,3 +172,62 @@ test("the focus ring and the tab hints reach 3:1", async () => {
   assert.deepEqual(seen.errors, []);
   await context.close();
 });
+
+// Issue 9's controls and states: the pickers open, many methods shown (maps, RGB gradient
+// pictures), a fused view, Score-CAM while it runs (progress bars) and when done, Compare
+// with those columns, the feature grid ordered by another method's weights, How it works'
+// new steps (Score-CAM's Run button and its progress).
+test("axe-core: pickers, every kind of method, a fused view, progress, Compare's columns, the new steps", async (t) => {
+  const fresh = await openPage(browser, server.url, { viewport: { width: 1280, height: 800 } });
+  page = fresh.page;
+  const before = found.length;
+  const now = async (state) => {
+    for (const v of await axeViolations(page)) found.push(`${state}: ${v}`);
+  };
+  await page.click("#methods-summary");
+  await audit("the methods picker open");
+  for (const m of ["gradcampp", "eigencam", "gradcam_neg", "guidedbackprop", "guidedgradcam", "saliency"]) await page.check(`#methods-panel input[data-method="${m}"]`);
+  await page.keyboard.press("Escape");
+  await audit("Explain with eight methods");
+  await page.click("#fuse-summary");
+  await audit("the fuse picker open");
+  for (const v of await page.$$eval("#fuse-panel input[data-layer]", (is) => is.slice(0, 2).map((i) => i.dataset.layer))) await page.check(`#fuse-panel input[data-layer="${v}"]`);
+  await page.keyboard.press("Escape");
+  await audit("Explain with a fused view");
+  // Score-CAM at the first conv (64 channels: the fewest masked passes), audited while it runs.
+  const first = await page.evaluate(() => window.camscopeDebug.state.model.info.layers.findIndex((l) => l.name === "features.0"));
+  await page.selectOption("#layer", String(first));
+  await idle(page);
+  await page.click("#methods-summary");
+  await page.check('#methods-panel input[data-method="scorecam"]');
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#view-explain [data-progress] progress");
+  await now("Explain while Score-CAM runs");
+  await audit("Explain with Score-CAM done");
+  await page.click("#methods-summary");
+  await page.uncheck('#methods-panel input[data-method="scorecam"]');
+  await page.keyboard.press("Escape");
+  await press(page, "3");
+  await audit("Compare with seven columns");
+  await press(page, "2");
+  await page.selectOption("#view-features select", "gradcampp");
+  await audit("Feature maps ordered by Grad-CAM++ weights");
+  // Another picture (Score-CAM not run for it yet), still at the first conv.
+  await page.click('button[data-sample="cat.jpg"]');
+  await press(page, "4");
+  const steps = await page.$$eval("#view-teach .dots button", (b) => b.length);
+  for (let s = 1; s <= steps; s++) {
+    if (s > 6) await audit(`How it works, step ${s}`);
+    if (s === 8) {
+      await page.click("[data-focus=run-scorecam]");
+      await page.waitForSelector("#view-teach [data-progress] progress");
+      await now("How it works, Score-CAM running");
+      await audit("How it works, Score-CAM done");
+    }
+    await press(page, "ArrowRight");
+  }
+  t.diagnostic(`${found.length - before} violations in the new states`);
+  assert.deepEqual(found.slice(before), []);
+  assert.deepEqual(fresh.seen.errors, []);
+  await fresh.context.close();
+});

@@ -129,15 +129,47 @@ test("Feature maps export: numbered channels, each tile scaled on its own", asyn
 
 test("How it works: every step saves under its own name, with class, layer and colour scale", async () => {
   await press(page, "4");
-  for (let s = 0; s < 6; s++) {
+  // Step 1 shows the picture alone (it says so); step 3 a bar chart with its colour key; step
+  // 8 (Score-CAM, not run yet) the picture and why; step 9 the RGB gradient pictures, said.
+  const extra = [
+    [/no map and no colour scale/], [/Grad-CAM/, /activation/], [/positive/, /negative/], [/Grad-CAM/], [/Grad-CAM/, /Layer-CAM/],
+    [/Grad-CAM\+\+/, /Grad-CAM,/], [/Eigen-CAM/], [/Score-CAM has not run/], [/Guided Grad-CAM/, /grey is the average gradient/],
+    [/XGrad-CAM/, /HiResCAM/, /Eigen-Grad-CAM/, /against the class/], [/Grad-CAM/],
+  ];
+  const steps = await page.$$eval("#view-teach .dots button", (b) => b.length);
+  assert.equal(steps, extra.length);
+  for (let s = 0; s < steps; s++) {
     const shot = await save(() => page.keyboard.press("s"));
     assert.match(shot.name, new RegExp(`^camscope_how-it-works_step-${s + 1}-`));
     assert.match(shot.name, /_both_features\.14-13x13_dog/);
-    // Step 1 shows the picture alone (it says so); step 3 a bar chart with its colour key.
-    const extra = [[/no map and no colour scale/], [/Grad-CAM/, /activation/], [/positive/, /negative/], [/Grad-CAM/], [/Grad-CAM/, /Layer-CAM/], [/Grad-CAM/]][s];
-    await checkFigure(shot, [new RegExp(`step ${s + 1}`), /class dog/, /features\.14 13×13/, /both\.png/, ...extra], { scale: s !== 0 });
+    await checkFigure(shot, [new RegExp(`step ${s + 1}`), /class dog/, /features\.14 13×13/, /both\.png/, ...extra[s]], { scale: s !== 0 && s !== 7 });
     await press(page, "ArrowRight");
   }
+});
+
+test("Explain and Compare with more methods: each figure names every method, the RGB pictures say how they read", async () => {
+  await press(page, "1");
+  await page.click("#methods-summary");
+  for (const m of ["gradcampp", "guidedbackprop"]) await page.check(`#methods-panel input[data-method="${m}"]`);
+  await page.keyboard.press("Escape");
+  await idle(page);
+  const shot = await save(() => page.keyboard.press("s"));
+  assert.equal(shot.name, "camscope_explain_both_features.14-13x13_gradcam+layercam+gradcampp+guidedbackprop_all-classes_shared.png");
+  await checkFigure(shot, [/Grad-CAM, Layer-CAM, Grad-CAM\+\+, Guided Backpropagation/, /Guided Backpropagation: grey is the average gradient/, /Grad-CAM\+\+ · cat/, /Guided Backpropagation · dog · max/, /features\.14 13×13/]);
+  assert.equal(shot.figure.legends.length, 3, "a colour scale for each map method, none for the RGB picture");
+  await press(page, "3");
+  const tables = await page.$$("#view-compare .table-card");
+  assert.equal(tables.length, 5, "a table per method and the side-by-side one");
+  const guided = await save(() => tables[3].$("header button").then((b) => b.click()));
+  assert.equal(guided.name, "camscope_compare_guidedbackprop_all-classes_features.14-13x13_3-pictures_shared.png");
+  await checkFigure(guided, [/Guided Backpropagation/, /grey is the average gradient/, /max \|gradient\|/], { scale: false });
+  const vs = await save(() => tables[4].$("header button").then((b) => b.click()));
+  assert.equal(vs.name, "camscope_compare_gradcam-vs-layercam-vs-gradcampp-vs-guidedbackprop_predicted-class_features.14-13x13_3-pictures_shared.png");
+  await checkFigure(vs, [/Grad-CAM vs Layer-CAM vs Grad-CAM\+\+ vs Guided Backpropagation/, /predicted (cat|dog)/]);
+  await page.click("#methods-summary");
+  for (const m of ["gradcampp", "guidedbackprop"]) await page.uncheck(`#methods-panel input[data-method="${m}"]`);
+  await page.keyboard.press("Escape");
+  await idle(page);
 });
 
 test("long picture names are shortened with an ellipsis, in the figure and the file name", async () => {

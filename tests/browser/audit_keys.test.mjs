@@ -2,7 +2,8 @@
 // wherever the focus is in that view (the tab bar keeps its own arrows only while a tab has
 // the focus); Enter/Space on a sample, a step arrow or a step number keep the focus where it
 // was; the feature grid answers ↑ ↓ Home End PageUp PageDown; 1–4 work from a drop-down;
-// Escape closes an error; choosing a sample clears a stale error.
+// Escape closes an error; choosing a sample clears a stale error; the methods and fuse pickers
+// open, tick and close by keys.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, startServer, openPage, idle, lastMaps, message } from "./helpers.mjs";
@@ -88,13 +89,14 @@ test("Enter and Space keep the focus: samples, step arrows, step numbers", async
   await press(page, "Enter");
   assert.equal(await step(), 4);
   assert.equal((await focused(page)).focus, "step-4", "Enter on a step number: the focus stays on it");
-  await page.focus("#view-teach [data-focus=step-5]");
+  const last = (await page.$$eval("#view-teach .dots button", (b) => b.length)) - 1;
+  await page.focus(`#view-teach [data-focus=step-${last}]`);
   await press(page, "Space");
-  assert.equal(await step(), 5);
+  assert.equal(await step(), last);
   assert.equal(await page.getAttribute("#view-teach [data-focus=next]", "aria-disabled"), "true");
   await page.focus("#view-teach [data-focus=next]");
   await press(page, "Enter");
-  assert.equal(await step(), 5, "Next stops at the last step");
+  assert.equal(await step(), last, "Next stops at the last step");
   assert.equal((await focused(page)).focus, "next");
   // Tab from the step buttons still walks on (the focus was never dropped to the page).
   await press(page, "Tab");
@@ -190,6 +192,49 @@ test("Escape closes the error box; choosing a sample clears a stale error", asyn
   await idle(page);
   assert.equal(await message(page), null, "a sample clicked clears the error");
   assert.equal((await lastMaps(page)).pictureName, "dog.jpg");
+});
+
+// Issue 9's pickers by keys alone: Tab reaches the methods picker, Enter opens it, Tab walks
+// its checkboxes, Space ticks one (a row appears), Escape closes it and gives the focus back
+// to its button; the same for the fuse picker (Space on two layers: a fused row).
+test("the methods and fuse pickers by keyboard", async () => {
+  await press(page, "1");
+  await page.focus("#layer");
+  let f;
+  for (let i = 0; i < 8; i++) {
+    await page.keyboard.press("Tab");
+    f = await focused(page);
+    if (f.id === "methods-summary") break;
+  }
+  assert.equal(f.id, "methods-summary", "Tab from the layer picker reaches the methods picker");
+  await press(page, "Enter");
+  assert.equal(await page.evaluate(() => document.querySelector("#methods-picker").open), true, "Enter opens it");
+  let ticked = null;
+  for (let i = 0; i < 6 && !ticked; i++) {
+    await page.keyboard.press("Tab");
+    const m = await page.evaluate(() => document.activeElement.dataset.method || null);
+    if (m && !(await page.evaluate(() => document.activeElement.checked))) ticked = m;
+  }
+  assert.ok(ticked, "Tab walks the checkboxes");
+  await press(page, "Space");
+  assert.ok((await page.evaluate(() => window.camscopeDebug.state.methods)).includes(ticked), `Space ticks ${ticked}`);
+  assert.ok((await lastMaps(page)).maps[ticked], `its maps are drawn (${ticked})`);
+  await press(page, "Escape");
+  assert.equal(await page.evaluate(() => document.querySelector("#methods-picker").open), false, "Escape closes it");
+  assert.equal((await focused(page)).id, "methods-summary", "… and the focus is back on its button");
+  await page.focus("#fuse-summary");
+  await press(page, "Enter");
+  for (let n = 0; n < 2; ) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(() => !!document.activeElement.dataset.layer)) {
+      await press(page, "Space");
+      n++;
+    }
+  }
+  await press(page, "Escape");
+  assert.equal((await focused(page)).id, "fuse-summary");
+  const rows = await page.$$eval("#view-explain canvas[data-method]", (cs) => [...new Set(cs.map((c) => c.dataset.method))]);
+  assert.deepEqual([...rows].sort(), ["fused", "gradcam", "layercam", ticked].sort(), `rows: ${rows.join(", ")}`);
   assert.deepEqual(seen.errors, []);
   await context.close();
 });

@@ -68,13 +68,14 @@ for (const [width, height] of [
       assert.ok(s.y <= 0 && s.x <= 0, `${mode} Feature maps scroll (${s.y}, ${s.x})`);
       await shot(page, `${width}x${height}_${mode}_features`);
       await press(page, "4");
-      for (let step = 0; step < 6; step++) {
+      const steps = await page.$$eval("#view-teach .dots button", (b) => b.length);
+      for (let step = 0; step < steps; step++) {
         s = await pageScroll(page);
         assert.ok(s.y <= 0 && s.x <= 0, `${mode} How it works step ${step + 1} scrolls (${s.y}, ${s.x})`);
         await shot(page, `${width}x${height}_${mode}_teach_${step + 1}`);
         await press(page, "ArrowRight");
       }
-      for (let step = 0; step < 6; step++) await page.keyboard.press("ArrowLeft");
+      for (let step = 0; step < steps; step++) await page.keyboard.press("ArrowLeft");
       await press(page, "3");
       s = await pageScroll(page);
       assert.ok(s.x <= 0, `${mode} Compare scrolls sideways (${s.x})`);
@@ -91,3 +92,44 @@ for (const [width, height] of [
     await context.close();
   });
 }
+
+// Issue 9: more methods than the two default ones still fit (four rows: the maps go to one
+// row per class, the methods side by side), the pickers open inside the window, and a fused
+// view adds a row.
+test("four methods and a fused view fit at 1280×720 and 1024×768; the pickers open inside the window", async (t) => {
+  for (const [width, height] of [
+    [1280, 720],
+    [1024, 768],
+  ]) {
+    const { page, context, seen } = await openPage(browser, server.url, { viewport: { width, height } });
+    for (const [picker, inputs] of [
+      ["#methods-picker", ['input[data-method="gradcampp"]', 'input[data-method="guidedbackprop"]']],
+      ["#fuse-picker", []],
+    ]) {
+      await page.click(`${picker} summary`);
+      const box = await page.locator(`${picker} .picker-panel`).boundingBox();
+      assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= width && box.y + box.height <= height, `${picker} opens inside the ${width}×${height} window (${JSON.stringify(box)})`);
+      for (const i of inputs) await page.check(`${picker} ${i}`);
+      await page.keyboard.press("Escape");
+      await idle(page);
+    }
+    let l = await explainLayout(page);
+    assert.ok(l.scrollY <= 0 && l.scrollX <= 0, `${width}×${height}, four methods: the page scrolls (${l.scrollY}, ${l.scrollX}; tried ${l.tried})`);
+    assert.equal(l.widths.length, 8);
+    assert.equal(new Set(l.widths).size, 1);
+    assert.ok(l.widths[0] >= 100, `four methods: maps of ${l.widths[0]} px`);
+    t.diagnostic(`${width}×${height}, four methods: ${l.widths[0]} px (${l.picturePlace} ${l.layout}; tried ${l.tried})`);
+    // Fuse the last conv with the layer before it: a fifth row.
+    const layers = await page.$$eval("#fuse-panel input[data-layer]", (is) => is.slice(0, 2).map((i) => i.dataset.layer));
+    await page.click("#fuse-picker summary");
+    for (const v of layers) await page.check(`#fuse-panel input[data-layer="${v}"]`);
+    await page.keyboard.press("Escape");
+    await idle(page);
+    l = await explainLayout(page);
+    assert.equal(l.widths.length, 10, "a fused row");
+    assert.ok(l.scrollX <= 0, "never sideways");
+    t.diagnostic(`${width}×${height}, four methods + fused: ${l.widths[0]} px (${l.layout}${l.scrollY > 0 ? ", scrolls" : ""}; tried ${l.tried})`);
+    assert.deepEqual(seen.errors, []);
+    await context.close();
+  }
+});

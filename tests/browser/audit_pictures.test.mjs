@@ -154,7 +154,7 @@ test("the model's own class names are used (a model of foxes and owls)", async (
   bytes.write("class fox\nclass owl\n", 32 + at, "latin1");
   bytes.writeUInt32LE(crc32(bytes.subarray(32)) >>> 0, 24);
   await pick("foxes_owls.csw", bytes, "application/octet-stream");
-  assert.match(await text("#message"), /classes fox, owl/);
+  assert.match(await text("#message"), /classes fox and owl/);
   assert.equal(await text("[data-testid=knows-only]"), "This network knows only fox and owl: it always picks one of the two, even for a picture that shows none of them.");
   assert.match(await page.textContent("#view-explain .maps"), /fox.*owl/);
   await pick("camscope_catsdogs_int8.csw", readFileSync(SHIPPED_WEIGHTS), "application/octet-stream");

@@ -46,6 +46,13 @@ test("each sample picture: a prediction, non-blank maps, different per class", a
   }
 });
 
+test("the layer picker suggests the last conv (the default) and the last pool, found from the graph", async () => {
+  const groups = await page.$$eval("#layer optgroup", (gs) => gs.map((g) => [g.label, [...g.children].map((o) => o.textContent)]));
+  assert.deepEqual(groups[0], ["Suggested", ["features.14 · default, last conv · 13×13 · 256 ch", "avgpool · last pool · 6×6 · 256 ch"]]);
+  assert.deepEqual(groups.map(([g]) => g), ["Suggested", "Convolutions", "Pools"]);
+  assert.match(await page.getAttribute("[data-testid=layer-note]", "title"), /is where camscope starts: the last layer with a grid\. Deeper layers/);
+});
+
 test("the layer picker changes the maps' resolution without a new forward pass", async () => {
   const forwards = await page.evaluate(() => window.camscopeDebug.state.timings.forwardMs);
   for (const [name, shape] of [
@@ -130,14 +137,14 @@ test("compare tables and the teaching panel draw; a view saves as PNG", async ()
 
   await page.keyboard.press("4");
   await idle(page);
-  for (let i = 0; i < 6; i++) {
+  const steps = await page.$$eval("#view-teach .dots button", (b) => b.length);
+  assert.equal(steps, 11, "Grad-CAM and Layer-CAM in five steps, four more methods, every method, the numbers");
+  for (let i = 0; i < steps; i++) {
     await page.keyboard.press("ArrowRight");
     await idle(page);
   }
-  assert.equal(await page.getAttribute("#view-teach", "data-step"), "5", "← → walk the six steps");
-  await page.keyboard.press("ArrowLeft");
-  await page.keyboard.press("ArrowLeft");
-  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.getAttribute("#view-teach", "data-step"), String(steps - 1), "← → walk every step");
+  await page.click("#view-teach .dots button:nth-child(3)");
   await idle(page);
   assert.match(await page.textContent("#view-teach"), /w\s*c\s*k\s*=/i, "the Grad-CAM weight formula is shown");
 

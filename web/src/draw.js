@@ -514,9 +514,31 @@ export function renderMap(canvas, picture, raw, shape, { scale, lut, cmap, alpha
   return { max, empty: false };
 }
 
+const gradientImages = new Map(); // key -> canvas at the network input's size
+
+// Draws an RGB gradient image (the core's gradientRgba: RGBA bytes, h x w at the network
+// input) onto `canvas`, stretched to the canvas: the picture's own geometry, since the
+// network's input is the whole picture resized without a crop. `key` names it for the cache.
+export function drawGradientImage(canvas, rgba, h, w, key) {
+  const src = remember(gradientImages, key, () => {
+    const c = makeCanvas(w, h);
+    c.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(rgba), w, h), 0, 0);
+    return c;
+  }, 24);
+  const ctx = canvas.getContext("2d");
+  ctx.save();
+  // Cleared first: a stretched image's edge pixels blend with what lies under them.
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(src, 0, 0, canvas.width, canvas.height);
+  ctx.restore();
+}
+
 export function forgetMapCaches() {
   upsampled.clear();
   heats.clear();
+  gradientImages.clear();
 }
 
 // Canvas size for a map of a width x height picture: long side `side`.

@@ -1,17 +1,41 @@
 // What to ask the worker, and when: keeps the worker's main Session on the picture being
-// explored, asks for maps/activations only when the page's cache (state.js) lacks them, and
-// records timings. Everything here is async; the page never waits on the core.
-import { CoreClient } from "./protocol.js";
-import { state, update, resultsFor, forgetResults } from "./state.js";
+// explored, asks for maps/activations only when the page's cache (state.js) lacks them (per
+// layer and per method: switching among methods that read the kept activations and gradients
+// asks only for the new maps, never for a forward or backward pass), runs the long methods
+// (Score-CAM, SmoothGrad) as cancellable jobs with progress, and records timings. Everything
+// here is async; the page never waits on the core.
+import { CoreClient, CANCELLED } from "./protocol.js";
+import { state, update, touch, resultsFor, forgetResults, methodInfo } from "./state.js";
 
 const client = new CoreClient();
 let inMain = null; // "version|pictureId" now set in the worker's main Session
+let inOther = null; // … and in the second Session (Compare rows)
 let mainQueue = Promise.resolve(); // main-Session steps run one after another
+let otherQueue = Promise.resolve(); // second-Session steps too
+const requests = []; // every request type sent, in order (the tests read it: no hidden forward pass)
+const inflight = new Map(); // "pictureId|extra key" -> promise (one request per result)
+const jobs = new Set(); // long jobs: {pictureId, key, id, cancelled}
+
+function queued(queue, fn) {
+  const run = queue.then(fn, fn);
+  return [run, run.catch(() => {})];
+}
 
 function serial(fn) {
-  const run = mainQueue.then(fn, fn);
-  mainQueue = run.catch(() => {});
+  let run;
+  [run, mainQueue] = queued(mainQueue, fn);
   return run;
+}
+
+function serialOther(fn) {
+  let run;
+  [run, otherQueue] = queued(otherQueue, fn);
+  return run;
+}
+
+function ask(type, payload = {}, transfer = [], options = {}) {
+  requests.push(type);
+  return client.request(type, payload, transfer, options);
 }
 
 async function busy(fn) {
@@ -31,11 +55,12 @@ function setTimings(patch) {
 export async function startCore({ coreSource, workerSource, inline, weights, weightsName }) {
   const mode = client.start(coreSource, workerSource, { inline });
   const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
-  const answer = await busy(() => client.request("init", { weights: buffer, name: weightsName }, [buffer]));
+  const answer = await busy(() => ask("init", { weights: buffer, name: weightsName }, [buffer]));
   update({
     model: {
       info: answer.info,
       methods: answer.methods,
+      catalog: answer.catalog,
       luts: answer.luts,
       simd: answer.simd,
       mode,
@@ -47,12 +72,18 @@ export async function startCore({ coreSource, workerSource, inline, weights, wei
 }
 
 // Loads another weights file; throws the loader's message (the old model stays loaded).
+// `bytes` is handed over to the worker (not copied: a VGG16 file is 135 MB) when it spans its
+// whole buffer; the caller must not use it afterwards.
 export async function loadModel(bytes, name) {
-  const buffer = bytes.slice().buffer;
-  const answer = await busy(() => serial(() => client.request("loadWeights", { bytes: buffer }, [buffer])));
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const buffer = whole ? bytes.buffer : bytes.slice().buffer;
+  cancelJobs(() => true);
+  const answer = await busy(() => serial(() => ask("loadWeights", { bytes: buffer }, [buffer])));
   inMain = null;
+  inOther = null;
+  inflight.clear();
   forgetResults();
-  update({ model: { ...state.model, info: answer.info, methods: answer.methods, name, version: state.model.version + 1 } });
+  update({ model: { ...state.model, info: answer.info, methods: answer.methods, catalog: answer.catalog, name, version: state.model.version + 1 } });
   return answer;
 }
 
@@ -68,7 +99,7 @@ async function ensureMain(picture) {
   if (inMain === key && r.prediction) return r.prediction;
   const [payload, transfer] = pixelsOf(picture);
   inMain = null;
-  const prediction = await client.request("setPicture", payload, transfer);
+  const prediction = await ask("setPicture", payload, transfer);
   inMain = key;
   r.prediction = prediction;
   setTimings({ forwardMs: prediction.forwardMs });
@@ -82,18 +113,37 @@ export function predictionFor(picture) {
   return busy(() => serial(() => ensureMain(picture)));
 }
 
-// Every method's map for every class at `layer` (cached per picture and layer).
-export function mapsFor(picture, layer) {
+// The layer methods of `methods` whose maps a cached entry lacks.
+function missing(entry, methods) {
+  return methods.filter((m) => !entry || !entry.maps[m]);
+}
+
+// Adds a `maps` answer to the cached entry of its layer (methods merged).
+function remember(r, answer) {
+  const entry = r.layers.get(answer.layer);
+  if (!entry) {
+    r.layers.set(answer.layer, answer);
+    return answer;
+  }
+  Object.assign(entry.maps, answer.maps);
+  Object.assign(entry.methodWeights, answer.methodWeights || {});
+  return entry;
+}
+
+// The maps of the layer methods `methods` (default Grad-CAM and Layer-CAM) for every class at
+// `layer`, with the Grad-CAM weights and each method's own weights (cached per picture, layer
+// and method: the worker computes only what is new, from its kept activations and gradients).
+export function mapsFor(picture, layer, methods = ["gradcam", "layercam"]) {
   const r = resultsFor(picture.id);
-  if (r.layers.has(layer)) return Promise.resolve(r.layers.get(layer));
+  if (!missing(r.layers.get(layer), methods).length && r.layers.has(layer)) return Promise.resolve(r.layers.get(layer));
   return busy(() =>
     serial(async () => {
-      if (r.layers.has(layer)) return r.layers.get(layer);
+      const need = missing(r.layers.get(layer), methods);
+      if (!need.length && r.layers.has(layer)) return r.layers.get(layer);
       await ensureMain(picture);
-      const maps = await client.request("maps", { layer });
-      r.layers.set(layer, maps);
+      const maps = await ask("maps", { layer, methods: need });
       setTimings({ backwardMs: maps.backwardMs, mapsMs: maps.mapsMs });
-      return maps;
+      return remember(r, maps);
     }),
   );
 }
@@ -106,29 +156,156 @@ export function activationsFor(picture, layer) {
     serial(async () => {
       if (r.activations.has(layer)) return r.activations.get(layer);
       await ensureMain(picture);
-      const a = await client.request("activations", { layer });
+      const a = await ask("activations", { layer });
       r.activations.set(layer, a);
       return a;
     }),
   );
 }
 
-// Prediction and maps for a Compare-table row, from the worker's second Session (the
-// picture being explored stays in the main one).
-export async function rowFor(picture, layer) {
+// ---- results beyond a layer's maps: Score-CAM, picture methods, SmoothGrad, fusion
+
+// The cache key of an extra result: {kind: "score", layer} | {kind: "picture", method, layer}
+// | {kind: "smooth", samples, noise} | {kind: "fuse", method, rule, layers}.
+export function extraKey(spec) {
+  if (spec.kind === "score") return `score|${spec.layer}`;
+  if (spec.kind === "picture") return `picture|${spec.method}|${spec.method === "guidedgradcam" ? spec.layer : -1}`;
+  if (spec.kind === "smooth") return `smooth|${spec.samples}|${spec.noise}`;
+  return `fuse|${spec.method}|${spec.rule}|${spec.layers.join(",")}`;
+}
+
+// What a method needs beyond the layer's maps, as an extra spec (null for layer methods).
+export function extraSpec(method, layer) {
+  const m = methodInfo(method);
+  if (!m || m.kind === "layer") return null;
+  if (m.kind === "score") return { kind: "score", layer };
+  if (method === "smoothgrad") return { kind: "smooth", samples: state.smoothSamples, noise: state.smoothNoise };
+  return { kind: "picture", method, layer };
+}
+
+// The cached extra result for a picture, or null.
+export function cachedExtra(picture, spec) {
+  return resultsFor(picture.id).extras.get(extraKey(spec)) || null;
+}
+
+// The request an extra result is, for the main Session or the second one ("other").
+function requestOf(spec, session) {
+  if (spec.kind === "score") return ["scoreCam", { layer: spec.layer, session }];
+  if (spec.kind === "smooth") return ["smoothgrad", { samples: spec.samples, noise: spec.noise, session }];
+  if (spec.kind === "picture") return ["picture", { method: spec.method, layer: spec.layer, session }];
+  const [, h, w] = state.model.info.input;
+  return ["fuse", { layers: spec.layers, method: spec.method, rule: spec.rule, height: h, width: w }];
+}
+
+// Whether a spec is a long job (progress, cancel).
+const longKind = (spec) => spec.kind === "score" || spec.kind === "smooth";
+
+// Sends one extra request, as a cancellable job when it is long: the progress goes to
+// state.progress under `pictureId|key`.
+async function runExtra(picture, spec, session) {
+  const key = extraKey(spec);
+  const [type, payload] = requestOf(spec, session);
+  if (!longKind(spec)) return ask(type, payload);
+  const job = { pictureId: picture.id, key, id: null, cancelled: false };
+  jobs.add(job);
+  const tag = `${picture.id}|${key}`;
+  try {
+    if (job.cancelled) throw new Error(CANCELLED);
+    return await ask(type, payload, [], {
+      onId: (id) => (job.id = id),
+      onProgress: (p) => update({ progress: { ...state.progress, [tag]: p } }),
+    });
+  } finally {
+    jobs.delete(job);
+    const { [tag]: gone, ...rest } = state.progress;
+    if (gone) update({ progress: rest });
+  }
+}
+
+// Computes an extra result for a picture in the main Session (once; later calls get the same
+// promise or the cached result). When it arrives the views are told ("results").
+export function extraFor(picture, spec) {
   const r = resultsFor(picture.id);
-  if (r.prediction && r.layers.has(layer)) return { prediction: r.prediction, maps: r.layers.get(layer) };
-  const [payload, transfer] = pixelsOf(picture);
-  const answer = await busy(() => client.request("explainOther", { ...payload, layer }, transfer));
-  const version = r.version;
-  const fresh = resultsFor(picture.id);
-  if (fresh.version !== version) throw new Error("the model changed");
-  const { logits, probabilities, predicted, forwardMs, ...maps } = answer;
-  if (!fresh.prediction) fresh.prediction = { logits, probabilities, predicted, forwardMs };
-  fresh.layers.set(layer, maps);
-  return { prediction: fresh.prediction, maps };
+  const key = extraKey(spec);
+  if (r.extras.has(key)) return Promise.resolve(r.extras.get(key));
+  const tag = `${r.version}|${picture.id}|${key}`;
+  if (inflight.has(tag)) return inflight.get(tag);
+  const run = busy(() =>
+    serial(async () => {
+      if (r.extras.has(key)) return r.extras.get(key);
+      await ensureMain(picture);
+      const t0 = performance.now();
+      const result = await runExtra(picture, spec, "main");
+      result.wallMs = performance.now() - t0;
+      r.extras.set(key, result);
+      touch("results");
+      return result;
+    }),
+  ).finally(() => inflight.delete(tag));
+  inflight.set(tag, run);
+  return run;
+}
+
+// Stops the long jobs for which drop({pictureId, key}) is true (they fail with "cancelled").
+export function cancelJobs(drop) {
+  for (const job of jobs) {
+    if (job.cancelled || !drop(job)) continue;
+    job.cancelled = true;
+    if (job.id !== null) {
+      requests.push("cancel");
+      client.cancel(job.id).catch(() => {});
+    }
+  }
+}
+
+// Whether an error is a cancelled job's.
+export function isCancelled(err) {
+  return !!err && err.message === CANCELLED;
+}
+
+// Prediction, the maps of the layer methods and the extra results of a Compare row, from the
+// worker's second Session (the picture being explored stays in the main one). `extras`:
+// specs as extraSpec gives them; each result also lands in the picture's cache.
+export async function rowFor(picture, layer, methods = ["gradcam", "layercam"], extras = []) {
+  const r = resultsFor(picture.id);
+  const needMaps = missing(r.layers.get(layer), methods);
+  const needExtras = extras.filter((s) => !r.extras.has(extraKey(s)));
+  if (r.prediction && r.layers.has(layer) && !needMaps.length && !needExtras.length)
+    return { prediction: r.prediction, maps: r.layers.get(layer), extras: r.extras };
+  return busy(() =>
+    serialOther(async () => {
+      const version = r.version;
+      const key = `${version}|${picture.id}`;
+      if (inOther !== key || needMaps.length || !r.prediction) {
+        const [payload, transfer] = pixelsOf(picture);
+        inOther = null;
+        const answer = await ask("explainOther", { ...payload, layer, methods: needMaps }, transfer);
+        inOther = key;
+        const { logits, probabilities, predicted, forwardMs, ...maps } = answer;
+        if (resultsFor(picture.id).version !== version) throw new Error("the model changed");
+        if (!r.prediction) r.prediction = { logits, probabilities, predicted, forwardMs };
+        remember(r, maps);
+      }
+      for (const spec of needExtras) {
+        // The explored picture's own run in the main Session serves the row too.
+        const running = inflight.get(`${version}|${picture.id}|${extraKey(spec)}`);
+        if (running) await running.catch(() => {});
+        if (r.extras.has(extraKey(spec))) continue;
+        const t0 = performance.now();
+        const result = await runExtra(picture, spec, "other");
+        result.wallMs = performance.now() - t0;
+        r.extras.set(extraKey(spec), result);
+      }
+      return { prediction: r.prediction, maps: r.layers.get(layer), extras: r.extras };
+    }),
+  );
 }
 
 export function coreMode() {
   return client.mode;
+}
+
+// The request types sent so far (for the tests: switching methods sends no setPicture).
+export function requestLog() {
+  return requests.slice();
 }

@@ -3,18 +3,24 @@
 // state.js, the worker protocol in protocol.js (through engine.js).
 /* global camscopeWorkerSource */
 import {
-  state, update, subscribe, currentPicture, layerChoices, defaultLayer, classNames, focusClassOf,
-  NORMS, CMAPS, VIEWS,
+  state, update, subscribe, currentPicture, layerChoices, defaultLayer, classNames, focusClassOf, resultsFor, methodGroup,
+  layerName, NORMS, CMAPS, VIEWS,
 } from "./state.js";
-import { $, h, clear, ms } from "./dom.js";
+import { $, h, clear, append, ms } from "./dom.js";
 import { decodePicture, PictureError, isWeightsFile, base64Bytes } from "./images.js";
-import { startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode } from "./engine.js";
+import {
+  startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
+} from "./engine.js";
 import { downloadCanvas, forgetMapCaches } from "./draw.js";
+import { needsOf, layerMethods } from "./methods.js";
 import { renderExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
 import { renderCompare, exportCompare, setCompareActions } from "./view_compare.js";
-import { renderTeach, exportTeach, STEPS } from "./view_teach.js";
-import { predictionAnnouncement, exportFileName, saveName } from "./text.js";
+import { renderTeach, exportTeach, teachNeeds, STEPS } from "./view_teach.js";
+import {
+  predictionAnnouncement, exportFileName, saveName, METHOD_GROUPS, methodNote, methodsSummary, METHOD_PICKER, LAYER_GROUPS,
+  layerOption, FUSE_TEXT, progressText, modelLoaded, methodsTooltip,
+} from "./text.js";
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
@@ -24,7 +30,7 @@ let refreshToken = 0;
 let refreshScheduled = false;
 let lastContext = null;
 let idleWaiters = [];
-let pendingRefresh = null;
+let refreshing = 0; // refreshes under way (an older one may end while a newer one waits)
 let announced = ""; // the picture|model whose prediction the live region last read out
 
 // ---- the test and console hook: last raw maps and their shapes, timings, messages
@@ -39,6 +45,8 @@ const debug = {
   firstMapMs: null,
   renders: 0,
   state,
+  // The request types sent to the worker so far (switching methods sends no setPicture).
+  requests: () => requestLog(),
   // Resolves once nothing is running and the view is drawn.
   idle() {
     return new Promise((resolve) => {
@@ -50,7 +58,7 @@ const debug = {
 window.camscopeDebug = debug;
 
 function checkIdle() {
-  if (state.busy === 0 && !refreshScheduled && !pendingRefresh && (debug.ready || debug.error)) {
+  if (state.busy === 0 && !refreshScheduled && refreshing === 0 && (debug.ready || debug.error)) {
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const w of waiters) setTimeout(w, 0);
@@ -164,9 +172,10 @@ async function loadWeightsFile(file, name) {
   }
   forgetMapCaches();
   const info = state.model.info;
-  update({ layer: defaultLayer(info), focusClass: -1, channel: -1 });
+  const layer = defaultLayer(info);
+  update({ layer, focusClass: -1, channel: -1, fuse: { ...state.fuse, layers: [] } });
   fillControls();
-  say("info", `Now explaining “${name}”: ${info.name}, classes ${info.classes.join(", ")}.`);
+  say("info", modelLoaded(name, info, layerName(info, layer), info.layers[layer] ? info.layers[layer].shape : [0, 0, 0]));
 }
 
 // ---- static UI
@@ -210,14 +219,127 @@ function renderPictureButtons() {
 function fillControls() {
   const info = state.model.info;
   const layerSel = $("#layer");
+  const choices = layerChoices(info);
   clear(layerSel).append(
-    ...layerChoices(info).map((c) => h("option", { value: String(c.index), selected: c.index === state.layer }, c.label)),
+    ...Object.entries(LAYER_GROUPS)
+      .filter(([g]) => choices.some((c) => c.group === g))
+      .map(([g, label]) =>
+        h("optgroup", { label }, choices.filter((c) => c.group === g).map((c) => h("option", { value: String(c.index), selected: c.index === state.layer }, layerOption(c)))),
+      ),
   );
+  fillMethodPicker();
+  fillFusePicker(choices);
   const names = info.classes;
   clear($("#focus-class")).append(
     h("option", { value: "-1", selected: state.focusClass < 0 }, "the predicted class"),
     ...names.map((n, c) => h("option", { value: String(c), selected: c === state.focusClass }, n)),
   );
+}
+
+// The methods picker: a checkbox per method of the core's catalogue, in groups (gradient
+// methods, without gradients, against the class, pictures), and SmoothGrad's settings.
+function fillMethodPicker() {
+  const catalog = state.model.catalog || [];
+  const panel = $("#methods-panel");
+  const toggle = (name, on) => {
+    const next = on ? [...new Set([...state.methods, name])] : state.methods.filter((m) => m !== name);
+    if (!next.some((m) => catalog.some((c) => c.name === m))) {
+      syncControls();
+      say("info", METHOD_PICKER.keepOne);
+      return;
+    }
+    update({ methods: next });
+  };
+  append(clear(panel), [
+    h("p", { class: "picker-title" }, METHOD_PICKER.legend),
+    METHOD_GROUPS.filter(([g]) => catalog.some((m) => methodGroup(m) === g)).map(([g, label]) =>
+      h(
+        "fieldset",
+        { class: "picker-group", "data-group": g },
+        h("legend", {}, label),
+        catalog
+          .filter((m) => methodGroup(m) === g)
+          .map((m) =>
+            h(
+              "label",
+              { class: "pick" },
+              h("input", { type: "checkbox", "data-method": m.name, checked: state.methods.includes(m.name), onchange: (e) => toggle(m.name, e.target.checked) }),
+              h("span", {}, m.title),
+              methodNote(m.name) ? h("span", { class: "pick-note" }, methodNote(m.name)) : null,
+            ),
+          ),
+        g === "picture"
+          ? h(
+              "div",
+              { class: "pick-options" },
+              h("label", {}, h("span", {}, `SmoothGrad ${METHOD_PICKER.samples}`),
+                h("input", { type: "number", id: "smooth-samples", min: "1", max: "200", step: "1", value: String(state.smoothSamples),
+                  onchange: (e) => update({ smoothSamples: Math.max(1, Math.min(200, Math.round(Number(e.target.value)) || 16)) }) })),
+              h("label", {}, h("span", {}, METHOD_PICKER.noise),
+                h("input", { type: "number", id: "smooth-noise", min: "0", max: "1", step: "0.05", value: String(state.smoothNoise),
+                  onchange: (e) => update({ smoothNoise: Math.max(0, Math.min(1, Number(e.target.value) || 0)) }) })),
+            )
+          : null,
+      ),
+    ),
+    h("p", {}, h("button", { type: "button", class: "primary", onclick: () => closePicker($("#methods-picker")) }, METHOD_PICKER.close)),
+  ]);
+}
+
+// The fused view's picker: the layers (two or more), the method and the rule.
+function fillFusePicker(choices) {
+  const catalog = state.model.catalog || [];
+  const panel = $("#fuse-panel");
+  const set = (patch) => update({ fuse: { ...state.fuse, ...patch } });
+  clear(panel).append(
+    h(
+      "fieldset",
+      { class: "picker-group fuse-layers" },
+      h("legend", {}, FUSE_TEXT.legend),
+      choices
+        .slice()
+        .sort((a, b) => b.index - a.index)
+        .map((c) =>
+          h(
+            "label",
+            { class: "pick" },
+            h("input", {
+              type: "checkbox",
+              "data-layer": String(c.index),
+              checked: state.fuse.layers.includes(c.index),
+              onchange: (e) => set({ layers: e.target.checked ? [...new Set([...state.fuse.layers, c.index])] : state.fuse.layers.filter((i) => i !== c.index) }),
+            }),
+            h("span", {}, layerOption(c)),
+          ),
+        ),
+    ),
+    h(
+      "label",
+      { class: "pick-options" },
+      h("span", {}, FUSE_TEXT.method),
+      h(
+        "select",
+        { id: "fuse-method", onchange: (e) => set({ method: e.target.value }) },
+        catalog.filter((m) => layerMethods([m.name]).length).map((m) => h("option", { value: m.name, selected: m.name === state.fuse.method }, m.title)),
+      ),
+    ),
+    h(
+      "fieldset",
+      { class: "picker-group" },
+      h("legend", {}, FUSE_TEXT.rule),
+      Object.entries(FUSE_TEXT.rules).map(([rule, label]) =>
+        h("label", { class: "pick" }, h("input", { type: "radio", name: "fuse-rule", value: rule, checked: state.fuse.rule === rule, onchange: () => set({ rule }) }), h("span", {}, label)),
+      ),
+    ),
+    h("p", { class: "pick-note" }, FUSE_TEXT.note),
+    h("p", {}, h("button", { type: "button", class: "primary", onclick: () => closePicker($("#fuse-picker")) }, METHOD_PICKER.close)),
+  );
+}
+
+// Closes a picker (a <details>) and gives the focus back to its button.
+function closePicker(details) {
+  details.open = false;
+  details.querySelector("summary").focus({ preventScroll: true });
 }
 
 function buildControls() {
@@ -233,6 +355,21 @@ function buildControls() {
     ),
   );
   $("#layer").addEventListener("change", (e) => update({ layer: Number(e.target.value), channel: -1 }));
+  // An open picker's panel stays inside the window (it opens leftwards near the right edge).
+  for (const d of document.querySelectorAll("details.picker")) {
+    d.addEventListener("toggle", () => {
+      const panel = d.querySelector(".picker-panel");
+      panel.style.left = "";
+      if (!d.open) return;
+      const box = panel.getBoundingClientRect();
+      const over = box.right - (document.documentElement.clientWidth - 8);
+      if (over > 0) panel.style.left = `${-Math.min(over, box.left - 8)}px`;
+    });
+  }
+  // An open picker closes when the person clicks elsewhere.
+  document.addEventListener("click", (e) => {
+    for (const d of document.querySelectorAll("details.picker[open]")) if (!d.contains(e.target)) d.open = false;
+  });
   $("#focus-class").addEventListener("change", (e) => update({ focusClass: Number(e.target.value) }));
   $("#cmap").addEventListener("change", (e) => update({ cmap: e.target.value }));
   $("#opacity").addEventListener("input", (e) => update({ opacity: Number(e.target.value) }));
@@ -297,6 +434,18 @@ function syncControls() {
   $("#opacity").value = String(state.opacity);
   $("#opacity-value").textContent = `${Math.round(state.opacity * 100)} %`;
   document.querySelectorAll("#norm input").forEach((i) => (i.checked = i.value === state.norm));
+  if (state.model && state.model.catalog) {
+    const titles = state.model.catalog.filter((m) => state.methods.includes(m.name)).map((m) => m.title);
+    $("#methods-summary").textContent = methodsSummary(titles);
+    $("#methods-summary").title = methodsTooltip(titles);
+    document.querySelectorAll("#methods-panel input[data-method]").forEach((i) => (i.checked = state.methods.includes(i.dataset.method)));
+    document.querySelectorAll("#fuse-panel input[data-layer]").forEach((i) => (i.checked = state.fuse.layers.includes(Number(i.dataset.layer))));
+    document.querySelectorAll("#fuse-panel input[name=fuse-rule]").forEach((i) => (i.checked = i.value === state.fuse.rule));
+    const fm = document.querySelector("#fuse-method");
+    if (fm) fm.value = state.fuse.method;
+    const n = new Set(state.fuse.layers).size;
+    $("#fuse-summary").textContent = n >= 2 ? `${FUSE_TEXT.summary} (${n})` : FUSE_TEXT.summary;
+  }
   document.documentElement.classList.toggle("large", state.large);
   $("#large").setAttribute("aria-pressed", String(state.large));
 }
@@ -345,11 +494,59 @@ function scheduleRefresh() {
   refreshScheduled = true;
   requestAnimationFrame(() => {
     refreshScheduled = false;
-    pendingRefresh = refresh().finally(() => {
-      pendingRefresh = null;
+    refreshing++;
+    refresh().finally(() => {
+      refreshing--;
       checkIdle();
     });
   });
+}
+
+// The long jobs (Score-CAM, SmoothGrad) the view wants now, as "pictureId|key": the picture
+// explored (every view), or every picture (Compare's rows).
+function wantedJobs(picture, needs) {
+  const wanted = new Set();
+  const pictures = state.view === "compare" ? state.pictures : [picture];
+  for (const p of pictures) for (const spec of needs.extras) wanted.add(`${p.id}|${extraKey(spec)}`);
+  return wanted;
+}
+
+// What the tests read: the raw results the view drew from (maps at layer resolution, Score-CAM's
+// among them once done; picture methods at the network input; the fused maps).
+function debugResults(picture, prediction, maps, extras) {
+  const all = { ...maps.maps };
+  const weights = { ...maps.methodWeights };
+  const pictures = {};
+  const times = {}; // extra key -> {ms (in the worker), wallMs (asked to answered)}
+  let fused = null;
+  for (const [key, r] of extras) {
+    times[key] = { ms: r.ms, wallMs: r.wallMs };
+    const kind = key.split("|")[0];
+    if (kind === "score" && r.layer === maps.layer) {
+      all.scorecam = r.maps;
+      weights.scorecam = r.weights;
+    } else if (kind === "picture" && (r.method !== "guidedgradcam" || r.layer === maps.layer)) pictures[r.method] = r;
+    else if (kind === "smooth" && r.samples === state.smoothSamples && r.noise === state.smoothNoise) pictures.smoothgrad = r;
+    else if (kind === "fuse") fused = r;
+  }
+  return {
+    pictureId: picture.id,
+    pictureName: picture.name,
+    width: picture.width,
+    height: picture.height,
+    layer: maps.layer,
+    layerName: state.model.info.layers[maps.layer].name,
+    shownName: layerName(state.model.info, maps.layer),
+    shape: maps.shape,
+    maps: all,
+    weights: maps.weights,
+    methodWeights: weights,
+    pictures,
+    fused,
+    times,
+    prediction,
+    focusClass: focusClassOf(prediction),
+  };
 }
 
 async function refresh() {
@@ -357,6 +554,11 @@ async function refresh() {
   if (!picture || !state.model || state.layer < 0) return;
   const token = ++refreshToken;
   const isStale = () => token !== refreshToken;
+  const needs = needsOf(state.view, state.layer, state.view === "teach" ? teachNeeds(state.teachStep, state.layer) : null);
+  // Long jobs that no view wants any more (another picture, layer or set of methods) stop
+  // now, so that what is asked next does not wait behind them.
+  const wanted = wantedJobs(picture, needs);
+  cancelJobs((job) => !wanted.has(`${job.pictureId}|${job.key}`));
   try {
     const prediction = await predictionFor(picture);
     if (isStale()) return;
@@ -365,50 +567,63 @@ async function refresh() {
       announced = said;
       $("#announce").textContent = predictionAnnouncement(picture.name, classNames(), prediction);
     }
-    const maps = await mapsFor(picture, state.layer);
+    const maps = await mapsFor(picture, state.layer, needs.layerMethods);
     if (isStale()) return;
     const needActs = state.view === "features" || state.view === "teach";
     const acts = needActs ? await activationsFor(picture, state.layer) : null;
     if (isStale()) return;
-    const ctx = { picture, prediction, maps, acts, isStale };
+    // The extra results arrive when they are done (the view draws what is there and says
+    // what is still running); their failures other than a cancel are said.
+    const extras = resultsFor(picture.id).extras;
+    if (state.view !== "compare")
+      for (const spec of needs.extras)
+        if (!extras.has(extraKey(spec)))
+          extraFor(picture, spec).catch((err) => {
+            if (!isCancelled(err) && currentPicture() === picture) say("error", `Could not explain “${picture.name}”: ${err.message}`);
+          });
+    const ctx = { picture, prediction, maps, acts, extras, isStale };
     lastContext = ctx;
     const root = $(`#view-${state.view}`);
     if (state.view === "explain") renderExplain(root, ctx, exportButton("explain"));
     else if (state.view === "features") renderFeatures(root, ctx, exportButton("features"));
     else if (state.view === "teach") renderTeach(root, ctx, exportButton("teach"));
     else await renderCompare(root, ctx, exportButton("compare"));
+    updateProgress();
     debug.renders++;
-    debug.lastMaps = {
-      pictureId: picture.id,
-      pictureName: picture.name,
-      width: picture.width,
-      height: picture.height,
-      layer: maps.layer,
-      layerName: state.model.info.layers[maps.layer].name,
-      shape: maps.shape,
-      maps: maps.maps,
-      weights: maps.weights,
-      prediction,
-      focusClass: focusClassOf(prediction),
-    };
+    debug.lastMaps = debugResults(picture, prediction, maps, extras);
     if (state.timings.firstMapMs === null) {
       const first = performance.now();
       debug.firstMapMs = first;
       update({ timings: { ...state.timings, firstMapMs: first } });
     }
   } catch (err) {
-    if (!isStale()) say("error", `Could not explain “${picture.name}”: ${err.message}`);
+    if (!isStale() && !isCancelled(err)) say("error", `Could not explain “${picture.name}”: ${err.message}`);
+  }
+}
+
+// Moves the progress bars of the long jobs under way in place (no redraw).
+function updateProgress() {
+  for (const el of document.querySelectorAll("[data-progress]")) {
+    const p = state.progress[el.dataset.progress];
+    const bar = el.querySelector("progress");
+    const text = el.querySelector(".progress-text");
+    if (!p || !bar) continue;
+    bar.max = p.total;
+    bar.value = p.done;
+    if (text) text.textContent = progressText(el.dataset.method || "", bar.getAttribute("aria-label") || "", p.done, p.total);
   }
 }
 
 const REDRAW_KEYS = new Set([
   "view", "layer", "cmap", "opacity", "norm", "rawMax", "focusClass", "featureOrder", "featureShared", "channel",
-  "teachStep", "pictureId", "model", "pictures", "large",
+  "teachStep", "pictureId", "model", "pictures", "large", "methods", "fuse", "smoothSamples", "smoothNoise",
+  "results", // extra results arrived (Score-CAM, pictures, SmoothGrad, fusion)
   "message", // it takes room above the view: the view fits itself again
 ]);
 
 subscribe((changed) => {
   if (changed.has("message")) renderMessage();
+  if (changed.has("progress")) updateProgress();
   if (changed.has("busy") || changed.has("timings") || changed.has("model")) renderStatus();
   if ([...changed].some((k) => REDRAW_KEYS.has(k))) {
     syncControls();
@@ -461,6 +676,12 @@ function setupInput() {
   document.addEventListener("keydown", (e) => {
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     if (document.querySelector("dialog[open]")) return;
+    const openPicker = document.querySelector("details.picker[open]");
+    if (e.key === "Escape" && openPicker) {
+      closePicker(openPicker);
+      e.preventDefault();
+      return;
+    }
     if (e.key === "Escape" && state.message) {
       const inBox = $("#message").contains(document.activeElement);
       update({ message: null });

@@ -39,8 +39,13 @@ export const state = {
   channel: -1, // enlarged feature map
   teachStep: 0,
   large: false,
+  methods: ["gradcam", "layercam"], // shown in Explain and as Compare's columns (catalogue names)
+  fuse: { layers: [], rule: "max", method: "layercam" }, // a fused view when 2+ layers are chosen
+  smoothSamples: 16, // SmoothGrad's noisy copies
+  smoothNoise: 0.15, // … and their noise, as a share of the input's value range
+  progress: {}, // long jobs under way: key -> {done, total} (drawn in place, no redraw)
 
-  // the model: {info, methods, luts, name, simd, mode, version}
+  // the model: {info, methods, catalog, luts, name, simd, mode, version}
   model: null,
   // pictures: [{id, name, title, source: "sample"|"user", width, height, rgba, canvas, ...}]
   pictures: [],
@@ -50,7 +55,8 @@ export const state = {
   timings: { forwardMs: null, backwardMs: null, mapsMs: null, firstMapMs: null },
 };
 
-// pictureId -> {version, prediction, layers: Map(layer -> maps result), activations: Map}
+// pictureId -> {version, prediction, layers: Map(layer -> maps result, methods merged as they
+// arrive), activations: Map, extras: Map(key -> Score-CAM / picture / SmoothGrad / fusion result)}
 const results = new Map();
 const listeners = new Set();
 
@@ -92,7 +98,7 @@ export function resultsFor(pictureId) {
   const version = state.model ? state.model.version : 0;
   let r = results.get(pictureId);
   if (!r || r.version !== version) {
-    r = { version, prediction: null, layers: new Map(), activations: new Map() };
+    r = { version, prediction: null, layers: new Map(), activations: new Map(), extras: new Map() };
     results.set(pictureId, r);
   }
   return r;
@@ -112,27 +118,94 @@ export function focusClassOf(prediction) {
   return prediction ? prediction.predicted : 0;
 }
 
-// The layers offered: every conv layer, and the pooled layer (avgpool) — with labels.
-export function layerChoices(info) {
-  if (!info) return [];
-  const convs = info.layers.map((l, i) => ({ ...l, index: i })).filter((l) => l.type === "conv");
-  const last = convs.length ? convs[convs.length - 1].index : -1;
-  const out = [];
-  info.layers.forEach((l, i) => {
-    const size = `${l.shape[1]}×${l.shape[2]}`;
-    if (l.type === "conv") {
-      const k = convs.findIndex((c) => c.index === i) + 1;
-      const what = i === last ? "last conv" : `conv ${k}`;
-      out.push({ index: i, name: l.name, label: `${l.name} · ${what} · ${size}`, last: i === last });
-    } else if (l.type === "adaptiveavgpool") {
-      out.push({ index: i, name: l.name, label: `${l.name} · pooled · ${size}`, last: false });
-    }
-  });
-  // Last conv first, then pooled, then the earlier convs (deepest first).
-  return out.sort((a, b) => (b.last - a.last) || (b.index - a.index));
+// ---- methods
+
+// A method's descriptor from the core's catalogue ({name, title, kind, gradients, perClass,
+// hasWeights, formula}), or null.
+export function methodInfo(name) {
+  const catalog = state.model ? state.model.catalog || [] : [];
+  return catalog.find((m) => m.name === name) || null;
 }
 
+// The group a method belongs to in the pickers: "gradient" (maps from the activations and
+// the gradient), "nogradient" (Eigen-CAM, Score-CAM), "against" (negative evidence: what
+// argues against the class; the core names these methods *_neg) or "picture" (an image at
+// the network input's resolution).
+export function methodGroup(m) {
+  if (m.kind === "picture") return "picture";
+  if (/_neg$/.test(m.name)) return "against";
+  return m.gradients ? "gradient" : "nogradient";
+}
+
+// The methods that need many extra passes, run in steps with progress (and cancelled when
+// the picture or layer changes): Score-CAM (a forward pass per channel) and SmoothGrad (a
+// forward and a backward pass per noisy copy).
+export function isLong(name) {
+  const m = methodInfo(name);
+  return !!m && (m.kind === "score" || name === "smoothgrad");
+}
+
+// The chosen methods in the catalogue's order (only those the loaded core has).
+export function chosenMethods() {
+  const catalog = state.model ? state.model.catalog || [] : [];
+  return catalog.map((m) => m.name).filter((n) => state.methods.includes(n));
+}
+
+// ---- layers
+
+// The name people know a node by: its shortest alias (`layer4` for ResNet's last block,
+// `features` for VGG's last pool), else its own name.
+export function layerName(info, index) {
+  const l = info && info.layers[index];
+  if (!l) return "";
+  const names = [...(l.aliases || [])].sort((a, b) => a.split(".").length - b.split(".").length || a.length - b.length);
+  return names.length ? names[0] : l.name;
+}
+
+const POOLS = ["maxpool", "avgpool", "adaptiveavgpool"];
+const spatial = (l) => l.shape[1] * l.shape[2] > 1;
+
+// The last conv and the last pool with a grid (more than one position), found from the graph.
+export function landmarkLayers(info) {
+  let lastConv = -1;
+  let lastPool = -1;
+  info.layers.forEach((l, i) => {
+    if (!spatial(l)) return;
+    if (l.op === "conv") lastConv = i;
+    if (POOLS.includes(l.op)) lastPool = i;
+  });
+  return { lastConv, lastPool };
+}
+
+// The layers offered, with labels, in groups (deepest first within each): "suggested" (the
+// core's default layer, the last conv, the last pool), "blocks" (nodes with a module name of
+// their own: ResNet's layer4, VGG's features…), "convs", "pools". Layers without a grid (a
+// single position: the maps would be one number) are left out.
+export function layerChoices(info) {
+  if (!info) return [];
+  const { lastConv, lastPool } = landmarkLayers(info);
+  const suggested = [info.defaultLayer, lastConv, lastPool].filter((i, k, all) => i >= 0 && all.indexOf(i) === k);
+  const out = [];
+  info.layers.forEach((l, i) => {
+    if (!spatial(l)) return;
+    let group = null;
+    if (suggested.includes(i)) group = "suggested";
+    else if (l.aliases && l.aliases.length) group = "blocks";
+    else if (l.op === "conv") group = "convs";
+    else if (POOLS.includes(l.op)) group = "pools";
+    if (!group) return;
+    const role = [i === info.defaultLayer ? "default" : "", i === lastConv ? "lastConv" : "", i === lastPool ? "lastPool" : ""].filter(Boolean);
+    const name = layerName(info, i);
+    out.push({ index: i, name, aliases: (l.aliases || []).filter((a) => a !== name), node: l.name, op: l.op, shape: l.shape, group, role });
+  });
+  const rank = { suggested: 0, blocks: 1, convs: 2, pools: 3 };
+  return out.sort((a, b) => rank[a.group] - rank[b.group] || (a.group === "suggested" ? suggested.indexOf(a.index) - suggested.indexOf(b.index) : b.index - a.index));
+}
+
+// The layer the page starts at: the core's choice (the last layer with a grid: the last conv
+// of a chain, the last block of a graph).
 export function defaultLayer(info) {
+  if (info.defaultLayer >= 0) return info.defaultLayer;
   const choices = layerChoices(info);
   return choices.length ? choices[0].index : info.layers.length - 1;
 }

@@ -113,13 +113,15 @@ function capital(s) {
 
 // An export's file name from what it shows (view, picture, layer, method, class, step…):
 // "camscope_explain_cat_features.14-13x13_gradcam+layercam_shared.png". Each part is made
-// safe for a file name; a long part (a picture's name) is shortened with an ellipsis.
+// safe for a file name; a long part (a picture's name) is shortened with an ellipsis. A part
+// given as {text, max} may be longer (a list of methods: up to max characters).
 export function exportFileName(parts) {
   const safe = parts
-    .filter((p) => p !== null && p !== undefined && p !== "")
+    .filter((p) => p !== null && p !== undefined && p !== "" && !(typeof p === "object" && !p.text))
     .map((p) => {
-      const s = String(p).replace(/×/g, "x").replace(/[^\w.+-]+/g, "-").replace(/^-+|-+$/g, "");
-      return s.length > 32 ? `${s.slice(0, 31)}…` : s;
+      const max = typeof p === "object" ? p.max : 32;
+      const s = String(typeof p === "object" ? p.text : p).replace(/×/g, "x").replace(/[^\w.+-]+/g, "-").replace(/^-+|-+$/g, "");
+      return s.length > max ? `${s.slice(0, max - 1)}…` : s;
     });
   return `camscope_${safe.join("_")}.png`;
 }
@@ -128,3 +130,204 @@ export function exportFileName(parts) {
 export function pictureStem(name) {
   return String(name).replace(/\.[a-z0-9]{2,5}$/i, "");
 }
+
+// ---- methods (issue 9): the pickers, long jobs, pictures
+
+// The method groups of the pickers (state.js's methodGroup), in their order.
+export const METHOD_GROUPS = Object.freeze([
+  ["gradient", "Gradient methods"],
+  ["nogradient", "Without gradients"],
+  ["against", "Against the class (negative evidence)"],
+  ["picture", "Pictures at the input's resolution"],
+]);
+
+// A short note beside a method in the picker (what it costs or how it differs), or "".
+export function methodNote(name, { channels = 0, samples = 0 } = {}) {
+  if (name === "scorecam") return `extra passes: one forward pass per channel of the layer${channels ? ` (${channels})` : ""}`;
+  if (name === "smoothgrad") return `extra passes: a forward and a backward pass per noisy copy${samples ? ` (${samples})` : ""}`;
+  if (name === "eigencam") return "no gradient: the same map for every class";
+  if (name === "guidedgradcam") return "guided backpropagation × Grad-CAM at the layer";
+  if (name === "gradcam_neg" || name === "layercam_neg") return "where the evidence argues against the class";
+  return "";
+}
+
+// The methods picker's button ("Methods (2)") and its tooltip naming them.
+export function methodsSummary(titles) {
+  return `Methods (${titles.length})`;
+}
+
+export function methodsTooltip(titles) {
+  return `Methods shown: ${titles.join(", ")}`;
+}
+
+export const METHOD_PICKER = Object.freeze({
+  legend: "Methods shown in Explain and as Compare's columns",
+  samples: "noisy copies",
+  noise: "noise (share of the input's range)",
+  close: "Done",
+  keepOne: "At least one method stays chosen.",
+});
+
+// A long job's progress, in words: "Score-CAM: 48 of 256 masked forward passes".
+export function progressText(name, title, done, total) {
+  const what = name === "scorecam" ? "masked forward passes" : "noisy copies";
+  return `${title}: ${done} of ${total} ${what}`;
+}
+
+// What a long method's cell says while it waits for its passes.
+export function longWaitNote(name, { channels = 0, samples = 0 } = {}) {
+  if (name === "scorecam") return ["Score-CAM is running", `${channels} forward passes, one per channel`];
+  return ["SmoothGrad is running", `${samples} forward and backward passes`];
+}
+
+// A cell whose result has not arrived yet.
+export const WAITING = Object.freeze(["computing…", ""]);
+
+// Caption of a picture method's image: its largest absolute gradient.
+export function gradientCaption(peak) {
+  return peak > 0 ? `max |gradient| ${number(peak)}` : "all zero: no gradient reaches the picture";
+}
+
+// How the RGB gradient image reads (its legend, one line).
+export function rgbLegend(title) {
+  return `${Array.isArray(title) ? title.join(", ") : title}: grey is the average gradient; a colour brighter than grey: more of it there raises the class score, darker: lowers it`;
+}
+
+// Screen-reader text of a picture method's image.
+export function gradientAlt({ method, className, picture, peak }) {
+  return `${method} for ${className} on ${picture}, at the picture's size: the gradient as an RGB image, max |gradient| ${number(peak)}`;
+}
+
+// The fused view: title, caption words, controls.
+export const FUSE_TEXT = Object.freeze({
+  summary: "Fuse layers",
+  legend: "Layers fused into one map (two or more)",
+  rule: "Combine",
+  method: "Method",
+  rules: { max: "element-wise maximum", mean: "mean" },
+  note: "Layer-CAM paper: each layer's map over its own peak, shallow layers scaled by tanh(2·M), then combined at the input's size.",
+});
+
+// The fused row's title: "Layer-CAM, fused (max)".
+export function fusedTitle(methodTitle, rule) {
+  return `${methodTitle}, fused (${rule})`;
+}
+
+// The fused layers, for captions and exports: "layer2 + layer3 + layer4".
+export function fusedLayers(names) {
+  return names.join(" + ");
+}
+
+// ---- layers (issue 8): the picker's groups and labels, and how to choose
+
+export const LAYER_GROUPS = Object.freeze({
+  suggested: "Suggested",
+  blocks: "Blocks (module outputs)",
+  convs: "Convolutions",
+  pools: "Pools",
+});
+
+// An option of the layer picker: "layer4 = layer4.1 (layer4.1.relu#2) · default · 7×7 · 512 ch"
+// (the name people know, its other module names, the node).
+export function layerOption(choice) {
+  const roles = { default: "default", lastConv: "last conv", lastPool: "last pool" };
+  const what = choice.role.length
+    ? choice.role.map((r) => roles[r]).join(", ")
+    : { suggested: "", blocks: "block", convs: "conv", pools: "pool" }[choice.group];
+  const node = choice.name !== choice.node ? ` (${choice.node})` : "";
+  const also = (choice.aliases || []).map((a) => ` = ${a}`).join("");
+  return `${choice.name}${also}${node} · ${what} · ${choice.shape[1]}×${choice.shape[2]} · ${choice.shape[0]} ch`;
+}
+
+// The note on how to choose a layer.
+export function layerNote(name, shape, isDefault) {
+  const start = isDefault ? `Layer ${name} (${shape[1]}×${shape[2]}) is where camscope starts: the last layer with a grid. ` : `Layer ${name} (${shape[1]}×${shape[2]}). `;
+  return `${start}Deeper layers see whole objects on a coarse grid; earlier ones see edges and textures in finer detail, and their maps are noisier. [ ] step through the layers.`;
+}
+
+// The hint beside the layer's name in Explain (layerNote is its tooltip).
+export function layerHint(isDefault) {
+  return isDefault ? "the last layer with a grid; [ ] for others" : "deeper: whole objects, coarser; earlier: finer detail";
+}
+
+// ---- feature maps in pages
+
+export function channelPage(first, last, total) {
+  return `channels ${first}–${last} of ${total} in this order`;
+}
+
+export const PAGE_BUTTONS = Object.freeze({ previous: "◀ previous", next: "next ▶" });
+
+// The order picker's option for a method's channel weights.
+export function weightOrder(title, className) {
+  return `${title} weight for “${className}”, largest first`;
+}
+
+// Said when a dropped weights file has loaded.
+export function modelLoaded(file, info, layer, shape) {
+  return `Now explaining “${file}”: ${info.name}, classes ${classList(info.classes)}, starting at layer ${layer} (${shape[1]}×${shape[2]}).`;
+}
+
+// ---- "How it works": the steps for the other methods (issue 9), with this picture's numbers
+
+export const TEACH_STEPS = Object.freeze({
+  gradcampp: "Grad-CAM++",
+  eigencam: "Eigen-CAM",
+  scorecam: "Score-CAM",
+  guided: "Guided Grad-CAM",
+  all: "Every method",
+});
+
+export const TEACH = Object.freeze({
+  gradcamppIntro:
+    "Grad-CAM++ does not give every position the same say: it weighs the positive gradient at each position by a factor α made of the second and third powers of the gradient (as pytorch-grad-cam computes it), so that several separate parts of the object all count.",
+  gradcamppNumbers: ({ cname, layer, top, gcTop, positive, gcPositive, C, peak, gcPeak }) =>
+    `For “${cname}” at ${layer}: the strongest channel is k = ${top.k} (w = ${number(top.w)}; its Grad-CAM weight is ${number(top.gc)}); Grad-CAM's strongest is k = ${gcTop}. ${positive} of ${C} channels have a positive Grad-CAM++ weight (Grad-CAM: ${gcPositive}). Peak of the map: ${number(peak)} (Grad-CAM: ${number(gcPeak)}).`,
+  eigencamIntro: ({ positions, C }) =>
+    `Eigen-CAM uses no gradient at all. It reads the layer's activations as a table of ${positions} positions × ${C} channels, finds the direction in which the positions differ most — the first principal component, by a singular value decomposition — and maps each position's projection on it.`,
+  eigencamSign: "An SVD leaves the direction's sign open: camscope turns it so that the map goes with the layer's mean activation, i.e. it points to where the layer is most active.",
+  eigencamNumbers: ({ names, peaks, layer }) =>
+    `Without a gradient the map cannot depend on the class: at ${layer} its peak is ${names.map((n, c) => `${number(peaks[c])} for ${n}`).join(", ")} — the same map. It shows what the layer finds most distinctive in this picture, whichever class that serves.`,
+  scorecamIntro:
+    "Score-CAM asks the network itself. Each channel's map, stretched to the picture and scaled to [0, 1], masks the picture; the masked picture goes through the whole network again, and the class's probability on it is that channel's weight.",
+  scorecamCost: ({ C }) => `That is one forward pass per channel: ${C} here, run in batches, with no gradient.`,
+  scorecamNumbers: ({ cname, C, seconds, top }) =>
+    `The ${C} masked pictures took ${seconds} s. The channels whose masked picture makes the network most sure of “${cname}”: ${top.map((t) => `k = ${t.k} (${(100 * t.w).toFixed(1)} %)`).join(", ")}.`,
+  scorecamWait: "Running the masked forward passes…",
+  scorecamRun: ({ C }) => `Run Score-CAM: ${C} forward passes`,
+  scorecamNotRun: "Score-CAM has not run for this picture and layer yet: the picture alone",
+  guidedIntro:
+    "Grad-CAM is coarse: one value per cell of the layer's grid. Guided backpropagation follows the gradient back to the pixels, letting it through a ReLU only where both the ReLU's input and the gradient are positive: a picture as sharp as the input, but hardly different between classes.",
+  guidedProduct: "Guided Grad-CAM multiplies the two: sharp like the guided gradient, and only where Grad-CAM finds the class.",
+  guidedNumbers: ({ cname, guidedPeak, productPeak, gcPeak, grid, input }) =>
+    `For “${cname}”: largest |gradient| ${number(guidedPeak)} (guided backpropagation) and ${number(productPeak)} (Guided Grad-CAM); Grad-CAM's ${grid} map (peak ${number(gcPeak)}) is stretched to the input's ${input} before the product. The pictures are drawn at your picture's own size.`,
+  guidedWait: "Running the guided backward pass…",
+  allIntro: ({ cname, layer }) => `Every method camscope has, on this picture, for “${cname}” at ${layer}. Choose which ones Explain shows with “Methods”.`,
+  allHead: ["method", "formula", "peak"],
+  notComputed: "in Explain",
+});
+
+// Captions of the new steps' pictures.
+export const TEACH_CAPTIONS = Object.freeze({
+  guided: "guided backpropagation",
+  gradcamUp: "Grad-CAM, stretched to the input",
+  product: "Guided Grad-CAM",
+  masked: "the picture the channels' masks will cover",
+});
+
+// Labels of the new steps' pictures and charts (any method), and of other views' new parts.
+export const LABELS = Object.freeze({
+  mapAlt: (title, cname, picture, peak) => `${title} map for ${cname} on ${picture}, peak ${number(peak)}`,
+  rawAlt: (title, grid, peak) => `the raw ${grid} ${title} map, peak ${number(peak)}`,
+  onPicture: (title) => `${title} on the picture`,
+  raw: (grid) => `the raw ${grid} map`,
+  everyClass: "every class",
+  chartAlt: (title, C, cname) => `${title} weights of the ${C} channels for ${cname}, sorted`,
+  chartCaption: (title, cname) => `${title} weights w_k for “${cname}”, largest first`,
+  chartTitle: (cname, layer) => `w_k for ${cname} (${layer})`,
+  weightFor: (title, cname) => `${title} weight for ${cname}`,
+  sortedBy: (title, cname) => `sorted by the ${title} weight for ${cname}, largest first`,
+  fusedLine: (title, layers) => `${title}: layers ${layers}, at the network input's size`,
+  notYet: (titles) => `not yet computed: ${titles.join(", ")}`,
+  waitingAlt: (title, picture) => `${title} for ${picture}: computing…`,
+});

@@ -1,13 +1,17 @@
 // The Compare view (the lab's tables): rows = the pictures (samples and the person's own),
-// columns = picture, then each class's map — one table per method — and a table with
-// Grad-CAM and Layer-CAM side by side for each picture's predicted class. A row's picture
+// columns = picture, then each class's result — one table per chosen method — and a table
+// with the chosen methods side by side for each picture's predicted class. A row's picture
 // is a button that opens that picture in Explain.
-import { state, classNames } from "./state.js";
+import { state, classNames, chosenMethods, layerName } from "./state.js";
 import { h, clear, percent } from "./dom.js";
-import { renderMap, mapScale, fitSize, makeCanvas, drawLegend, composeTable, maxOf } from "./draw.js";
-import { rowFor } from "./engine.js";
-import { methodTitle, figureLines, remPx } from "./view_explain.js";
-import { mapCaption, mapAlt, layerWithGrid, saveName, cmapWords, normShort } from "./text.js";
+import { renderMap, mapScale, fitSize, makeCanvas, drawLegend, composeTable, maxOf, drawNote, drawGradientImage } from "./draw.js";
+import { rowFor, extraSpec } from "./engine.js";
+import { methodTitle, layerMethods, rowResult } from "./methods.js";
+import { figureLines, remPx } from "./view_explain.js";
+import {
+  mapCaption, mapAlt, layerWithGrid, saveName, cmapWords, normShort, gradientCaption, gradientAlt, rgbLegend, longWaitNote, WAITING,
+  progressText, LABELS,
+} from "./text.js";
 
 const CELL = 220;
 let view = null; // {key, node, tables: [{title, header, rows, method | vs, legendBox}], data: Map}
@@ -71,10 +75,11 @@ function tableCard(spec, pictures) {
 
 export async function renderCompare(root, { isStale }, exportButton) {
   const names = classNames();
-  const methods = state.model.methods.map(([m]) => m);
+  const methods = chosenMethods();
   const pictures = state.pictures.slice();
   const layer = state.layer;
-  const key = [state.model.version, layer, pictures.map((p) => p.id).join(","), state.large].join("|");
+  const extras = methods.map((m) => extraSpec(m, layer)).filter(Boolean);
+  const key = [state.model.version, layer, pictures.map((p) => p.id).join(","), state.large, methods.join("+"), state.smoothSamples, state.smoothNoise].join("|");
   if (!view || view.key !== key || !root.contains(view.node)) {
     const l = state.model.info.layers[layer];
     const tables = methods.map((m) =>
@@ -87,7 +92,7 @@ export async function renderCompare(root, { isStale }, exportButton) {
         header: ["picture", ...methods.map(methodTitle)],
         columns: methods,
         vs: true,
-        what: `${methods.map(methodTitle).join(" vs ")} table`,
+        what: `${methods.length > 3 ? `${methods.length} methods side by side` : methods.map(methodTitle).join(" vs ")} table`,
         note: "Each row uses the class the network predicted for that picture.",
       }, pictures),
     );
@@ -98,7 +103,7 @@ export async function renderCompare(root, { isStale }, exportButton) {
       h(
         "div",
         { class: "view-head" },
-        h("h2", {}, `Compare pictures — layer ${layerWithGrid(l.name, l.shape)}`),
+        h("h2", {}, `Compare pictures — layer ${layerWithGrid(layerName(state.model.info, layer), l.shape)}`),
         h("span", { class: "muted small" }, "Rows: the sample pictures and the ones you opened — click a row to explain that picture. Drop more pictures to add rows."),
         h("span", { class: "spacer" }),
         exportButton,
@@ -106,25 +111,37 @@ export async function renderCompare(root, { isStale }, exportButton) {
       h("div", { class: "compare-tables" }, tables.map((t) => t.node)),
     );
     clear(root).append(node);
-    view = { key, node, tables, data: new Map(), layer };
+    view = { key, node, tables, data: new Map(), layer, methods };
   }
   const current = view;
   for (const p of pictures) {
     if (current.data.has(p.id)) continue;
-    const row = await rowFor(p, layer);
+    // Long methods show their progress in the row's cells while the row is computed.
+    current.pending = p.id;
+    redraw();
+    const row = await rowFor(p, layer, layerMethods(methods), extras);
     if (isStale() || view !== current) return;
     current.data.set(p.id, row);
+    current.pending = null;
     redraw();
   }
   redraw();
 }
 
+// One cell's result: a column method's result for a row (see methods.js rowResult).
+function cellResult(m, row, picture) {
+  return rowResult({ id: m, method: m, title: methodTitle(m) }, picture.id, row.maps, row.extras);
+}
+
 // Scale per method for "raw": the fixed bar top, else the largest value in the whole table.
 function rawScales() {
   const scales = {};
-  for (const [m] of state.model.methods) {
+  for (const m of view.methods) {
     let top = 0;
-    for (const row of view.data.values()) for (const map of row.maps.maps[m]) top = Math.max(top, maxOf(map));
+    for (const [id, row] of view.data) {
+      const res = cellResult(m, row, state.pictures.find((p) => p.id === id) || { id });
+      if (res.type === "map") for (const map of res.classMaps) top = Math.max(top, maxOf(map));
+    }
     scales[m] = state.rawMax > 0 ? state.rawMax : top;
   }
   return scales;
@@ -136,12 +153,41 @@ function legendEnds(m, scales) {
   return ["0", state.norm === "map" ? "each map's peak" : "stronger class's peak"];
 }
 
+// Whether a method's results are drawn as RGB gradient images (no colour scale).
+function isRgb(m) {
+  for (const [id, row] of view.data) return cellResult(m, row, { id }).type === "rgb";
+  return false;
+}
+
 function tableLegends(table, scales) {
-  const ms = table.vs ? state.model.methods.map(([n]) => n) : [table.method];
-  return ms.map((m) => {
+  const ms = table.vs ? view.methods : [table.method];
+  return ms.filter((m) => !isRgb(m)).map((m) => {
     const [low, high] = legendEnds(m, scales);
     return { lut: state.model.luts[state.cmap], label: methodTitle(m), low, high };
   });
+}
+
+// A cell still waiting for its result: the picture dimmed with a note, and a progress bar
+// for the long methods of the row being computed.
+function drawWaitingCell(cell, picture, res, computing) {
+  const long = res.method === "scorecam" || res.method === "smoothgrad";
+  const l = state.model.info.layers[view.layer];
+  drawNote(cell.canvas, picture.canvas, (long ? longWaitNote(res.method, { channels: l.shape[0], samples: state.smoothSamples }) : WAITING).filter(Boolean));
+  cell.canvas.setAttribute("aria-label", LABELS.waitingAlt(methodTitle(res.method), picture.name));
+  if (!long || !computing) {
+    cell.cap.textContent = WAITING[0];
+    delete cell.cap.dataset.progress;
+    return;
+  }
+  if (cell.cap.dataset.progress === res.tag) return;
+  clear(cell.cap);
+  cell.cap.dataset.progress = res.tag;
+  cell.cap.dataset.method = res.method;
+  const p = state.progress[res.tag];
+  cell.cap.append(
+    h("progress", { max: String(p ? p.total : 1), value: String(p ? p.done : 0), "aria-label": methodTitle(res.method) }),
+    h("span", { class: "progress-text" }, p ? progressText(res.method, methodTitle(res.method), p.done, p.total) : `${methodTitle(res.method)}: …`),
+  );
 }
 
 function redraw() {
@@ -161,33 +207,56 @@ function redraw() {
       table.legendBox.append(c);
       drawLegend(c, lut, { low: g.low, high: g.high, label: g.label, font });
     }
+    for (const m of table.vs ? view.methods : [table.method]) if (isRgb(m)) table.legendBox.append(h("p", { class: "small muted rgb-legend" }, rgbLegend(methodTitle(m))));
     for (const r of table.rows) {
       const row = view.data.get(r.picture.id);
-      if (!row) continue;
-      const { prediction, maps } = row;
+      if (!row) {
+        if (view.pending !== r.picture.id) continue;
+        // The row being computed: its long methods' progress.
+        const pendingRow = { maps: { layer: view.layer, maps: {}, shape: state.model.info.layers[view.layer].shape }, extras: new Map() };
+        const jobs = table.vs ? view.methods.map((m) => [m, 0]) : names.map((n, c) => [table.method, c]);
+        jobs.forEach(([m], i) => {
+          const res = cellResult(m, pendingRow, r.picture);
+          if (res.type === "wait") drawWaitingCell(r.cells[i], r.picture, res, true);
+        });
+        continue;
+      }
+      const { prediction } = row;
       const verdict = `${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}`;
       r.predCap.textContent = verdict;
       r.pic.setAttribute("aria-label", `the picture ${r.picture.name}, predicted ${verdict}`);
-      const jobs = table.vs
-        ? state.model.methods.map(([m]) => [m, prediction.predicted])
-        : names.map((n, c) => [table.method, c]);
+      const jobs = table.vs ? view.methods.map((m) => [m, prediction.predicted]) : names.map((n, c) => [table.method, c]);
       jobs.forEach(([m, c], i) => {
-        const classMaps = maps.maps[m];
+        const cell = r.cells[i];
+        const res = cellResult(m, row, r.picture);
+        const title = methodTitle(m);
+        if (res.type === "wait") {
+          drawWaitingCell(cell, r.picture, res, false);
+          return;
+        }
+        delete cell.cap.dataset.progress;
+        if (res.type === "rgb") {
+          drawGradientImage(cell.canvas, res.rgba[c], res.size[0], res.size[1], `${res.key}|${c}`);
+          cell.cap.textContent = `${table.vs ? `${names[c]} · ` : ""}${gradientCaption(res.peaks[c])}`;
+          cell.canvas.setAttribute("aria-label", gradientAlt({ method: title, className: names[c], picture: r.picture.name, peak: res.peaks[c] }));
+          return;
+        }
+        const classMaps = res.classMaps;
         const peaks = classMaps.map(maxOf);
         const strongest = Math.max(...peaks);
         const scale = raw ? scales[m] : mapScale(state.norm, classMaps, c);
-        const res = renderMap(r.cells[i].canvas, r.picture.canvas, classMaps[c], maps.shape, {
+        const drawn = renderMap(cell.canvas, r.picture.canvas, classMaps[c], res.shape, {
           scale,
           lut,
           cmap: state.cmap,
           alpha: state.opacity,
-          key: `${r.picture.id}|${state.model.version}|${maps.layer}|${m}|${c}`,
+          key: `${res.key}|${c}`,
         });
         const caption = mapCaption({
-          empty: res.empty, peak: res.max, strongest, strongestName: names[peaks.indexOf(strongest)], norm: state.norm, isStrongest: peaks[c] === strongest,
+          empty: drawn.empty, peak: drawn.max, strongest, strongestName: names[peaks.indexOf(strongest)], norm: state.norm, isStrongest: peaks[c] === strongest,
         });
-        r.cells[i].cap.textContent = `${table.vs ? `${names[c]} · ` : ""}${caption}`;
-        r.cells[i].canvas.setAttribute("aria-label", mapAlt({ method: methodTitle(m), className: names[c], picture: r.picture.name, peak: res.max, empty: res.empty }));
+        cell.cap.textContent = `${table.vs ? `${names[c]} · ` : ""}${caption}`;
+        cell.canvas.setAttribute("aria-label", mapAlt({ method: title, className: names[c], picture: r.picture.name, peak: drawn.max, empty: drawn.empty }));
       });
     }
   }
@@ -196,19 +265,20 @@ function redraw() {
 function tableFigure(table) {
   const names = classNames();
   const rows = table.rows.filter((r) => view.data.has(r.picture.id));
-  const first = rows.length ? view.data.get(rows[0].picture.id).maps : null;
-  const shape = first ? first.shape : state.model.info.layers[view.layer].shape;
+  const shape = state.model.info.layers[view.layer].shape;
   const scales = state.norm === "raw" ? rawScales() : {};
+  const ms = table.vs ? view.methods : [table.method];
   return composeTable({
     title: `camscope — ${table.title}: ${rows.length} pictures`,
     lines: [
       table.vs ? "each picture's predicted class" : `classes: ${names.join(", ")}`,
-      ...figureLines({ layer: view.layer, shape, norm: state.norm, methods: table.vs ? state.model.methods.map(([m]) => m) : [table.method] }),
+      ...figureLines({ layer: view.layer, shape, norm: state.norm, methods: ms }),
+      ...ms.filter(isRgb).map((m) => rgbLegend(methodTitle(m))),
     ],
     header: table.header,
     rows: rows.map((r) => [
       { canvas: r.pic, caption: `predicted ${r.predCap.textContent}` },
-      ...r.cells.map((c, i) => ({ canvas: c.canvas, caption: `${table.vs ? methodTitle(state.model.methods[i][0]) : `${methodTitle(table.method)} · ${names[i]}`} · ${c.cap.textContent}` })),
+      ...r.cells.map((c, i) => ({ canvas: c.canvas, caption: `${table.vs ? methodTitle(view.methods[i]) : `${methodTitle(table.method)} · ${names[i]}`} · ${c.cap.textContent}` })),
     ]),
     labels: rows.map((r) => r.picture.name),
     cell: CELL,
@@ -219,8 +289,8 @@ function tableFigure(table) {
 
 function tableParts(table) {
   const l = state.model.info.layers[view.layer];
-  const what = table.vs ? [state.model.methods.map(([m]) => m).join("-vs-"), "predicted-class"] : [table.method, "all-classes"];
-  return ["compare", ...what, layerWithGrid(l.name, l.shape), `${view.data.size}-pictures`, state.norm];
+  const what = table.vs ? [{ text: view.methods.join("-vs-"), max: 200 }, "predicted-class"] : [table.method, "all-classes"];
+  return ["compare", ...what, layerWithGrid(layerName(state.model.info, view.layer), l.shape), `${view.data.size}-pictures`, state.norm];
 }
 
 function download(table) {
@@ -246,5 +316,5 @@ export function exportCompare() {
   }
   out.figure = figure;
   const l = state.model.info.layers[view.layer];
-  return { canvas: out, parts: ["compare", `all-${parts.length}-tables`, layerWithGrid(l.name, l.shape), `${view.data.size}-pictures`, state.norm] };
+  return { canvas: out, parts: ["compare", `all-${parts.length}-tables`, layerWithGrid(layerName(state.model.info, view.layer), l.shape), `${view.data.size}-pictures`, state.norm] };
 }

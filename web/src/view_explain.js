@@ -1,25 +1,26 @@
-// The Explain view: the picture, the prediction, and every method's map for every class.
-import { state, classNames } from "./state.js";
+// The Explain view: the picture, the prediction, and the chosen methods' results for every
+// class (maps over the picture, or the RGB gradient images of the picture methods), and a
+// fused view of several layers when one is chosen.
+import { state, classNames, layerName } from "./state.js";
 import { h, clear, percent, append } from "./dom.js";
-import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf } from "./draw.js";
+import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf, drawNote, drawGradientImage } from "./draw.js";
+import { methodTitle, explainRows, rowResult, fusedLayerNames } from "./methods.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
-  saveName, pictureStem,
+  saveName, pictureStem, layerNote, layerHint, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers, LABELS,
 } from "./text.js";
 
 export const MAP_SIDE = 560;
+// Below this side (CSS px) maps are too small to read: the view scrolls instead, with maps of
+// up to SCROLL_SIDE.
+const MIN_FIT_SIDE = 100;
+const SCROLL_SIDE = 300;
 
-let built = null; // {key, canvases: {method: [canvas per class]}, legends: {method: canvas}, ...}
-
-export function methodTitle(name) {
-  const m = state.model.methods.find(([n]) => n === name);
-  return m ? m[1] : name;
-}
+let built = null; // {key, rows, canvases: {row: [canvas per class]}, legends: {row: canvas}, ...}
 
 // "features.14 13×13 (256 channels)"
 export function layerLabel(maps) {
-  const l = state.model.info.layers[maps.layer];
-  return `${layerWithGrid(l.name, maps.shape)} (${maps.shape[0]} channels)`;
+  return `${layerWithGrid(layerName(state.model.info, maps.layer), maps.shape)} (${maps.shape[0]} channels)`;
 }
 
 // The page's type size in CSS pixels (1 rem): canvas text follows it (large type).
@@ -65,43 +66,46 @@ function predictionBlock(picture, prediction, note) {
   );
 }
 
-// Places the map cells: "grid" (rows = methods, columns = classes) or "strip" (one row,
-// grouped by method), and the picture card beside the maps or as a band above them —
-// whichever gives the largest maps that fit the window without scrolling. Each candidate is
-// laid out and measured (captions wrap, fonts differ), then grown or shrunk to fit.
-function arrange(b, methods, names, aspect) {
-  const M = methods.length;
+// Places the map cells: "grid" (rows = methods, columns = classes), "columns" (rows =
+// classes, columns = methods: for many methods) or "strip" (one row, grouped by method), and
+// the picture card beside the maps or as a band above them — whichever gives the largest maps
+// that fit the window without scrolling. Each candidate is laid out and measured (captions
+// wrap, fonts differ), then grown or shrunk to fit.
+function arrange(b, rows, names, aspect) {
+  const M = rows.length;
   const C = names.length;
   const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
   const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
-  const trial = (band, mode) => {
+  const trial = (band, mode, fitHeight = true) => {
     b.node.classList.toggle("band", band);
-    fitPicture(b, bottom());
-    const rows = mode === "grid" ? M : 1;
-    const cols = mode === "grid" ? C : M * C;
+    fitPicture(b, fitHeight ? bottom() : Infinity);
+    const gridRows = mode === "grid" ? M : mode === "columns" ? C : 1;
+    const cols = mode === "grid" ? C : mode === "columns" ? M : M * C;
     let size = 160;
     for (let i = 0; i < 5; i++) {
-      place(b, methods, names, mode, size, aspect);
+      place(b, rows, names, mode, size, aspect);
       const g = b.grid.getBoundingClientRect();
       let right = g.left;
       for (const el of b.grid.children) right = Math.max(right, el.getBoundingClientRect().right);
       const roomW = (b.grid.clientWidth - (right - g.left)) / cols;
-      const roomH = ((bottom() - b.mapsCard.getBoundingClientRect().bottom - window.scrollY) * aspect) / rows;
-      const next = Math.max(80, Math.floor(size + Math.min(roomW, roomH)));
+      const roomH = fitHeight ? ((bottom() - b.mapsCard.getBoundingClientRect().bottom - window.scrollY) * aspect) / gridRows : Infinity;
+      const next = Math.max(80, Math.min(fitHeight ? Infinity : SCROLL_SIDE, Math.floor(size + Math.min(roomW, roomH))));
       if (Math.abs(next - size) < 1) break;
       size = next;
     }
-    place(b, methods, names, mode, size, aspect);
+    place(b, rows, names, mode, size, aspect);
     // Captions may have wrapped differently at the last size: never end over the edge.
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 3 && fitHeight; i++) {
       const over = b.mapsCard.getBoundingClientRect().bottom + window.scrollY - bottom();
       if (over <= 0 || size <= 80) break;
-      size = Math.max(80, Math.floor(size - (over * aspect) / rows) - 1);
-      place(b, methods, names, mode, size, aspect);
+      size = Math.max(80, Math.floor(size - (over * aspect) / gridRows) - 1);
+      place(b, rows, names, mode, size, aspect);
     }
     return size;
   };
-  const modes = M * C > 6 ? ["grid"] : ["grid", "strip"];
+  const modes = ["grid"];
+  if (M > C) modes.push("columns");
+  if (M * C <= 6) modes.push("strip");
   let best = null;
   const tried = [];
   for (const band of [false, true])
@@ -110,10 +114,17 @@ function arrange(b, methods, names, aspect) {
       tried.push(`${band ? "band" : "side"} ${mode} ${size}`);
       if (!best || size > best.size * 1.03) best = { band, mode, size };
     }
-  trial(best.band, best.mode);
+  // Too many rows to fit at a readable size: one map per method and class, as large as the
+  // width allows (up to SCROLL_SIDE), and the page scrolls.
+  const scroll = best.size < MIN_FIT_SIDE;
+  if (scroll) {
+    best = { band: false, mode: "grid", size: trial(false, "grid", false) };
+    tried.push(`scroll grid ${best.size}`);
+  } else trial(best.band, best.mode);
   // The maps are the content: the picture beside them is never the larger.
   b.pictureCanvas.style.maxWidth = `${best.size}px`;
   b.grid.dataset.layout = best.mode;
+  b.grid.dataset.scroll = scroll ? "yes" : "no";
   b.node.dataset.picture = best.band ? "band" : "side";
   b.node.dataset.tried = tried.join(", "); // the candidates' map sizes (for the tests and curious readers)
 }
@@ -130,33 +141,42 @@ function fitPicture(b, bottom) {
   if (over > 0) pic.style.maxHeight = `${Math.max(0, Math.floor(pic.getBoundingClientRect().height - over))}px`;
 }
 
-function place(b, methods, names, mode, size, aspect) {
+function place(b, rows, names, mode, size, aspect) {
   const C = names.length;
   const grid = b.grid;
   clear(grid);
-  const cell = (m, c) => {
-    b.cells[m][c].canvas.style.width = `${size}px`;
-    b.cells[m][c].canvas.style.height = `${Math.round(size / aspect)}px`;
-    return b.cells[m][c].node;
+  const height = Math.round(size / aspect);
+  const cell = (r, c) => {
+    b.cells[r.id][c].canvas.style.width = `${size}px`;
+    b.cells[r.id][c].canvas.style.height = `${height}px`;
+    return b.cells[r.id][c].node;
   };
   const colHead = (c) => h("div", { class: "col-head", "data-class": c });
+  // A method's name beside its row, written upwards; as tall as the row at most (it wraps).
+  const rowHead = (r) => h("div", { class: "row-head", style: { maxHeight: `${height}px` } }, r.title);
   if (mode === "grid") {
     grid.style.gridTemplateColumns = `auto repeat(${C}, ${size}px)`;
     append(grid, [h("div"), names.map((n, c) => colHead(c))]);
-    for (const m of methods) append(grid, [h("div", { class: "row-head" }, methodTitle(m)), names.map((n, c) => cell(m, c))]);
+    for (const r of rows) append(grid, [rowHead(r), names.map((n, c) => cell(r, c))]);
+  } else if (mode === "columns") {
+    grid.style.gridTemplateColumns = `auto repeat(${rows.length}, ${size}px)`;
+    append(grid, [h("div"), rows.map((r) => h("div", { class: "col-head method-head", title: r.title }, r.title))]);
+    names.forEach((n, c) => append(grid, [h("div", { class: "row-head", "data-class": c, style: { maxHeight: `${height}px` } }), rows.map((r) => cell(r, c))]));
   } else {
-    grid.style.gridTemplateColumns = methods.map(() => `repeat(${C}, ${size}px)`).join(" ");
-    append(grid, [methods.map((m) => h("div", { class: "group-head", style: { gridColumn: `span ${C}` } }, methodTitle(m)))]);
-    append(grid, [methods.map(() => names.map((n, c) => colHead(c)))]);
-    append(grid, [methods.map((m) => names.map((n, c) => cell(m, c)))]);
+    grid.style.gridTemplateColumns = rows.map(() => `repeat(${C}, ${size}px)`).join(" ");
+    append(grid, [rows.map((r) => h("div", { class: "group-head", style: { gridColumn: `span ${C}` } }, r.title))]);
+    append(grid, [rows.map(() => names.map((n, c) => colHead(c)))]);
+    append(grid, [rows.map((r) => names.map((n, c) => cell(r, c)))]);
   }
   drawHeads(b);
 }
 
+// The class headings (above the columns, or beside the rows): name, probability, a star on
+// the predicted class.
 function drawHeads(b) {
   const names = classNames();
   const prediction = b.prediction;
-  b.grid.querySelectorAll(".col-head").forEach((el) => {
+  b.grid.querySelectorAll("[data-class]").forEach((el) => {
     const c = Number(el.dataset.class);
     clear(el).append(
       h("span", {}, names[c]),
@@ -166,11 +186,35 @@ function drawHeads(b) {
   });
 }
 
-// Builds the DOM for this picture/layer/window, or reuses it and only redraws.
-export function renderExplain(root, { picture, prediction, maps }, exportButton) {
+// The waiting cell of a long method (or any result not there yet): the picture dimmed with a
+// note, the caption a progress bar that main.js moves in place.
+function drawWaiting(canvas, cap, picture, result, maps) {
+  const long = result.method === "scorecam" || result.method === "smoothgrad";
+  const lines = long ? longWaitNote(result.method, { channels: maps.shape[0], samples: state.smoothSamples }) : WAITING;
+  drawNote(canvas, picture.canvas, lines.filter(Boolean));
+  if (cap.dataset.progress === result.tag && cap.querySelector("progress")) return;
+  clear(cap);
+  cap.dataset.progress = result.tag;
+  cap.dataset.method = result.method;
+  if (!long || !result.tag) {
+    cap.append(WAITING[0]);
+    return;
+  }
+  const p = state.progress[result.tag];
+  const title = methodTitle(result.method);
+  cap.append(
+    h("progress", { max: String(p ? p.total : 1), value: String(p ? p.done : 0), "aria-label": title }),
+    h("span", { class: "progress-text" }, p ? progressText(result.method, title, p.done, p.total) : `${title}: …`),
+  );
+}
+
+// Builds the DOM for this picture/layer/window/set of rows, or reuses it and only redraws.
+export function renderExplain(root, { picture, prediction, maps, extras }, exportButton) {
   const names = classNames();
-  const methods = state.model.methods.map(([m]) => m);
-  const key = [picture.id, state.model.version, maps.layer, names.length, window.innerWidth, window.innerHeight, state.large].join("|");
+  const rows = explainRows();
+  const info = state.model.info;
+  const lname = layerName(info, maps.layer);
+  const key = [picture.id, state.model.version, maps.layer, names.length, window.innerWidth, window.innerHeight, state.large, rows.map((r) => r.id).join("+"), rows.map((r) => r.title).join("+")].join("|");
   if (!built || built.key !== key || !root.contains(built.node)) {
     const [mw, mh] = fitSize(picture.width, picture.height, MAP_SIDE);
     const pictureCanvas = makeCanvas(...fitSize(picture.width, picture.height, 480));
@@ -182,34 +226,44 @@ export function renderExplain(root, { picture, prediction, maps }, exportButton)
     const captions = {};
     const cells = {};
     const legends = {};
-    for (const m of methods) {
-      canvases[m] = [];
-      captions[m] = [];
-      cells[m] = [];
+    for (const r of rows) {
+      canvases[r.id] = [];
+      captions[r.id] = [];
+      cells[r.id] = [];
       names.forEach((name, c) => {
         const canvas = makeCanvas(mw, mh);
-        canvas.dataset.method = m;
+        canvas.dataset.method = r.id;
         canvas.dataset.class = String(c);
         canvas.setAttribute("role", "img");
-        canvas.setAttribute("aria-label", `${methodTitle(m)} map for ${name}`);
+        canvas.setAttribute("aria-label", `${r.title} map for ${name}`);
         const cap = h("div", { class: "cap" });
-        canvases[m].push(canvas);
-        captions[m].push(cap);
-        cells[m].push({ canvas, node: h("div", { class: "map-cell" }, canvas, cap) });
+        canvases[r.id].push(canvas);
+        captions[r.id].push(cap);
+        cells[r.id].push({ canvas, node: h("div", { class: "map-cell" }, canvas, cap) });
       });
-      legends[m] = makeCanvas(240, 36);
-      legends[m].className = "colourbar";
-      legends[m].dataset.legend = m;
-      legends[m].setAttribute("role", "img");
+      legends[r.id] = makeCanvas(240, 36);
+      legends[r.id].className = "colourbar";
+      legends[r.id].dataset.legend = r.id;
+      legends[r.id].setAttribute("role", "img");
     }
+    const rgbNote = h("p", { class: "rgb-legend small muted", hidden: true });
     const grid = h("div", { class: "maps" });
     const note = h("p", { class: "maps-note", "data-testid": "maps-note" });
     const mapsCard = h(
       "div",
       { class: "card maps-card" },
-      h("div", { class: "view-head" }, h("h2", {}, "Where is the evidence for each class? ", h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(state.model.info.layers[maps.layer].name, maps.shape)}`)), h("span", { class: "spacer" }), exportButton),
+      h(
+        "div",
+        { class: "view-head" },
+        // One line: the question gives way before the layer's name does.
+        h("h2", { class: "one-line" }, h("span", { class: "question" }, "Where is the evidence for each class?"), h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(lname, maps.shape)}`)),
+        // How to choose a layer: a short hint in the room the heading leaves (it gives way
+        // first), the whole note as its tooltip.
+        h("span", { class: "layer-hint", "data-testid": "layer-note", title: layerNote(lname, maps.shape, maps.layer === info.defaultLayer) }, layerHint(maps.layer === info.defaultLayer)),
+        exportButton,
+      ),
       grid,
-      h("div", { class: "legends" }, methods.map((m) => legends[m])),
+      h("div", { class: `legends${rows.length > 3 ? " many" : ""}` }, rows.map((r) => legends[r.id]), rgbNote),
     );
     // What the colours and the normalisation mean sits with the prediction: the maps keep
     // the height.
@@ -223,51 +277,73 @@ export function renderExplain(root, { picture, prediction, maps }, exportButton)
     exportButton.setAttribute("aria-label", saveName("these maps"));
     clear(root).append(node);
     built = {
-      key, node, canvases, captions, cells, legends, grid, note, pictureCanvas, pictureCard, mapsCard, prediction,
-      main: document.querySelector("main"), footer: document.querySelector("footer"), fitted: "",
+      key, rows, node, canvases, captions, cells, legends, rgbNote, grid, note, pictureCanvas, pictureCard, mapsCard, prediction,
+      main: document.querySelector("main"), footer: document.querySelector("footer"), fitted: "", results: {},
     };
   }
   built.prediction = prediction;
 
-  // Redraw: colour map, opacity, normalisation.
+  // Redraw: colour map, opacity, normalisation, results that arrived.
   const lut = state.model.luts[state.cmap];
   const font = Math.round(0.8 * remPx());
-  for (const m of methods) {
-    const classMaps = maps.maps[m];
+  for (const r of rows) {
+    const result = rowResult(r, picture.id, maps, extras);
+    built.results[r.id] = result;
+    const legend = built.legends[r.id];
+    legend.hidden = result.type !== "map";
+    if (result.type === "wait") {
+      names.forEach((n, c) => drawWaiting(built.canvases[r.id][c], built.captions[r.id][c], picture, result, maps));
+      continue;
+    }
+    for (const cap of built.captions[r.id]) delete cap.dataset.progress;
+    if (result.type === "rgb") {
+      const [hh, ww] = result.size;
+      result.rgba.forEach((rgba, c) => {
+        drawGradientImage(built.canvases[r.id][c], rgba, hh, ww, `${result.key}|${c}`);
+        built.captions[r.id][c].textContent = gradientCaption(result.peaks[c]);
+        built.canvases[r.id][c].setAttribute("aria-label", gradientAlt({ method: r.title, className: names[c], picture: picture.name, peak: result.peaks[c] }));
+      });
+      continue;
+    }
+    const classMaps = result.classMaps;
     const peaks = classMaps.map(maxOf);
     const strongest = Math.max(...peaks);
     const top = peaks.indexOf(strongest);
     classMaps.forEach((map, c) => {
       const scale = mapScale(state.norm, classMaps, c, state.rawMax);
-      const r = renderMap(built.canvases[m][c], picture.canvas, map, maps.shape, {
+      const res = renderMap(built.canvases[r.id][c], picture.canvas, map, result.shape, {
         scale,
         lut,
         cmap: state.cmap,
         alpha: state.opacity,
-        key: `${picture.id}|${state.model.version}|${maps.layer}|${m}|${c}`,
+        key: `${result.key}|${c}`,
       });
-      built.captions[m][c].textContent = mapCaption({
-        empty: r.empty, peak: r.max, strongest, strongestName: names[top], norm: state.norm, isStrongest: c === top,
+      built.captions[r.id][c].textContent = mapCaption({
+        empty: res.empty, peak: res.max, strongest, strongestName: names[top], norm: state.norm, isStrongest: c === top,
       });
-      built.canvases[m][c].setAttribute("aria-label", mapAlt({ method: methodTitle(m), className: names[c], picture: picture.name, peak: r.max, empty: r.empty }));
+      built.canvases[r.id][c].setAttribute("aria-label", mapAlt({ method: r.title, className: names[c], picture: picture.name, peak: res.max, empty: res.empty }));
     });
     const [low, high] = legendEnds(state.norm, mapScale("raw", classMaps, 0, state.rawMax));
-    built.legends[m].dataset.font = String(font);
-    built.legends[m].dataset.low = low;
-    built.legends[m].dataset.high = high;
-    built.legends[m].setAttribute("aria-label", `${methodTitle(m)} colour scale: ${cmapWords(state.cmap).low} = ${low}, ${cmapWords(state.cmap).high} = ${high}`);
+    legend.dataset.font = String(font);
+    legend.dataset.low = low;
+    legend.dataset.high = high;
+    legend.setAttribute("aria-label", `${r.title} colour scale: ${cmapWords(state.cmap).low} = ${low}, ${cmapWords(state.cmap).high} = ${high}`);
   }
+  const rgbRows = rows.filter((r) => built.results[r.id].type === "rgb").map((r) => r.title);
+  built.rgbNote.hidden = !rgbRows.length;
+  built.rgbNote.textContent = rgbRows.length ? rgbLegend(rgbRows) : "";
   built.note.textContent = `${evidenceSentence(state.cmap)} ${normNote(state.norm)}`;
-  // Text lengths change with the normalisation and colours, and the space above with a
-  // message or a longer list of pictures: fit again when any of them does.
-  const fitted = [key, state.norm, state.cmap, Math.round(built.node.getBoundingClientRect().top + window.scrollY)].join("|");
+  // Text lengths change with the normalisation, colours and results, and the space above
+  // with a message or a longer list of pictures: fit again when any of them does.
+  const types = rows.map((r) => built.results[r.id].type).join("");
+  const fitted = [key, state.norm, state.cmap, types, Math.round(built.node.getBoundingClientRect().top + window.scrollY)].join("|");
   if (built.fitted !== fitted) {
-    arrange(built, methods, names, picture.width / picture.height);
+    arrange(built, rows, names, picture.width / picture.height);
     built.fitted = fitted;
   } else drawHeads(built);
-  for (const m of methods) {
-    const g = built.legends[m];
-    drawLegend(g, lut, { low: g.dataset.low, high: g.dataset.high, label: methodTitle(m), font: Number(g.dataset.font) });
+  for (const r of rows) {
+    const g = built.legends[r.id];
+    if (!g.hidden) drawLegend(g, lut, { low: g.dataset.low, high: g.dataset.high, label: r.title, font: Number(g.dataset.font) });
   }
 }
 
@@ -278,48 +354,61 @@ export function pictureInfo(picture) {
 }
 
 // The lines every exported figure carries about the maps: picture, layer with its grid,
-// normalisation, colours. `norm`: the normalisation the figure's maps use.
+// normalisation, colours. `norm`: the normalisation the figure's maps use; `methods`: names.
 export function figureLines({ picture, prediction, layer, shape, norm, methods }) {
   const names = classNames();
   const w = cmapWords(state.cmap);
   const lines = [];
   if (picture) lines.push(`picture: ${picture.name} (${picture.width} × ${picture.height} px)${prediction ? ` · predicted ${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}` : ""}`);
-  lines.push(`layer ${layerWithGrid(state.model.info.layers[layer].name, shape)} (${shape[0]} channels)${methods ? ` · ${methods.map(methodTitle).join(", ")}` : ""}`);
+  lines.push(`layer ${layerWithGrid(layerName(state.model.info, layer), shape)} (${shape[0]} channels)${methods ? ` · ${methods.map(methodTitle).join(", ")}` : ""}`);
   lines.push(`normalised ${normShort(norm)}`);
   lines.push(`colours ${w.name}: ${w.low} = 0, ${w.high} = the top of the scale · opacity ${Math.round(state.opacity * 100)} %`);
   return lines;
 }
 
-// The legends of an exported figure: one colour scale per method.
-export function figureLegends(methods, classMapsOf, norm) {
+// The legends of an exported figure: one colour scale per method. classMapsOf(m): the raw
+// maps of method m (one per class).
+export function figureLegends(methods, classMapsOf, norm, titleOf = methodTitle) {
   const lut = state.model.luts[state.cmap];
   return methods.map((m) => {
     const [low, high] = legendEnds(norm, norm === "raw" && state.rawMax > 0 ? state.rawMax : Math.max(...classMapsOf(m).map(maxOf)));
-    return { lut, label: methodTitle(m), low, high };
+    return { lut, label: titleOf(m), low, high };
   });
 }
 
-// The view as one PNG: picture + maps, methods as rows.
+// The view as one PNG: picture + results, one row per method (rows still waiting for their
+// passes are left out and named).
 export function exportExplain({ picture, prediction, maps }) {
   if (!built) return null;
   const names = classNames();
-  const methods = state.model.methods.map(([m]) => m);
+  const rows = built.rows.filter((r) => built.results[r.id] && built.results[r.id].type !== "wait");
+  const waiting = built.rows.filter((r) => !rows.includes(r)).map((r) => r.title);
   const header = ["picture", ...names.map((n, c) => `${n} ${percent(prediction.probabilities[c])}`)];
-  const rows = methods.map((m) => {
+  const figureRows = rows.map((r) => {
     const row = [{ canvas: built.pictureCanvas, caption: picture.name }];
-    built.canvases[m].forEach((canvas, c) => row.push({ canvas, caption: `${methodTitle(m)} · ${names[c]} · ${built.captions[m][c].textContent}` }));
+    built.canvases[r.id].forEach((canvas, c) => row.push({ canvas, caption: `${r.title} · ${names[c]} · ${built.captions[r.id][c].textContent}` }));
     return row;
   });
+  const mapRows = rows.filter((r) => built.results[r.id].type === "map");
+  const fused = rows.find((r) => r.fuse);
+  const lines = figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: state.norm, methods: rows.filter((r) => !r.fuse).map((r) => r.method) });
+  if (fused) lines.push(LABELS.fusedLine(fused.title, fusedLayers(fusedLayerNames(fused.fuse))));
+  const rgbRows = rows.filter((x) => built.results[x.id].type === "rgb").map((r) => r.title);
+  if (rgbRows.length) lines.push(rgbLegend(rgbRows));
+  if (waiting.length) lines.push(LABELS.notYet(waiting));
+  lines.push(knowsOnly(names));
   const canvas = composeTable({
     title: `camscope — ${picture.name}: ${names[prediction.predicted]} (${percent(prediction.probabilities[prediction.predicted])})`,
-    lines: [...figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: state.norm, methods }), knowsOnly(names)],
+    lines,
     header,
-    rows,
-    labels: methods.map(methodTitle),
+    rows: figureRows,
+    labels: rows.map((r) => r.title),
     cell: 280,
-    legends: figureLegends(methods, (m) => maps.maps[m], state.norm),
+    legends: figureLegends(mapRows.map((r) => r.id), (id) => built.results[id].classMaps, state.norm, (id) => rows.find((r) => r.id === id).title),
     footer: [`model ${state.model.name}`],
   });
-  const layer = state.model.info.layers[maps.layer];
-  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), methods.join("+"), "all-classes", state.norm] };
+  const lname = layerName(state.model.info, maps.layer);
+  const methodPart = rows.filter((r) => !r.fuse).map((r) => r.method).join("+");
+  const fusedPart = fused ? [`fused-${fused.fuse.rule}-${fused.method}`, { text: fusedLayerNames(fused.fuse).join("+"), max: 80 }] : [];
+  return { canvas, parts: ["explain", pictureStem(picture.name), layerWithGrid(lname, maps.shape), { text: methodPart, max: 160 }, ...fusedPart, "all-classes", state.norm] };
 }

@@ -1,13 +1,29 @@
-// The Feature maps view: every channel of the chosen layer as a grid of tiles, sortable by
-// the chosen class's Grad-CAM weight; a click enlarges one channel over the picture.
-import { state, update, classNames, focusClassOf } from "./state.js";
+// The Feature maps view: every channel of the chosen layer as a grid of tiles (in pages of
+// 256 for wide layers), sortable by the chosen class's weight under any method that has
+// channel weights; a click enlarges one channel over the picture.
+import { state, update, classNames, focusClassOf, layerName } from "./state.js";
 import { h, clear, append } from "./dom.js";
 import {
   drawFeatureGrid, tileAt, tileOrigin, makeCanvas, fitSize, upsample, heatCanvas, drawOverlay, minMax, fmt, composeTable,
 } from "./draw.js";
-import { cmapWords, layerWithGrid, saveName, pictureStem } from "./text.js";
+import { methodTitle } from "./methods.js";
+import { extraKey } from "./engine.js";
+import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder, LABELS } from "./text.js";
+
+// Tiles per page: a layer wider than this (ResNet50's 2048 channels) is shown a page at a time.
+export const PAGE = 256;
 
 let view = null; // {key, node, grid, layout, order, ...}
+
+// The channel weights the grid can be sorted by: "weight" (Grad-CAM, always there) and every
+// method whose weights the page has for this layer: {value: [Float32Array per class]}.
+function weightSets(maps, extras) {
+  const sets = { weight: { title: methodTitle("gradcam"), weights: maps.weights } };
+  for (const [m, w] of Object.entries(maps.methodWeights || {})) if (m !== "gradcam" && w && w[0]) sets[m] = { title: methodTitle(m), weights: w };
+  const score = extras && extras.get(extraKey({ kind: "score", layer: maps.layer }));
+  if (score && score.weights && score.weights[0]) sets.scorecam = { title: methodTitle("scorecam"), weights: score.weights };
+  return sets;
+}
 
 // Channels in display order: by index, or by the class's Grad-CAM weight, largest first.
 export function channelOrder(c, weights, by) {
@@ -20,17 +36,23 @@ function gridScale(shape, cols) {
   return Math.max(1, Math.floor(760 / (cols * (shape[2] + 1))));
 }
 
-export function renderFeatures(root, { picture, prediction, maps, acts }, exportButton) {
+export function renderFeatures(root, { picture, prediction, maps, acts, extras }, exportButton) {
   const names = classNames();
   const cls = focusClassOf(prediction);
   const shape = acts.shape;
   const [c, hh, ww] = shape;
-  const weights = maps.weights[cls];
-  const order = channelOrder(c, weights, state.featureOrder);
+  const sets = weightSets(maps, extras);
+  const by = state.featureOrder === "index" ? "index" : sets[state.featureOrder] ? state.featureOrder : "weight";
+  const weights = sets[by === "index" ? "weight" : by].weights[cls];
+  const byTitle = sets[by === "index" ? "weight" : by].title;
+  const order = channelOrder(c, weights, by === "index" ? "index" : "weight");
   const selected = state.channel >= 0 && state.channel < c ? state.channel : order[0];
   const lut = state.model.luts[state.cmap];
-  const cols = Math.ceil(Math.sqrt(c));
-  const layerName = state.model.info.layers[acts.layer].name;
+  const pages = Math.ceil(c / PAGE);
+  const page = Math.floor(order.indexOf(selected) / PAGE);
+  const shown = order.slice(page * PAGE, (page + 1) * PAGE);
+  const cols = Math.ceil(Math.sqrt(Math.min(c, PAGE)));
+  const lname = layerName(state.model.info, acts.layer);
 
   const key = [picture.id, state.model.version, acts.layer].join("|");
   if (!view || view.key !== key || !root.contains(view.node)) {
@@ -48,6 +70,10 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
     const title = h("h2");
     const info = h("dl");
     const heading = h("h3");
+    const pageText = h("span", { class: "muted small", "aria-live": "polite" });
+    const pageButtons = [-1, 1].map((d) =>
+      h("button", { type: "button", "data-focus": d < 0 ? "page-prev" : "page-next", onclick: () => turnPage(d) }, d < 0 ? PAGE_BUTTONS.previous : PAGE_BUTTONS.next));
+    const pager = h("div", { class: "feature-pages" }, pageButtons[0], pageText, pageButtons[1]);
     const node = h(
       "div",
       { class: "features" },
@@ -62,6 +88,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
           h("label", { class: "control" }, shared, h("span", {}, "one colour range for all channels")),
           h("span", { class: "muted small" }, "Click a tile to enlarge it; with the grid focused, ← → ↑ ↓ Home End PgUp PgDn move."),
         ),
+        pager,
         grid,
       ),
       h(
@@ -85,20 +112,24 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
     };
     grid.addEventListener("click", pick);
     clear(root).append(node);
-    view = { key, node, grid, big, plain, orderSel, shared, title, info, heading, about };
+    view = { key, node, grid, big, plain, orderSel, shared, title, info, heading, about, pager, pageText, pageButtons };
   }
 
   const words = cmapWords(state.cmap);
   view.about.textContent =
     `A channel is one feature detector: ${words.high} where the pattern it responds to appears, ${words.low} where it is weakest (each tile is scaled to its own range unless “one colour range” is ticked). ` +
     "Its Grad-CAM weight says how much more of it would raise the class score (positive) or lower it (negative).";
-  view.title.textContent = `All ${c} channels of ${layerName} (${hh}×${ww} each)`;
-  clear(view.orderSel).append(
-    h("option", { value: "index", selected: state.featureOrder === "index" }, "channel number"),
-    h("option", { value: "weight", selected: state.featureOrder === "weight" }, `Grad-CAM weight for “${names[cls]}”, largest first`),
-  );
+  view.title.textContent = `All ${c} channels of ${lname} (${hh}×${ww} each)`;
+  append(clear(view.orderSel), [
+    h("option", { value: "index", selected: by === "index" }, "channel number"),
+    Object.entries(sets).map(([value, set]) => h("option", { value, selected: by === value }, weightOrder(set.title, names[cls]))),
+  ]);
   view.shared.checked = state.featureShared;
-  view.layout = drawFeatureGrid(view.grid, acts.data, shape, order, {
+  view.pager.hidden = pages < 2;
+  view.pageText.textContent = channelPage(page * PAGE + 1, page * PAGE + shown.length, c);
+  view.pageButtons[0].disabled = page === 0;
+  view.pageButtons[1].disabled = page >= pages - 1;
+  view.layout = drawFeatureGrid(view.grid, acts.data, shape, shown, {
     cols,
     scale: gridScale(shape, cols),
     shared: state.featureShared,
@@ -120,9 +151,10 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
     view.grid.style.width = `${width}px`;
   }
   const rank = order.indexOf(selected);
+  const pageWords = pages > 1 ? `page ${page + 1} of ${pages} (${channelPage(page * PAGE + 1, page * PAGE + shown.length, c)}), ` : "";
   view.grid.setAttribute(
     "aria-label",
-    `${c} feature maps of ${layerName}, ${gridSize(view)} tiles; channel ${selected} selected, ${rank + 1} of ${c} in this order. Arrow keys, Home, End, Page Up and Page Down move.`,
+    `${c} feature maps of ${lname}, ${pageWords}${gridSize(view)} tiles; channel ${selected} selected, ${rank + 1} of ${c} in this order. Arrow keys, Home, End, Page Up and Page Down move.`,
   );
 
   // The enlarged channel: over the picture, and on its own.
@@ -137,10 +169,11 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
   ctx.drawImage(heatCanvas(shifted, ww, hh, hi - lo, lut), 0, 0, view.plain.width, view.plain.height);
   clear(view.heading).append(`Channel ${selected}`);
   const range = `activation range ${fmt(lo)} to ${fmt(hi)}, weight for ${names[cls]} ${fmt(maps.weights[cls][selected], 4)}`;
-  view.big.setAttribute("aria-label", `channel ${selected} of ${layerName} over the picture ${picture.name}: ${range}`);
-  view.plain.setAttribute("aria-label", `channel ${selected} of ${layerName} on its own, ${hh}×${ww}: ${range}`);
+  view.big.setAttribute("aria-label", `channel ${selected} of ${lname} over the picture ${picture.name}: ${range}`);
+  view.plain.setAttribute("aria-label", `channel ${selected} of ${lname} on its own, ${hh}×${ww}: ${range}`);
   append(clear(view.info), [
     names.map((n, k) => [h("dt", {}, `Grad-CAM weight for ${n}`), h("dd", {}, fmt(maps.weights[k][selected], 4))]),
+    by !== "index" && by !== "weight" ? [h("dt", {}, LABELS.weightFor(byTitle, names[cls])), h("dd", {}, fmt(weights[selected], 4))] : null,
     h("dt", {}, "activation range"),
     h("dd", {}, `${fmt(lo)} … ${fmt(hi)}`),
     h("dt", {}, "place in this order"),
@@ -149,6 +182,17 @@ export function renderFeatures(root, { picture, prediction, maps, acts }, export
   view.selected = selected;
   view.order = order;
   view.cls = cls;
+  view.by = by;
+  view.byTitle = byTitle;
+  view.page = page;
+  view.shown = shown;
+}
+
+// The previous (-1) or next (+1) page of a wide layer's tiles: its first channel is selected.
+function turnPage(d) {
+  if (!view || !view.order) return;
+  const page = Math.max(0, Math.min(Math.ceil(view.order.length / PAGE) - 1, view.page + d));
+  update({ channel: view.order[page * PAGE] });
 }
 
 // "16 by 16": the tile grid's columns and rows, for its text alternative.
@@ -188,19 +232,21 @@ function gridKeys(e) {
 export function exportFeatures({ picture, acts, maps }) {
   if (!view) return null;
   const names = classNames();
-  const layer = state.model.info.layers[acts.layer];
+  const layer = { name: layerName(state.model.info, acts.layer) };
   const [c, hh, ww] = acts.shape;
-  // The grid again, with tiles large enough to carry their channel numbers.
+  // The grid again (this page), with tiles large enough to carry their channel numbers.
   const cols = view.layout.cols;
   const scale = Math.max(1, Math.ceil(44 / ww));
   const numbered = makeCanvas(10, 10);
-  const grid = drawFeatureGrid(numbered, acts.data, acts.shape, view.order, {
+  const grid = drawFeatureGrid(numbered, acts.data, acts.shape, view.shown, {
     cols, scale, shared: state.featureShared, lut: state.model.luts[state.cmap], selected: view.selected, numbers: true,
   });
   const words = cmapWords(state.cmap);
   const plane = acts.data.subarray(view.selected * hh * ww, (view.selected + 1) * hh * ww);
   const [lo, hi] = minMax(plane);
-  const orderText = state.featureOrder === "weight" ? `sorted by the Grad-CAM weight for ${names[view.cls]}, largest first` : "in channel-number order";
+  const pages = Math.ceil(c / PAGE);
+  const pageText = pages > 1 ? ` · ${channelPage(view.page * PAGE + 1, view.page * PAGE + view.shown.length, c)}` : "";
+  const orderText = `${view.by !== "index" ? LABELS.sortedBy(view.byTitle, names[view.cls]) : "in channel-number order"}${pageText}`;
   const canvas = composeTable({
     title: `camscope — ${picture.name}: the ${c} channels of ${layerWithGrid(layer.name, acts.shape)}`,
     lines: [
@@ -219,13 +265,13 @@ export function exportFeatures({ picture, acts, maps }) {
   // Where each channel number sits in the figure (for the tests: the saved file is read back).
   const at = canvas.figure.images[0];
   const k = at.w / numbered.width;
-  canvas.figure.numbers = view.order.map((ch, n) => {
+  canvas.figure.numbers = view.shown.map((ch, n) => {
     const [x, y] = tileOrigin(grid, n);
     return { channel: ch, x: at.x + x * k, y: at.y + y * k };
   });
   const parts = [
     "features", pictureStem(picture.name), layerWithGrid(layer.name, acts.shape),
-    state.featureOrder === "weight" ? `by-gradcam-weight-${names[view.cls]}` : "by-channel", `channel-${view.selected}`,
+    view.by !== "index" ? `by-${view.by === "weight" ? "gradcam" : view.by}-weight-${names[view.cls]}` : "by-channel", pages > 1 ? `page-${view.page + 1}-of-${pages}` : "", `channel-${view.selected}`,
     state.featureShared ? "one-range" : "per-tile",
   ];
   return { canvas, parts };

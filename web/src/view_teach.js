@@ -1,13 +1,18 @@
-// The "How it works" view: Grad-CAM and Layer-CAM in six steps, with this picture's own
-// numbers; large type, ← → to move (for a class on a projector).
-import { state, update, classNames, focusClassOf } from "./state.js";
+// The "How it works" view: Grad-CAM and Layer-CAM in five steps, then Grad-CAM++, Eigen-CAM,
+// Score-CAM, Guided Grad-CAM and every other method, each with its formula and this picture's
+// own numbers; large type, ← → to move (for a class on a projector).
+import { state, update, touch, classNames, focusClassOf, layerName } from "./state.js";
 import { h, clear, percent, ms, keepFocus } from "./dom.js";
 import {
-  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, BAR_POSITIVE, BAR_NEGATIVE,
+  makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, drawGradientImage, BAR_POSITIVE, BAR_NEGATIVE,
 } from "./draw.js";
 import { channelOrder } from "./view_features.js";
-import { figureLines, methodTitle } from "./view_explain.js";
-import { cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem } from "./text.js";
+import { figureLines } from "./view_explain.js";
+import { methodTitle, rowResult } from "./methods.js";
+import { extraKey, cachedExtra } from "./engine.js";
+import {
+  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS,
+} from "./text.js";
 
 export const STEPS = [
   "The network’s guess",
@@ -15,8 +20,36 @@ export const STEPS = [
   "Channel weights",
   "The Grad-CAM map",
   "Layer-CAM",
+  TEACH_STEPS.gradcampp,
+  TEACH_STEPS.eigencam,
+  TEACH_STEPS.scorecam,
+  TEACH_STEPS.guided,
+  TEACH_STEPS.all,
   "Reading the numbers",
 ];
+const STEP = { gradcampp: 5, eigencam: 6, scorecam: 7, guided: 8, all: 9, numbers: 10 };
+// "model version|pictureId|layer" where the person started Score-CAM from its step (it runs
+// hundreds of forward passes, so the step asks first; a result Explain already has is shown
+// at once).
+const scoreStarted = new Set();
+
+// What a step needs from the worker beyond Grad-CAM and Layer-CAM at the layer:
+// {layerMethods, extras} (see methods.js needsOf).
+export function teachNeeds(step, layer) {
+  if (step === STEP.gradcampp) return { layerMethods: ["gradcampp"], extras: [] };
+  if (step === STEP.eigencam) return { layerMethods: ["eigencam"], extras: [] };
+  if (step === STEP.scorecam) {
+    const spec = { kind: "score", layer };
+    const wanted = scoreStarted.has(`${state.model.version}|${state.pictureId}|${layer}`) || (state.pictureId && cachedExtra({ id: state.pictureId }, spec));
+    return { layerMethods: [], extras: wanted ? [spec] : [] };
+  }
+  if (step === STEP.guided) return { layerMethods: [], extras: [{ kind: "picture", method: "guidedbackprop", layer: -1 }, { kind: "picture", method: "guidedgradcam", layer }] };
+  if (step === STEP.all) {
+    const names = (state.model.catalog || []).filter((m) => m.kind === "layer").map((m) => m.name);
+    return { layerMethods: names, extras: [] };
+  }
+  return { layerMethods: [], extras: [] };
+}
 
 const F = {
   softmax:
@@ -27,12 +60,44 @@ const F = {
     '<var>L</var><span class="ss"><sup><var>c</var></sup><sub>Grad-CAM</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> <var>A</var><sup><var>k</var></sup> )',
   layercam:
     '<var>L</var><span class="ss"><sup><var>c</var></sup><sub>Layer-CAM</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <span class="fn">ReLU</span>( <span class="frac"><span>∂<var>y</var><sup><var>c</var></sup></span><span>∂<var>A</var><sup><var>k</var></sup></span></span> ) ⊙ <var>A</var><sup><var>k</var></sup> )',
+  // g = ∂y^c/∂A^k_ij; the alpha of the paper's Eq. 19 with pytorch-grad-cam's exponents.
+  gradcamppAlpha:
+    '<var>α</var><span class="ss"><sup><var>kc</var></sup><sub><var>ij</var></sub></span> = <span class="frac"><span><var>g</var><sup>2</sup></span><span>2<var>g</var><sup>2</sup> + <span class="op">Σ</span><sub><var>a</var>,<var>b</var></sub> <var>A</var><span class="ss"><sup><var>k</var></sup><sub><var>ab</var></sub></span> <var>g</var><sup>3</sup></span></span>,&ensp; <var>g</var> = <span class="frac"><span>∂<var>y</var><sup><var>c</var></sup></span><span>∂<var>A</var><span class="ss"><sup><var>k</var></sup><sub><var>ij</var></sub></span></span></span>',
+  gradcamppWeight:
+    '<var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> = <span class="op">Σ</span><sub><var>i</var>,<var>j</var></sub> <var>α</var><span class="ss"><sup><var>kc</var></sup><sub><var>ij</var></sub></span> <span class="fn">ReLU</span>(<var>g</var>),&ensp; <var>L</var><span class="ss"><sup><var>c</var></sup><sub>Grad-CAM++</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> <var>A</var><sup><var>k</var></sup> )',
+  eigencam:
+    '<var>L</var><sub>Eigen-CAM</sub> = <span class="fn">ReLU</span>( (<var>A</var> − <span style="text-decoration: overline"><var>A</var></span>) <var>v</var><sub>1</sub> ),&ensp; <var>A</var> − <span style="text-decoration: overline"><var>A</var></span> = <var>U</var> <var>Σ</var> <var>V</var><sup>T</sup>,&ensp; <var>v</var><sub>1</sub> = the first column of <var>V</var>',
+  scorecam:
+    '<var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> = <span class="fn">softmax</span>( <var>f</var>( <var>X</var> ⊙ <span class="fn">norm</span>(<span class="fn">up</span>(<var>A</var><sup><var>k</var></sup>)) ) )<sub><var>c</var></sub>,&ensp; <var>L</var><span class="ss"><sup><var>c</var></sup><sub>Score-CAM</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> <var>A</var><sup><var>k</var></sup> )',
+  guided:
+    '<var>G</var><sup><var>c</var></sup> = <span class="frac"><span>∂<sup>guided</sup><var>y</var><sup><var>c</var></sup></span><span>∂<var>X</var></span></span>,&ensp; Guided Grad-CAM = <var>G</var><sup><var>c</var></sup> ⊙ <span class="fn">up</span>(<var>L</var><span class="ss"><sup><var>c</var></sup><sub>Grad-CAM</sub></span>)',
 };
 
 const formula = (name) => h("div", { class: "formula", html: F[name], role: "math", "aria-label": name });
 
+// A map of any method (raw at `shape`) over the picture, scaled to its own peak.
+function anyMapCanvas(picture, map, shape, key, side = 420) {
+  const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
+  renderMap(canvas, picture.canvas, map, shape, { scale: maxOf(map), lut: state.model.luts[state.cmap], cmap: state.cmap, alpha: state.opacity, key });
+  canvas.setAttribute("role", "img");
+  return canvas;
+}
+
+// A progress line for a long job under way (main.js moves it in place).
+function progressLine(tag, method) {
+  const p = state.progress[tag];
+  const title = methodTitle(method);
+  return h(
+    "p",
+    { class: "teach-progress", "data-progress": tag, "data-method": method },
+    h("progress", { max: String(p ? p.total : 1), value: String(p ? p.done : 0), "aria-label": title }),
+    h("span", { class: "progress-text" }, p ? progressText(method, title, p.done, p.total) : `${title}: …`),
+  );
+}
+
 let last = null; // what the step drew, for export: [{canvas, caption}]
 let lastMethods = []; // the methods whose maps the step shows (for the export's labels)
+let lastLines = []; // more lines for the export (what an RGB gradient picture shows…)
 
 function mapCanvas(picture, maps, method, cls, side = 520, alpha = state.opacity) {
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
@@ -61,12 +126,12 @@ function figure(canvas, caption) {
   return h("figure", {}, canvas, h("figcaption", {}, caption));
 }
 
-export function renderTeach(root, { picture, prediction, maps, acts }, exportButton) {
+export function renderTeach(root, { picture, prediction, maps, acts, extras }, exportButton) {
   const names = classNames();
   const cls = focusClassOf(prediction);
   const cname = names[cls];
   const step = Math.max(0, Math.min(STEPS.length - 1, state.teachStep));
-  const layer = state.model.info.layers[maps.layer];
+  const layer = { ...state.model.info.layers[maps.layer], name: layerName(state.model.info, maps.layer) };
   const [C, H, W] = maps.shape;
   const Z = H * W;
   const weights = maps.weights[cls];
@@ -78,6 +143,7 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
   let visual = [];
   last = [];
   lastMethods = [];
+  lastLines = [];
   const words = cmapWords(state.cmap);
   const y = (c) => h("span", { class: "num" }, prediction.logits[c].toFixed(2));
 
@@ -99,8 +165,8 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
     last.push({ canvas: pic, caption: picture.name });
   } else if (step === 1) {
     text.push(
-      h("p", {}, "Inside, each convolution layer turns the picture into many ", h("b", {}, "feature maps"), " A", h("sup", {}, "k"), ". Layer ", h("code", {}, layer.name), ` has ${C} of them, each ${H}×${W}: one number per region of the picture.`),
-      h("p", {}, `Each channel k is a pattern detector: ${words.high} where its pattern (an ear, fur, an edge, an eye…) appears, ${words.low} where it does not (each tile on its own scale). Deeper layers detect larger, more meaningful patterns, on a coarser grid.`),
+      h("p", {}, "Inside, each layer turns the picture into many ", h("b", {}, "feature maps"), " A", h("sup", {}, "k"), ". Layer ", h("code", {}, layer.name), ` has ${C} of them, each ${H}×${W}: one number per region of the picture.`),
+      h("p", {}, `Each channel k is a pattern detector: ${words.high} where its pattern (an edge, a texture, a part of an object…) appears, ${words.low} where it does not (each tile on its own scale). Deeper layers detect larger, more meaningful patterns, on a coarser grid.`),
       h("p", {}, `Here are the ${Math.min(8, C)} channels that matter most for “${cname}” (see the next step). The “Feature maps” tab shows all ${C}.`),
     );
     const tiles = order.slice(0, 8).map((k) => {
@@ -110,7 +176,7 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
       last.push({ canvas: c, caption: `channel ${k} · w = ${fmt(weights[k])}` });
       return figure(c, `k = ${k} · w = ${fmt(weights[k])}`);
     });
-    visual = [h("div", { class: "tiles" }, tiles)];
+    visual = [h("div", { class: `tiles${tiles.length > 8 ? " many" : ""}` }, tiles)];
   } else if (step === 2) {
     const top = order.slice(0, 3);
     text.push(
@@ -162,6 +228,138 @@ export function renderTeach(root, { picture, prediction, maps, acts }, exportBut
       last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `Layer-CAM · ${cname} · peak ${fmt(maxOf(lcMap))}` });
       lastMethods = ["gradcam", "layercam"];
     }
+  } else if (step === STEP.gradcampp) {
+    const pp = maps.methodWeights && maps.methodWeights.gradcampp ? maps.methodWeights.gradcampp[cls] : null;
+    const ppMap = maps.maps.gradcampp ? maps.maps.gradcampp[cls] : null;
+    text.push(h("p", {}, TEACH.gradcamppIntro), formula("gradcamppAlpha"), formula("gradcamppWeight"));
+    if (pp && ppMap && gcMap) {
+      const ppOrder = channelOrder(C, pp, "weight");
+      text.push(
+        h("p", { "data-testid": "teach-numbers" }, TEACH.gradcamppNumbers({
+          cname, layer: layer.name, top: { k: ppOrder[0], w: pp[ppOrder[0]], gc: weights[ppOrder[0]] }, gcTop: order[0],
+          positive: pp.filter((v) => v > 0).length, gcPositive: positive, C, peak: maxOf(ppMap), gcPeak: maxOf(gcMap),
+        })),
+      );
+      const a = mapCanvas(picture, maps, "gradcam", cls, 420);
+      const b = mapCanvas(picture, maps, "gradcampp", cls, 420);
+      a.setAttribute("role", "img");
+      a.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcam"), cname, picture.name, maxOf(gcMap)));
+      b.setAttribute("role", "img");
+      b.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcampp"), cname, picture.name, maxOf(ppMap)));
+      visual = [h("div", { class: "pair" }, figure(a, `${methodTitle("gradcam")} · ${cname}`), figure(b, `${methodTitle("gradcampp")} · ${cname}`))];
+      last.push({ canvas: a, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `${methodTitle("gradcampp")} · ${cname} · peak ${fmt(maxOf(ppMap))}` });
+      lastMethods = ["gradcam", "gradcampp"];
+    }
+  } else if (step === STEP.eigencam) {
+    const eig = maps.maps.eigencam;
+    text.push(h("p", {}, TEACH.eigencamIntro({ positions: `${H}×${W} = ${Z}`, C })), formula("eigencam"), h("p", {}, TEACH.eigencamSign));
+    if (eig) {
+      text.push(h("p", { "data-testid": "teach-numbers" }, TEACH.eigencamNumbers({ names, peaks: eig.map(maxOf), layer: layer.name })));
+      const over = mapCanvas(picture, maps, "eigencam", cls, 420);
+      const plain = planeCanvas(eig[cls], H, W, 250);
+      over.setAttribute("role", "img");
+      over.setAttribute("aria-label", LABELS.mapAlt(methodTitle("eigencam"), LABELS.everyClass, picture.name, maxOf(eig[cls])));
+      plain.setAttribute("role", "img");
+      plain.setAttribute("aria-label", LABELS.rawAlt(methodTitle("eigencam"), `${H}×${W}`, maxOf(eig[cls])));
+      visual = [h("div", { class: "pair" }, figure(over, LABELS.onPicture(methodTitle("eigencam"))), figure(plain, LABELS.raw(`${H}×${W}`)))];
+      last.push({ canvas: over, caption: `${methodTitle("eigencam")} · ${LABELS.everyClass} · peak ${fmt(maxOf(eig[cls]))}` }, { canvas: plain, caption: `${methodTitle("eigencam")} · ${LABELS.raw(`${H}×${W}`)}` });
+      lastMethods = ["eigencam"];
+    }
+  } else if (step === STEP.scorecam) {
+    const spec = { kind: "score", layer: maps.layer };
+    const key = extraKey(spec);
+    const score = extras && extras.get(key);
+    text.push(h("p", {}, TEACH.scorecamIntro), formula("scorecam"), h("p", {}, TEACH.scorecamCost({ C })));
+    if (!score) {
+      // Until the passes have run: the picture the masks will cover.
+      const pic = makeCanvas(...fitSize(picture.width, picture.height, 420));
+      pic.getContext("2d").drawImage(picture.canvas, 0, 0, pic.width, pic.height);
+      pic.setAttribute("role", "img");
+      pic.setAttribute("aria-label", `the picture ${picture.name}`);
+      visual = [figure(pic, TEACH_CAPTIONS.masked)];
+      last.push({ canvas: pic, caption: TEACH_CAPTIONS.masked });
+      lastLines.push(TEACH.scorecamNotRun);
+    }
+    if (!score && !scoreStarted.has(`${state.model.version}|${picture.id}|${maps.layer}`)) {
+      text.push(h("p", {}, h("button", {
+        type: "button",
+        class: "primary",
+        "data-focus": "run-scorecam",
+        onclick: () => {
+          scoreStarted.add(`${state.model.version}|${picture.id}|${maps.layer}`);
+          touch("results"); // the view asks again, now for the passes
+        },
+      }, TEACH.scorecamRun({ C }))));
+    } else if (!score) {
+      text.push(h("p", {}, TEACH.scorecamWait), progressLine(`${picture.id}|${key}`, "scorecam"));
+    } else {
+      const w = score.weights[cls];
+      const top = channelOrder(C, w, "weight").slice(0, 3).map((k) => ({ k, w: w[k] }));
+      text.push(h("p", { "data-testid": "teach-numbers" }, TEACH.scorecamNumbers({ cname, C, seconds: (score.ms / 1000).toFixed(2), top })));
+      const map = score.maps[cls];
+      const over = anyMapCanvas(picture, map, score.shape, `${picture.id}|${state.model.version}|${key}|${cls}`);
+      const title = methodTitle("scorecam");
+      over.setAttribute("aria-label", LABELS.mapAlt(title, cname, picture.name, maxOf(map)));
+      const bars = h("canvas", { class: "bars", role: "img", "aria-label": LABELS.chartAlt(title, C, cname) });
+      visual = [figure(over, `${title} · ${cname}`), h("figure", {}, bars, h("figcaption", {}, LABELS.chartCaption(title, cname)))];
+      requestAnimationFrame(() => drawBars(bars, w, channelOrder(C, w, "weight"), { title: LABELS.chartTitle(cname, layer.name), mark: top.map((t) => t.k), font: Math.round(14 * teachScale(root)) }));
+      last.push({ canvas: over, caption: `${title} · ${cname} · peak ${fmt(maxOf(map))}` });
+      lastMethods = ["scorecam"];
+    }
+  } else if (step === STEP.guided) {
+    const guided = rowResult({ id: "guidedbackprop", method: "guidedbackprop" }, picture.id, maps, extras);
+    const product = rowResult({ id: "guidedgradcam", method: "guidedgradcam" }, picture.id, maps, extras);
+    text.push(h("p", {}, TEACH.guidedIntro), formula("guided"), h("p", {}, TEACH.guidedProduct));
+    if (guided.type !== "rgb" || product.type !== "rgb" || !gcMap) {
+      text.push(h("p", {}, TEACH.guidedWait));
+    } else {
+      const [ih, iw] = guided.size;
+      text.push(h("p", { "data-testid": "teach-numbers" }, TEACH.guidedNumbers({
+        cname, guidedPeak: guided.peaks[cls], productPeak: product.peaks[cls], gcPeak: maxOf(gcMap), grid: `${H}×${W}`, input: `${iw}×${ih}`,
+      })));
+      const side = 300;
+      const g = makeCanvas(...fitSize(picture.width, picture.height, side));
+      drawGradientImage(g, guided.rgba[cls], ih, iw, `${guided.key}|${cls}`);
+      g.setAttribute("role", "img");
+      g.setAttribute("aria-label", gradientAlt({ method: methodTitle("guidedbackprop"), className: cname, picture: picture.name, peak: guided.peaks[cls] }));
+      const m = mapCanvas(picture, maps, "gradcam", cls, side);
+      m.setAttribute("role", "img");
+      m.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcam"), cname, picture.name, maxOf(gcMap)));
+      const p = makeCanvas(...fitSize(picture.width, picture.height, side));
+      drawGradientImage(p, product.rgba[cls], ih, iw, `${product.key}|${cls}`);
+      p.setAttribute("role", "img");
+      p.setAttribute("aria-label", gradientAlt({ method: methodTitle("guidedgradcam"), className: cname, picture: picture.name, peak: product.peaks[cls] }));
+      visual = [h("div", { class: "tiles three" }, figure(g, TEACH_CAPTIONS.guided), figure(m, TEACH_CAPTIONS.gradcamUp), figure(p, TEACH_CAPTIONS.product))];
+      last.push(
+        { canvas: g, caption: `${TEACH_CAPTIONS.guided} · ${cname}` },
+        { canvas: m, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` },
+        { canvas: p, caption: `${TEACH_CAPTIONS.product} · ${cname}` },
+      );
+      lastMethods = ["gradcam"];
+      lastLines.push(rgbLegend([TEACH_CAPTIONS.guided, TEACH_CAPTIONS.product]));
+    }
+  } else if (step === STEP.all) {
+    const catalog = state.model.catalog || [];
+    text.push(h("p", {}, TEACH.allIntro({ cname, layer: layerWithGrid(layer.name, maps.shape) })));
+    const peakOf = (m) => {
+      if (maps.maps[m.name]) return fmt(maxOf(maps.maps[m.name][cls]));
+      const score = m.kind === "score" && extras && extras.get(extraKey({ kind: "score", layer: maps.layer }));
+      return score ? fmt(maxOf(score.maps[cls])) : TEACH.notComputed;
+    };
+    text.push(
+      h("table", { class: "numbers methods-table", "data-testid": "all-methods" },
+        h("thead", {}, h("tr", {}, TEACH.allHead.map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", {}, catalog.map((m) => h("tr", { "data-method": m.name }, h("td", {}, m.title), h("td", { class: "plain-formula" }, m.formula), h("td", { class: "num" }, m.kind === "picture" ? TEACH.notComputed : peakOf(m)))))),
+    );
+    const tiles = catalog.filter((m) => maps.maps[m.name]).map((m) => {
+      const c = mapCanvas(picture, maps, m.name, cls, 200);
+      c.setAttribute("role", "img");
+      c.setAttribute("aria-label", LABELS.mapAlt(m.title, cname, picture.name, maxOf(maps.maps[m.name][cls])));
+      last.push({ canvas: c, caption: `${m.title} · ${cname} · peak ${fmt(maxOf(maps.maps[m.name][cls]))}` });
+      lastMethods.push(m.name);
+      return figure(c, m.title);
+    });
+    visual = [h("div", { class: `tiles${tiles.length > 8 ? " many" : ""}` }, tiles)];
   } else {
     const t = state.timings;
     const row = (what, value, meaning) => h("tr", {}, h("td", {}, what), h("td", { class: "num" }, value), h("td", {}, meaning));
@@ -238,12 +436,13 @@ export function exportTeach({ picture, prediction, maps }) {
   if (!last || !last.length) return null;
   const names = classNames();
   const cls = focusClassOf(prediction);
-  const layer = state.model.info.layers[maps.layer];
+  const layer = { name: layerName(state.model.info, maps.layer) };
   const lines = figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: "map", methods: lastMethods.length ? lastMethods : null });
   const legends = lastMethods.map((m) => ({ lut: state.model.luts[state.cmap], label: methodTitle(m), low: "0", high: "the map's peak" }));
   if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: "tile's min", high: "tile's max" });
   if (step === 2) legends.push({ label: "Grad-CAM weight", swatches: [{ colour: BAR_POSITIVE, text: "positive" }, { colour: BAR_NEGATIVE, text: "negative" }] });
   if (step === 0) lines.push("the picture as the network gets it: no map and no colour scale in this step");
+  lines.push(...lastLines);
   if (step === 1) {
     const w = cmapWords(state.cmap);
     lines.splice(-2, 2, `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own`, `colours ${w.name}: ${w.low} = a tile's min, ${w.high} = its max`);
@@ -256,6 +455,6 @@ export function exportTeach({ picture, prediction, maps }) {
     legends,
     footer: [`model ${state.model.name}`],
   });
-  const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], lastMethods.join("+")];
+  const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], { text: lastMethods.join("+"), max: 200 }];
   return { canvas, parts };
 }

@@ -99,6 +99,33 @@ function prediction(session) {
   };
 }
 
+// The Session a request names: "other" (the Compare rows') or the main one.
+function sessionOf(name) {
+  return name === "other" ? other : main;
+}
+
+// Picture methods drawn as the magnitude of the gradient (max over channels of |g|, coloured
+// like a map); the others (guided backpropagation, Guided Grad-CAM) as the RGB gradient image.
+const MAGNITUDE_METHODS = ["saliency", "smoothgrad"];
+
+// Each class's picture (C x H x W at the network input) drawn by the core's rules: `rgba`
+// (gradientRgba, the deprocess rule) or `magnitude` (gradientMagnitude, H x W), per class.
+// A BGR network's input gradient is drawn with its planes in RGB order (the rule itself works
+// over all values, so the order changes only which colour shows which plane).
+function rendered(method, shape, pictures) {
+  const [c, h, w] = shape;
+  if (MAGNITUDE_METHODS.includes(method)) return { drawAs: "magnitude", magnitude: pictures.map((p) => core.gradientMagnitude(p, c, h * w)) };
+  const bgr = info.preprocess && info.preprocess.channels === "bgr" && c === 3;
+  const rgbOrder = (p) => {
+    if (!bgr) return p;
+    const q = p.slice();
+    q.set(p.subarray(2 * h * w, 3 * h * w), 0);
+    q.set(p.subarray(0, h * w), 2 * h * w);
+    return q;
+  };
+  return { drawAs: "rgb", rgba: pictures.map((p) => core.gradientRgba(rgbOrder(p), c, h, w)) };
+}
+
 function setPicture(session, { rgba, width, height }) {
   const err = session.setPicture(new Uint8Array(rgba), width, height);
   if (err) throw new Error(err);
@@ -147,52 +174,57 @@ serve(scope, {
 
   // Score-CAM at a layer: the layer's channels' masked forward passes, in steps of a batch,
   // with progress; then every class's map and weights.
-  async scoreCam({ layer }, job) {
+  async scoreCam({ layer, session: which }, job) {
     need();
-    if (!main.hasPicture()) throw new Error("no picture");
+    const session = sessionOf(which);
+    if (!session.hasPicture()) throw new Error("no picture");
     const total = layerShape(layer)[0];
     const t0 = performance.now();
-    let done = main.scoreCamRun(layer, 0);
+    let done = session.scoreCamRun(layer, 0);
     while (done < total) {
       if (job.cancelled()) throw new Error(CANCELLED);
-      done = main.scoreCamRun(layer, 16);
+      done = session.scoreCamRun(layer, 16);
       job.progress(done, total);
       await pause();
     }
-    const maps = info.classes.map((_, c) => main.cam("scorecam", layer, c));
-    const weights = info.classes.map((_, c) => main.channelWeights("scorecam", layer, c));
+    const maps = info.classes.map((_, c) => session.cam("scorecam", layer, c));
+    const weights = info.classes.map((_, c) => session.channelWeights("scorecam", layer, c));
     return { layer, shape: layerShape(layer), maps, weights, ms: performance.now() - t0 };
   },
 
   // A picture method (guidedbackprop, saliency, guidedgradcam at `layer`) for every class:
-  // C x H x W at the network input (see Session.picture).
-  picture({ method, layer = -1 }) {
+  // C x H x W at the network input (see Session.picture), and drawn (see rendered()).
+  picture({ method, layer = -1, session: which }) {
     need();
-    if (!main.hasPicture()) throw new Error("no picture");
+    const session = sessionOf(which);
+    if (!session.hasPicture()) throw new Error("no picture");
     const t0 = performance.now();
     const pictures = info.classes.map((_, c) => {
-      const p = main.picture(method, c, layer);
+      const p = session.picture(method, c, layer);
       if (!p) throw new Error(`no ${method} picture`);
       return p;
     });
-    return { method, layer, shape: main.inputShape(), pictures, ms: performance.now() - t0 };
+    const shape = session.inputShape();
+    return { method, layer, shape, pictures, ...rendered(method, shape, pictures), ms: performance.now() - t0 };
   },
 
   // SmoothGrad: `samples` noisy copies (noise: that fraction of the input's range), with
   // progress; then every class's averaged input gradient.
-  async smoothgrad({ samples = 16, noise = 0.15 }, job) {
+  async smoothgrad({ samples = 16, noise = 0.15, session: which }, job) {
     need();
-    if (!main.hasPicture()) throw new Error("no picture");
+    const session = sessionOf(which);
+    if (!session.hasPicture()) throw new Error("no picture");
     const t0 = performance.now();
-    let done = main.smoothgradRun(samples, noise, 0);
+    let done = session.smoothgradRun(samples, noise, 0);
     while (done < samples) {
       if (job.cancelled()) throw new Error(CANCELLED);
-      done = main.smoothgradRun(samples, noise, 1);
+      done = session.smoothgradRun(samples, noise, 1);
       job.progress(done, samples);
       await pause();
     }
-    const pictures = info.classes.map((_, c) => main.picture("smoothgrad", c, -1));
-    return { method: "smoothgrad", shape: main.inputShape(), pictures, ms: performance.now() - t0 };
+    const pictures = info.classes.map((_, c) => session.picture("smoothgrad", c, -1));
+    const shape = session.inputShape();
+    return { method: "smoothgrad", samples, noise, shape, pictures, ...rendered("smoothgrad", shape, pictures), ms: performance.now() - t0 };
   },
 
   // "Is it right?": deletion and insertion curves (steps + 1 probabilities each, batched
