@@ -1,12 +1,13 @@
 // What to ask the worker, and when: keeps the worker's main Session on the picture being
 // explored, asks for maps/activations only when the page's cache (state.js) lacks them, and
 // records timings. Everything here is async; the page never waits on the core.
-import { CoreClient } from "./protocol.js";
+import { CoreClient, CANCELLED } from "./protocol.js";
 import { state, update, resultsFor, forgetResults } from "./state.js";
 
 const client = new CoreClient();
 let inMain = null; // "version|pictureId" now set in the worker's main Session
 let mainQueue = Promise.resolve(); // main-Session steps run one after another
+let modelBytes = null; // the loaded weights file's bytes (its hash goes into exports)
 
 function serial(fn) {
   const run = mainQueue.then(fn, fn);
@@ -30,6 +31,7 @@ function setTimings(patch) {
 // Starts the core and loads the built-in weights. Returns what init answered.
 export async function startCore({ coreSource, workerSource, inline, weights, weightsName }) {
   const mode = client.start(coreSource, workerSource, { inline });
+  modelBytes = weights.slice(); // the worker gets (and detaches) the other copy
   const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
   const answer = await busy(() => client.request("init", { weights: buffer, name: weightsName }, [buffer]));
   update({
@@ -51,6 +53,7 @@ export async function loadModel(bytes, name) {
   const buffer = bytes.slice().buffer;
   const answer = await busy(() => serial(() => client.request("loadWeights", { bytes: buffer }, [buffer])));
   inMain = null;
+  modelBytes = bytes;
   forgetResults();
   update({ model: { ...state.model, info: answer.info, methods: answer.methods, name, version: state.model.version + 1 } });
   return answer;
@@ -127,6 +130,46 @@ export async function rowFor(picture, layer) {
   if (!fresh.prediction) fresh.prediction = { logits, probabilities, predicted, forwardMs };
   fresh.layers.set(layer, maps);
   return { prediction: fresh.prediction, maps };
+}
+
+// A long request ("metrics", "sanity") with progress: for `picture` in the main Session, or
+// (other: true) in the second Session with the picture's pixels sent along (the picture being
+// explored stays in the main one). Returns {promise, cancel()}: cancel() stops it before it
+// starts or, in the worker, at its next step; the promise then fails with CANCELLED.
+export function longJob(type, picture, payload, { other = false, onProgress } = {}) {
+  let id = 0;
+  let cancelled = false;
+  let finished = false;
+  const run = async () => {
+    if (cancelled) throw new Error(CANCELLED);
+    let transfer = [];
+    if (other) {
+      const [pixels, t] = pixelsOf(picture);
+      payload = { ...payload, ...pixels };
+      transfer = t;
+    } else await ensureMain(picture);
+    if (cancelled) throw new Error(CANCELLED);
+    return client.request(type, payload, transfer, { onProgress, onId: (i) => (id = i) });
+  };
+  const promise = busy(() => (other ? run() : serial(run))).finally(() => (finished = true));
+  return {
+    promise,
+    cancel() {
+      if (cancelled || finished) return;
+      cancelled = true;
+      if (id) client.cancel(id);
+    },
+  };
+}
+
+// Counts as work for the page's "working…" and idle() while fn runs (a run of requests).
+export function whileBusy(fn) {
+  return busy(fn);
+}
+
+// The bytes of the weights file in use (for its hash in exports).
+export function weightsBytes() {
+  return modelBytes;
 }
 
 export function coreMode() {

@@ -23,6 +23,7 @@ export const VIEWS = Object.freeze([
   ["features", "Feature maps"],
   ["compare", "Compare"],
   ["teach", "How it works"],
+  ["right", "Is it right?"],
 ]);
 
 export const state = {
@@ -39,6 +40,15 @@ export const state = {
   channel: -1, // enlarged feature map
   teachStep: 0,
   large: false,
+  // "Is it right?" (view_right.js): its part, the curves' steps and baselines, the classes
+  // scored for the picture ("all" or "focus": the Class control's) and over the pictures
+  // ("predicted" or "all")
+  rightPart: "picture",
+  rightSteps: 50,
+  rightDeletion: "zero",
+  rightInsertion: "blur",
+  rightClasses: "all",
+  rightSetClasses: "predicted",
 
   // the model: {info, methods, luts, name, simd, mode, version}
   model: null,
