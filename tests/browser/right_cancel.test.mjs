@@ -23,12 +23,13 @@ after(async () => {
   if (server) await server.close();
 });
 
-// Waits until the part's job has made progress; returns {key, done, total}.
-async function running(kind) {
-  await page.waitForFunction((k) => {
+// Waits until the part's job (another one than `before`) has made progress; returns
+// {key, done, total}.
+async function running(kind, before = null) {
+  await page.waitForFunction(([k, b]) => {
     const j = window.camscopeDebug.right.jobs[k];
-    return j && j.done > 0;
-  }, kind, { timeout: 60000 });
+    return j && j.done > 0 && j.key !== b;
+  }, [kind, before], { timeout: 60000 });
   return page.evaluate((k) => {
     const j = window.camscopeDebug.right.jobs[k];
     return { key: j.key, done: j.done, total: j.total };
@@ -88,13 +89,13 @@ test("a picture change, a layer change and new settings cancel a run", async () 
   await page.click('button[data-sample="cat.jpg"]');
   const cat = await running("picture");
   await page.click('button[data-sample="dog.jpg"]');
-  const dog = await running("picture");
+  const dog = await running("picture", cat.key);
   assert.notEqual(dog.key, cat.key);
   let log = await runs();
   assert.ok(log.some((r) => r.key === cat.key && r.status === "cancelled"), "the picture change cancelled cat.jpg's run");
   const layers = await page.$$eval("#layer option", (o) => o.map((x) => x.value));
   await page.selectOption("#layer", layers[1]);
-  const other = await running("picture");
+  const other = await running("picture", dog.key);
   log = await runs();
   assert.ok(log.some((r) => r.key === dog.key && r.status === "cancelled"), "the layer change cancelled dog.jpg's run");
   await page.selectOption("#right-insertion", "mean");

@@ -193,9 +193,9 @@ function progress(entry, done, total) {
 }
 
 // A picture, layer or model change cancels everything running here; new settings cancel the
-// runs that were for the old ones. Leaving the view stops the runs it started by itself (they
-// go on where they stopped when it is shown again: the worker keeps the finished steps),
-// not a set run the person asked for.
+// runs that were for the old ones. Leaving the view (or the part) stops the runs it started
+// by itself (they go on where they stopped when it is shown again: the worker keeps the
+// finished steps), not a set run the person asked for.
 subscribe((changed) => {
   if (changed.has("pictureId") || changed.has("layer") || changed.has("model")) cancelRight();
   else if (["rightSteps", "rightDeletion", "rightInsertion"].some((k) => changed.has(k))) cancelRight();
@@ -204,6 +204,7 @@ subscribe((changed) => {
     cancelRight("picture");
     cancelRight("sanity");
   }
+  if (changed.has("rightPart")) for (const k of ["picture", "sanity"]) if (k !== state.rightPart) cancelRight(k);
 });
 
 // ---- the view
@@ -240,8 +241,9 @@ function ensureJob(ctx) {
   if (running && running.key === key) return;
   if (stopped.has(key)) return;
   if (part === "picture") {
-    const classes = pictureClasses(ctx.prediction);
-    if (missingRows(ctx.picture, s, methods, classes).length) startPictureJob(ctx.picture, s, methods, classes, key);
+    // Only the classes with a map not scored yet (the set may have scored the predicted one).
+    const classes = pictureClasses(ctx.prediction).filter((c) => missingRows(ctx.picture, s, methods, [c]).length);
+    if (classes.length) startPictureJob(ctx.picture, s, methods, classes, key);
   } else if (!store(ctx.picture).sanity.has(key)) startSanityJob(ctx.picture, s, methods, focusClassOf(ctx.prediction), key);
 }
 
