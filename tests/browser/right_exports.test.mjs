@@ -187,7 +187,7 @@ test("Over the pictures: CSV and JSON carry model, hash, layer, methods, normali
 test("the ROAD command the page prints runs in the CLI (ROAD at one percentage, to keep it short)", { skip: !existsSync(CLI) && "no CLI" }, async () => {
   const cmd = await page.inputValue("#right-set-command");
   assert.match(cmd, /^camscope evaluate web\/samples\/both\.png web\/samples\/cat\.jpg web\/samples\/dog\.jpg --weights weights\/camscope_catsdogs_int8\.csw --layer features\.14 --method gradcam,layercam --class predicted --steps 10 --deletion-baseline zero --insertion-baseline blur --out camscope_out$/);
-  const args = cmd.split(" ").slice(2).map((a, i, all) => (all[i - 1] === "--out" ? join(out, "road") : a));
+  const args = cmd.split(" ").slice(1).map((a, i, all) => (all[i - 1] === "--out" ? join(out, "road") : a));
   execFileSync(CLI, [...args, "--road", "50"], { cwd: ROOT, stdio: "pipe" });
   const doc = JSON.parse(readFileSync(join(out, "road", "evaluate.json"), "utf8"));
   assert.equal(doc.rows.length, 9);

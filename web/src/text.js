@@ -165,7 +165,7 @@ export const METRICS = Object.freeze({
     text: "Y is the class's probability on the picture, O on the picture multiplied by the map scaled to [0, 1] (each value divided by the map's maximum). The drop is max(0, Y − O) / Y: how much of the original score is lost when only what the map shows is kept. Average Drop is 100 × its mean over pictures.",
     formula: "drop = max(0, Y − O) / Y;  Average Drop = 100 · mean(drop) %",
     reference: "Chattopadhyay, Sarkar, Howlader & Balasubramanian, “Grad-CAM++”, WACV 2018.",
-    note: "Lower is better. This is the paper's relative drop; some libraries report the absolute drop Y − O instead, so their numbers do not compare with these.",
+    note: "Lower is better. This is the paper's relative drop; some libraries report the absolute drop Y − O instead, so their numbers do not compare with these. A map that keeps most of the picture (a flat or random map keeps about half of every pixel) loses little and so scores a small drop: read it beside the deletion and insertion areas.",
   },
   increase: {
     name: "Increase in confidence",
@@ -258,7 +258,7 @@ export function versusRandom(metric, value, random) {
 // The verdict of the sanity check for one method: rho at the last step (all re-initialised).
 export function sanityVerdict(method, rho, layers) {
   if (rho === null || rho === undefined || !Number.isFinite(rho)) return `${method}: no map on the randomised model.`;
-  const r = rho.toFixed(2);
+  const r = rhoText(rho);
   if (Math.abs(rho) >= SANITY_STILL)
     return `${method} FAILS: with all ${layers} layers re-initialised its map still has ρ = ${r} with the original — it barely changes when the learned weights are destroyed, so it shows the picture or the architecture, not what this model learned: it explains nothing about the model.`;
   return `${method} passes: with all ${layers} layers re-initialised ρ = ${r} — its maps change when the learned weights are destroyed, so they depend on what the model learned.`;

@@ -442,9 +442,8 @@ function cellTitle(method, c, prediction) {
 function verdictMark(metric, value, random) {
   const words = versusRandom(metric, value, random);
   if (!words) return null;
-  const good = words.startsWith("better");
-  const same = words.startsWith("same");
-  return h("span", { class: `vs ${same ? "same" : good ? "good" : "bad"}`, title: words }, same ? " =" : good ? " ✓" : " ✗", h("span", { class: "sr-only" }, ` ${words}`));
+  const mark = markOf(metric, value, random);
+  return h("span", { class: `vs ${{ " =": "same", " ✓": "good", " ✗": "bad" }[mark]}`, title: words }, mark, h("span", { class: "sr-only" }, ` ${words}`));
 }
 
 function numbersTable(method, row, rnd) {
@@ -601,6 +600,7 @@ function drawPicture(b) {
     b.needsFit = true;
   }
   b.baselines.textContent = `Deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps · each number beside the random map's.`;
+  b.baselines.title = b.baselines.textContent; // large type cuts it to one line
   for (const cell of b.cells) {
     const row = rowOf(picture, s, cell.m, cell.c);
     const rnd = rowOf(picture, s, "random", cell.c);
@@ -630,7 +630,7 @@ function drawPicture(b) {
     pictureName: picture.name,
     settings: s,
     classes,
-    rows: b.cells.flatMap((c) => [c.row, c.rnd]).filter(Boolean),
+    rows: [...new Set(b.cells.flatMap((c) => [c.row, c.rnd]).filter(Boolean))], // the random rows once per class
   };
 }
 
@@ -1200,7 +1200,9 @@ function figureWriter(width, maxHeight) {
       figure.legends.push({ x, y: y + 20, w: sw, h: 14, label });
       w.text(low, x, y + 37, sw / 2, 13);
       ctx.font = `400 13px ${FONT}`;
-      w.text(high, x + sw - ctx.measureText(high).width, y + 37, sw / 2, 13);
+      const room = sw - ctx.measureText(low).width - 10;
+      const shown = ellipsize(ctx, high, room);
+      w.text(shown, x + sw - ctx.measureText(shown).width, y + 37, room, 13);
       return 58;
     },
     finish(height) {
@@ -1219,9 +1221,17 @@ function settingsLines(picture, prediction, methods, classes) {
   const l = state.model.info.layers[s.layer];
   return [
     `picture: ${picture.name} (${picture.width} × ${picture.height} px) · predicted ${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}`,
-    `model ${state.model.info.name} (${state.model.name}) · layer ${layerWithGrid(l.name, l.shape)} · methods ${methods.map(methodTitle).join(", ")} · classes ${classes.map((c) => names[c]).join(", ")}`,
+    `model ${state.model.info.name} (${state.model.name})`,
+    `layer ${layerWithGrid(l.name, l.shape)} · methods ${methods.map(methodTitle).join(", ")} · classes ${classes.map((c) => names[c]).join(", ")}`,
     `deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps`,
   ];
+}
+
+// ✓, ✗ or = for a number against the random map's (the words say which).
+function markOf(metric, value, random) {
+  const words = versusRandom(metric, value, random);
+  if (!words) return "";
+  return words.startsWith("same") ? " =" : words.startsWith("better") ? " ✓" : " ✗";
 }
 
 function exportPicturePart(b) {
@@ -1233,13 +1243,13 @@ function exportPicturePart(b) {
   const pad = 20;
   const chartW = 380;
   const chartH = 230;
-  const textW = 420;
+  const textW = 440;
   const width = pad * 3 + chartW + textW;
   const f = figureWriter(width, 400 + methods.length * classes.length * (chartH + 60) + 400);
   let y = pad;
   y += f.text(`camscope — Is it right? ${picture.name}: deletion and insertion`, pad, y, width - 2 * pad, 22, 600) + 6;
-  for (const line of settingsLines(picture, prediction, methods, classes)) y += f.text(line, pad, y, width - 2 * pad, 15, 400, "#3d4556");
-  y += f.para("Every number beside the random map's (uniform noise, fixed seed): the baseline a method must beat. ✓ better, ✗ not better than the random map.", pad, y, width - 2 * pad, 15);
+  for (const line of settingsLines(picture, prediction, methods, classes)) y += f.para(line, pad, y, width - 2 * pad, 15, 400, "#3d4556", 2);
+  y += f.para("Every number beside the random map's (uniform noise, fixed seed): the baseline a method must beat. ✓ better than, ✗ not better than, = the same as the random map.", pad, y, width - 2 * pad, 15);
   y += 8;
   let x = pad;
   x += f.swatch(x, y, DEL_COLOUR, "deletion curve (lower area is better)");
@@ -1256,15 +1266,12 @@ function exportPicturePart(b) {
       const tx = pad * 2 + chartW;
       let ty = y;
       ty += f.text(`${methodTitle(m)} · ${names[c]} (${percent(prediction.probabilities[c])})`, tx, ty, textW, 18, 600) + 4;
-      const mark = (metric, v, r) => {
-        const words = versusRandom(metric, v, r);
-        return words ? ` ${words.startsWith("better") ? "✓" : "✗"}` : "";
-      };
+      const mark = markOf;
       if (row && rnd) {
         ty += f.text(`Deletion AUC ${score(row.deletionAuc)} (random map ${score(rnd.deletionAuc)})${mark("deletion", row.deletionAuc, rnd.deletionAuc)}`, tx, ty, textW, 15);
         ty += f.text(`Insertion AUC ${score(row.insertionAuc)} (random map ${score(rnd.insertionAuc)})${mark("insertion", row.insertionAuc, rnd.insertionAuc)}`, tx, ty, textW, 15);
         ty += f.text(`Drop in confidence ${share(row.confidence.drop)} (random map ${share(rnd.confidence.drop)})${mark("drop", row.confidence.drop, rnd.confidence.drop)}`, tx, ty, textW, 15);
-        ty += f.text(`Confidence increased: ${row.confidence.increase ? "yes" : "no"} (random map: ${rnd.confidence.increase ? "yes" : "no"})`, tx, ty, textW, 15);
+        ty += f.text(`Confidence increased: ${row.confidence.increase ? "yes" : "no"} (random map: ${rnd.confidence.increase ? "yes" : "no"})${mark("increase", Number(row.confidence.increase), Number(rnd.confidence.increase))}`, tx, ty, textW, 15);
         ty += f.text(`Y = ${score(row.confidence.original)}, O (picture × map) = ${score(row.confidence.masked)}`, tx, ty, textW, 14, 400, "#3d4556");
       } else ty += f.text("not computed yet", tx, ty, textW, 15);
       y += Math.max(chartH, ty - y) + 18;
@@ -1354,7 +1361,7 @@ function exportSetPart() {
   const scored = new Set(t.rows.filter((r) => r.row).map((r) => r.picture.id)).size;
   y += f.text(`camscope — Is it right? ${scored} pictures: mean ± sd per method`, pad, y, width - 2 * pad, 22, 600) + 6;
   y += f.text(`model ${state.model.info.name} (${state.model.name}) · layer ${layerWithGrid(l.name, l.shape)} · methods ${methodsShown().map(methodTitle).join(", ")} + random map`, pad, y, width - 2 * pad, 15, 400, "#3d4556");
-  y += f.text(`deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps · classes: ${state.rightSetClasses === "all" ? "every class" : "each picture's predicted class"}`, pad, y, width - 2 * pad, 15, 400, "#3d4556");
+  y += f.para(`deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps · classes: ${state.rightSetClasses === "all" ? "every class" : "each picture's predicted class"}`, pad, y, width - 2 * pad, 15, 400, "#3d4556", 2);
   y += 10;
   const row = (cells, weight = 400, size = 15) => {
     let x = pad;
