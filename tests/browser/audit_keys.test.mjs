@@ -56,8 +56,8 @@ test("How it works: ← → move the steps after a click on the tab, the layer d
   // The tab bar's own arrows, only while a tab has the focus.
   await page.focus("#tab-teach");
   await press(page, "ArrowRight");
-  assert.equal(await view(), "explain", "→ on a focused tab moves to the next tab");
-  assert.equal((await focused(page)).id, "tab-explain");
+  assert.equal(await view(), "right", "→ on a focused tab moves to the next tab");
+  assert.equal((await focused(page)).id, "tab-right");
   await press(page, "ArrowLeft");
   assert.equal(await view(), "teach");
   assert.equal(await step(), 1, "the step was kept");

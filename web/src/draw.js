@@ -319,7 +319,7 @@ export function ellipsize(ctx, text, maxW) {
 }
 
 // `text` broken into at most `maxLines` lines of at most maxW, the last one ellipsized.
-function wrapLines(ctx, text, maxW, maxLines) {
+export function wrapLines(ctx, text, maxW, maxLines) {
   const lines = [];
   let line = "";
   const words = String(text).split(/\s+/).filter(Boolean);

@@ -6,6 +6,7 @@
 // here is async; the page never waits on the core.
 import { CoreClient, CANCELLED } from "./protocol.js";
 import { state, update, touch, resultsFor, forgetResults, methodInfo } from "./state.js";
+import { weightsHashes } from "./hash.js";
 
 const client = new CoreClient();
 let inMain = null; // "version|pictureId" now set in the worker's main Session
@@ -20,6 +21,7 @@ function queued(queue, fn) {
   const run = queue.then(fn, fn);
   return [run, run.catch(() => {})];
 }
+let modelHashes = null; // promise of the loaded weights file's hashes (for the exports)
 
 function serial(fn) {
   let run;
@@ -54,6 +56,7 @@ function setTimings(patch) {
 // Starts the core and loads the built-in weights. Returns what init answered.
 export async function startCore({ coreSource, workerSource, inline, weights, weightsName }) {
   const mode = client.start(coreSource, workerSource, { inline });
+  modelHashes = weightsHashes(weights); // read now: the worker gets (and detaches) the buffer
   const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
   const answer = await busy(() => ask("init", { weights: buffer, name: weightsName }, [buffer]));
   update({
@@ -78,10 +81,12 @@ export async function loadModel(bytes, name) {
   const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   const buffer = whole ? bytes.buffer : bytes.slice().buffer;
   cancelJobs(() => true);
+  const hashes = weightsHashes(bytes); // read before the buffer goes to the worker
   const answer = await busy(() => serial(() => ask("loadWeights", { bytes: buffer }, [buffer])));
   inMain = null;
   inOther = null;
   inflight.clear();
+  modelHashes = hashes;
   forgetResults();
   update({ model: { ...state.model, info: answer.info, methods: answer.methods, catalog: answer.catalog, name, version: state.model.version + 1 } });
   return answer;
@@ -299,6 +304,46 @@ export async function rowFor(picture, layer, methods = ["gradcam", "layercam"], 
       return { prediction: r.prediction, maps: r.layers.get(layer), extras: r.extras };
     }),
   );
+}
+
+// A long request ("metrics", "sanity") with progress: for `picture` in the main Session, or
+// (other: true) in the second Session with the picture's pixels sent along (the picture being
+// explored stays in the main one). Returns {promise, cancel()}: cancel() stops it before it
+// starts or, in the worker, at its next step; the promise then fails with CANCELLED.
+export function longJob(type, picture, payload, { other = false, onProgress } = {}) {
+  let id = 0;
+  let cancelled = false;
+  let finished = false;
+  const run = async () => {
+    if (cancelled) throw new Error(CANCELLED);
+    let transfer = [];
+    if (other) {
+      const [pixels, t] = pixelsOf(picture);
+      payload = { ...payload, ...pixels };
+      transfer = t;
+    } else await ensureMain(picture);
+    if (cancelled) throw new Error(CANCELLED);
+    return ask(type, payload, transfer, { onProgress, onId: (i) => (id = i) });
+  };
+  const promise = busy(() => (other ? run() : serial(run))).finally(() => (finished = true));
+  return {
+    promise,
+    cancel() {
+      if (cancelled || finished) return;
+      cancelled = true;
+      if (id) client.cancel(id);
+    },
+  };
+}
+
+// Counts as work for the page's "working…" and idle() while fn runs (a run of requests).
+export function whileBusy(fn) {
+  return busy(fn);
+}
+
+// The hashes of the weights file in use, {bytes, crc32, sha256} (for the exports).
+export function weightsInfo() {
+  return modelHashes || weightsHashes(null);
 }
 
 export function coreMode() {

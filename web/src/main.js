@@ -21,6 +21,7 @@ import {
   predictionAnnouncement, exportFileName, saveName, METHOD_GROUPS, methodNote, methodsSummary, METHOD_PICKER, LAYER_GROUPS,
   layerOption, FUSE_TEXT, progressText, modelLoaded, methodsTooltip,
 } from "./text.js";
+import { renderRight, exportRight, setRightActions, rightDebug } from "./view_right.js";
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
@@ -44,6 +45,7 @@ const debug = {
   lastExport: null, // {name, figure}: the last PNG saved and what its figure drew
   firstMapMs: null,
   renders: 0,
+  right: rightDebug, // "Is it right?": runs, results shown, the last CSV/JSON saved
   state,
   // The request types sent to the worker so far (switching methods sends no setPicture).
   requests: () => requestLog(),
@@ -405,6 +407,15 @@ function buildControls() {
   $("#large").addEventListener("click", () => update({ large: !state.large }));
   $("#keys").addEventListener("click", () => $("#keys-dialog").showModal());
   $("#keys-close").addEventListener("click", () => $("#keys-dialog").close());
+  setRightActions({
+    save: (canvas, parts) => save(canvas, parts),
+    saveData: (text, name, type) => downloadText(text, name, type),
+    open: (picture) => {
+      choosePicture(picture);
+      update({ view: "explain" });
+      $("#view-explain").focus({ preventScroll: true });
+    },
+  });
   setCompareActions({
     save: (canvas, parts) => save(canvas, parts),
     open: (picture) => {
@@ -478,7 +489,7 @@ function exportButton(view) {
 // Each view's export answers {canvas, parts}: the figure and what its file name says.
 function exportView() {
   if (!lastContext) return;
-  const make = { explain: exportExplain, features: exportFeatures, compare: exportCompare, teach: exportTeach }[state.view];
+  const make = { explain: exportExplain, features: exportFeatures, compare: exportCompare, teach: exportTeach, right: exportRight }[state.view];
   const made = make(lastContext);
   if (made) save(made.canvas, made.parts);
 }
@@ -487,6 +498,18 @@ function save(canvas, parts) {
   const name = exportFileName(parts);
   debug.lastExport = { name, figure: canvas.figure || null };
   return downloadCanvas(canvas, name);
+}
+
+// Saves text (CSV, JSON) as a download (a local blob: URL; nothing is sent anywhere).
+function downloadText(text, name, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 function scheduleRefresh() {
@@ -587,6 +610,7 @@ async function refresh() {
     if (state.view === "explain") renderExplain(root, ctx, exportButton("explain"));
     else if (state.view === "features") renderFeatures(root, ctx, exportButton("features"));
     else if (state.view === "teach") renderTeach(root, ctx, exportButton("teach"));
+    else if (state.view === "right") renderRight(root, ctx, exportButton("right"));
     else await renderCompare(root, ctx, exportButton("compare"));
     updateProgress();
     debug.renders++;
@@ -618,6 +642,7 @@ const REDRAW_KEYS = new Set([
   "view", "layer", "cmap", "opacity", "norm", "rawMax", "focusClass", "featureOrder", "featureShared", "channel",
   "teachStep", "pictureId", "model", "pictures", "large", "methods", "fuse", "smoothSamples", "smoothNoise",
   "results", // extra results arrived (Score-CAM, pictures, SmoothGrad, fusion)
+  "rightPart", "rightSteps", "rightDeletion", "rightInsertion", "rightClasses", "rightSetClasses",
   "message", // it takes room above the view: the view fits itself again
 ]);
 

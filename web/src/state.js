@@ -23,6 +23,7 @@ export const VIEWS = Object.freeze([
   ["features", "Feature maps"],
   ["compare", "Compare"],
   ["teach", "How it works"],
+  ["right", "Is it right?"],
 ]);
 
 export const state = {
@@ -44,6 +45,15 @@ export const state = {
   smoothSamples: 16, // SmoothGrad's noisy copies
   smoothNoise: 0.15, // … and their noise, as a share of the input's value range
   progress: {}, // long jobs under way: key -> {done, total} (drawn in place, no redraw)
+  // "Is it right?" (view_right.js): its part, the curves' steps and baselines, the classes
+  // scored for the picture ("all" or "focus": the Class control's) and over the pictures
+  // ("predicted" or "all")
+  rightPart: "picture",
+  rightSteps: 50,
+  rightDeletion: "zero",
+  rightInsertion: "blur",
+  rightClasses: "all",
+  rightSetClasses: "predicted",
 
   // the model: {info, methods, catalog, luts, name, simd, mode, version}
   model: null,

@@ -331,3 +331,190 @@ export const LABELS = Object.freeze({
   notYet: (titles) => `not yet computed: ${titles.join(", ")}`,
   waitingAlt: (title, picture) => `${title} for ${picture}: computing…`,
 });
+// ---- "Is it right?" (view_right.js): the metrics' names, definitions and verdicts. The
+// definitions follow wasm/metrics/metrics.h, the one home of the rules; they are also
+// written into the CSV/JSON exports.
+
+// |ρ| at or above this once the whole network is re-initialised: "barely changes" (a rule of
+// thumb, stated as such on the page).
+export const SANITY_STILL = 0.5;
+
+// Each metric: its name, whether lower or higher is better, a short definition, the formula,
+// the paper, and a note where tools disagree.
+export const METRICS = Object.freeze({
+  deletion: {
+    name: "Deletion AUC",
+    short: "Deletion AUC",
+    better: "lower",
+    text: "The map's pixels are ordered from most to least relevant (ties in reading order). In K steps, step t replaces the first round(t·HW/K) of them, in every colour channel, by the deletion baseline; after each step the network gives the class's probability. The area under this curve (fraction removed 0 → 1, trapezoids) is small when removing what the map points at destroys the evidence quickly.",
+    formula: "AUC = Σₜ (pₜ₋₁ + pₜ) / 2K,  t = 1 … K,  pₜ = P(class | the first round(t·HW/K) pixels replaced)",
+    reference: "Petsiuk, Das & Saenko, “RISE: Randomized Input Sampling for Explanation of Black-box Models”, BMVC 2018.",
+    note: "Lower is better. RISE's defaults: zero baseline for deletion.",
+  },
+  insertion: {
+    name: "Insertion AUC",
+    short: "Insertion AUC",
+    better: "higher",
+    text: "The reverse: start from the insertion baseline and reveal the picture's own pixels in the map's order, K steps; the class's probability after each step. A large area means the pixels the map ranks first bring the evidence back quickly.",
+    formula: "AUC = Σₜ (pₜ₋₁ + pₜ) / 2K,  pₜ = P(class | the first round(t·HW/K) pixels revealed on the baseline)",
+    reference: "Petsiuk, Das & Saenko, “RISE”, BMVC 2018.",
+    note: "Higher is better. RISE's default: the blurred picture as the insertion baseline.",
+  },
+  drop: {
+    name: "Drop in confidence",
+    short: "Drop",
+    better: "lower",
+    text: "Y is the class's probability on the picture, O on the picture multiplied by the map scaled to [0, 1] (each value divided by the map's maximum). The drop is max(0, Y − O) / Y: how much of the original score is lost when only what the map shows is kept. Average Drop is 100 × its mean over pictures.",
+    formula: "drop = max(0, Y − O) / Y;  Average Drop = 100 · mean(drop) %",
+    reference: "Chattopadhyay, Sarkar, Howlader & Balasubramanian, “Grad-CAM++”, WACV 2018.",
+    note: "Lower is better. This is the paper's relative drop; some libraries report the absolute drop Y − O instead, so their numbers do not compare with these. A map that keeps most of the picture (a flat or random map keeps about half of every pixel) loses little and so scores a small drop: read it beside the deletion and insertion areas.",
+  },
+  increase: {
+    name: "Increase in confidence",
+    short: "Increase",
+    better: "higher",
+    text: "On the same masked picture: does the class's probability rise (O > Y)? Increase in Confidence is the share of pictures where it does, in %.",
+    formula: "increase = [O > Y];  Increase in Confidence = 100 · mean(increase) %",
+    reference: "Chattopadhyay et al., “Grad-CAM++”, WACV 2018.",
+    note: "Higher is better.",
+  },
+  road: {
+    name: "ROAD",
+    short: "ROAD",
+    better: "higher",
+    text: "At r % (10, 30, 50, 70, 90) the most relevant (MoRF) or least relevant (LeRF) r % of the pixels are removed and filled by noisy linear imputation: each removed value is the weighted mean of its 8 neighbours (1/6 sideways, 1/12 diagonally), solved as one sparse linear system per channel, plus Gaussian noise (sd 0.01). The class's probability at each r; combined = the mean over r of (LeRF − MoRF) / 2.",
+    formula: "combined = mean over r of (P_LeRF(r) − P_MoRF(r)) / 2",
+    reference: "Rong, Leemann, Borisov, Kasneci & Kasneci, “A Consistent and Efficient Evaluation Strategy for Attribution Methods” (ROAD), ICML 2022.",
+    note: "Higher is better. Command line only: the sparse solve takes about 0.1–0.8 s per percentage natively, too slow for this page.",
+  },
+  random: {
+    name: "Random map",
+    short: "random map",
+    better: "",
+    text: "A map of uniform noise (fixed seed), scored by every metric exactly like a method's map: the number a method has to beat. A method no better than the random map tells you nothing on that metric.",
+    formula: "map(x, y) ~ U[0, 1), seed fixed",
+    reference: "The baseline used in RISE and in the Grad-CAM++ and ROAD evaluations.",
+    note: "",
+  },
+  sanity: {
+    name: "Rank correlation ρ",
+    short: "ρ",
+    better: "lower",
+    text: "Cascading model randomisation: the network's layers with weights (convolutions, linear layers, batch norms) are re-initialised from the logits down, one more at each step (convolution and linear weights N(0, 2 / fan-in), biases 0, batch norm γ = 1 and β = 0, fixed seed). At each step the method's map at the chosen layer is compared with the original map by Spearman's rank correlation ρ (average ranks for ties; 0 when a map is constant). A map that does not change while the model is destroyed does not explain what the model learned.",
+    formula: "ρ = Pearson correlation of the ranks of the two maps' values",
+    reference: "Adebayo, Gilmer, Muelly, Goodfellow, Hardt & Kim, “Sanity Checks for Saliency Maps”, NeurIPS 2018.",
+    note: `Lower is better (the maps should change). Rule of thumb used on this page: |ρ| ≥ ${SANITY_STILL} once every layer is re-initialised means the maps barely changed.`,
+  },
+});
+
+// The baselines, as the page's selects and exports name them.
+export const BASELINES = Object.freeze([
+  ["zero", "zero (the training set's mean colour)"],
+  ["mean", "this picture's mean colour"],
+  ["blur", "blurred picture (11×11 Gaussian, σ 5)"],
+]);
+
+export function baselineWords(name) {
+  const b = BASELINES.find(([n]) => n === name);
+  return b ? b[1] : name;
+}
+
+// The steps offered: the papers' 50 and fewer, labelled as quicker and coarser.
+export const STEP_CHOICES = Object.freeze([
+  [50, "50 (as the papers)"],
+  [20, "20 (quicker)"],
+  [10, "10 (quick, coarse)"],
+]);
+
+// The view's three parts.
+export const RIGHT_PARTS = Object.freeze([
+  ["picture", "This picture"],
+  ["sanity", "Sanity check"],
+  ["set", "Over the pictures"],
+]);
+
+// A probability or an AUC with 3 decimals; "–" for nothing.
+export function score(v) {
+  return v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(3);
+}
+
+// A share in per cent (0.123 -> "12.3 %").
+export function share(v) {
+  return v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(1)} %`;
+}
+
+// "0.123 ± 0.045"
+export function meanSd(m, sd, digits = 3) {
+  if (!Number.isFinite(m)) return "–";
+  return `${m.toFixed(digits)} ± ${Number.isFinite(sd) ? sd.toFixed(digits) : "–"}`;
+}
+
+// Whether a method's value beats the random map's, in words (never by colour alone).
+export function versusRandom(metric, value, random) {
+  if (!Number.isFinite(value) || !Number.isFinite(random)) return "";
+  if (value === random) return "same as the random map";
+  const better = METRICS[metric].better === "lower" ? value < random : value > random;
+  return better ? "better than the random map" : "not better than the random map";
+}
+
+// The verdict of the sanity check for one method: rho at the last step (all re-initialised).
+export function sanityVerdict(method, rho, layers) {
+  if (rho === null || rho === undefined || !Number.isFinite(rho)) return `${method}: no map on the randomised model.`;
+  const r = rhoText(rho);
+  if (Math.abs(rho) >= SANITY_STILL)
+    return `${method} FAILS: with all ${layers} layers re-initialised its map still has ρ = ${r} with the original — it barely changes when the learned weights are destroyed, so it shows the picture or the architecture, not what this model learned: it explains nothing about the model.`;
+  return `${method} passes: with all ${layers} layers re-initialised ρ = ${r} — its maps change when the learned weights are destroyed, so they depend on what the model learned.`;
+}
+
+// What the sanity check does, above its maps.
+export function sanityIntro(className) {
+  return `The model's layers with weights are re-initialised from the top (the logits) down, one more at each step. Under each map: Spearman's rank correlation ρ of the ${className} map with the original (1: the same order). Maps that do not change while the model is destroyed do not explain the model. Each map is scaled to its own peak.`;
+}
+
+// ρ under a map: "0.84", "−0.24" (a real minus sign), "–" for none.
+export function rhoText(rho) {
+  if (rho === null || rho === undefined || !Number.isFinite(rho)) return "–";
+  return rho < 0 ? `−${(-rho).toFixed(2)}` : rho.toFixed(2);
+}
+
+// The short note beside the command on the page (the definition has the reasons).
+export function roadShort() {
+  return "command line only (too slow for this page); for these pictures and settings:";
+}
+
+// The note in exports: ROAD is the CLI's.
+export function roadNote() {
+  return "ROAD is computed by the command line only (its imputation solves a sparse system per percentage: ~0.1–0.8 s each natively, too slow for this page). For these pictures and settings:";
+}
+
+// A file name or path quoted for a shell when it needs it.
+function shellWord(s) {
+  return /^[\w./+,:=@-]+$/.test(s) ? s : `'${String(s).replace(/'/g, "'\\''")}'`;
+}
+
+// The exact `camscope evaluate` command for the same settings (ROAD included by default).
+export function evaluateCommand({ pictures, weights, layer, methods, classes, steps, deletion, insertion }) {
+  return [
+    "camscope evaluate",
+    ...pictures.map(shellWord),
+    "--weights", shellWord(weights),
+    "--layer", shellWord(layer),
+    "--method", methods.join(","),
+    "--class", classes,
+    "--steps", String(steps),
+    "--deletion-baseline", deletion,
+    "--insertion-baseline", insertion,
+    "--out", "camscope_out",
+  ].join(" ");
+}
+
+// Progress of a long run, in words.
+export function rightProgressText(kind, done, total, seconds) {
+  const what = kind === "sanity" ? "randomisation steps" : kind === "set" ? "pictures" : "forward passes";
+  return `${done} of ${total} ${what} · ${seconds.toFixed(1)} s`;
+}
+
+// A file name for a data export (CSV, JSON) from the same parts as exportFileName.
+export function dataFileName(parts, ext) {
+  return exportFileName(parts).replace(/\.png$/, `.${ext}`);
+}

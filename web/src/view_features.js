@@ -179,6 +179,16 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
     h("dt", {}, "place in this order"),
     h("dd", {}, `${rank + 1} of ${c}`),
   ]);
+  // The enlarged channel's card, filled, can be the taller one (a toolbar on two rows): its
+  // pictures give way too.
+  const pair = view.big.closest(".pair");
+  pair.style.maxWidth = "";
+  for (let i = 0; i < 3; i++) {
+    const over = document.documentElement.scrollHeight - window.innerHeight;
+    if (over <= 0) break;
+    const w = pair.getBoundingClientRect().width;
+    pair.style.maxWidth = `${Math.max(160, Math.floor(w - (2 * over * view.big.width) / view.big.height) - 2)}px`;
+  }
   view.selected = selected;
   view.order = order;
   view.cls = cls;

@@ -230,11 +230,15 @@ serve(scope, {
   // "Is it right?": deletion and insertion curves (steps + 1 probabilities each, batched
   // forward passes), their areas, and the Average Drop / Increase terms, for every method
   // (a random map is always added) and class asked; with progress (forward passes done).
-  async metrics({ layer, methods = DEFAULT_METHODS, classes, steps = 50, deletionBaseline = "zero", insertionBaseline = "blur" }, job) {
+  // With a picture's pixels (`rgba`, `width`, `height`: a Compare picture) it runs in the
+  // second Session and answers that picture's prediction too; no `classes`: the predicted one.
+  async metrics({ layer, methods = DEFAULT_METHODS, classes, steps = 50, deletionBaseline = "zero", insertionBaseline = "blur", rgba, width, height }, job) {
     need();
-    if (!main.hasPicture()) throw new Error("no picture");
+    const session = rgba ? other : main;
+    if (rgba) setPicture(other, { rgba, width, height });
+    if (!session.hasPicture()) throw new Error("no picture");
     const names = [...methods.filter((m) => m !== "random"), "random"];
-    const cls = classes && classes.length ? classes : [main.predicted()];
+    const cls = classes && classes.length ? classes : [session.predicted()];
     const total = names.length * cls.length * 2 * (steps + 1);
     const t0 = performance.now();
     let done = 0;
@@ -242,32 +246,35 @@ serve(scope, {
     for (const method of names) {
       if (method === "scorecam") {
         const c = layerShape(layer)[0];
-        while (main.scoreCamRun(layer, 16) < c) {
+        while (session.scoreCamRun(layer, 16) < c) {
           if (job.cancelled()) throw new Error(CANCELLED);
           await pause();
         }
       }
       for (const c of cls) {
         const r = { method, cls: c };
+        const tr = performance.now();
         for (const [key, insertion, base] of [["deletion", false, deletionBaseline], ["insertion", true, insertionBaseline]]) {
-          let d = main.curveRun(method, layer, c, insertion, steps, base, 0);
+          let d = session.curveRun(method, layer, c, insertion, steps, base, 0);
+          done += d; // steps kept from an earlier, cancelled run
           while (d <= steps) {
             if (job.cancelled()) throw new Error(CANCELLED);
             const before = d;
-            d = main.curveRun(method, layer, c, insertion, steps, base, 8);
+            d = session.curveRun(method, layer, c, insertion, steps, base, 8);
             if (d === before) throw new Error(`no ${method} map at ${info.layers[layer].name}`);
             done += d - before;
             job.progress(done, total);
             await pause();
           }
-          r[key] = main.curve(method, layer, c, insertion, steps, base);
+          r[key] = session.curve(method, layer, c, insertion, steps, base);
           r[`${key}Auc`] = core.auc(r[key]);
         }
-        r.confidence = main.confidence(method, layer, c);
+        r.confidence = session.confidence(method, layer, c);
+        r.ms = performance.now() - tr; // both curves and the confidence terms (0 when cached)
         results.push(r);
       }
     }
-    return { layer, steps, deletionBaseline, insertionBaseline, results, ms: performance.now() - t0 };
+    return { layer, steps, deletionBaseline, insertionBaseline, results, prediction: prediction(session), ms: performance.now() - t0 };
   },
 
   // Cascading randomisation: per step (parameterised nodes re-initialised from the logits
