@@ -4,15 +4,11 @@
 // RGB rule at the picture's own geometry; switching among gradient methods sends no forward
 // or backward pass; Score-CAM and SmoothGrad say they need extra passes, show progress and
 // stop when the layer or the picture changes; the fused view equals the core's fusion.
-//
-// The CLI writes Score-CAM, the picture methods and fusion only once it supports them
-// (`--method all`, `--fuse`: its usage says so); with an older CLI those comparisons are
-// reported as todo and the Node comparison still runs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import vm from "node:vm";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,12 +39,6 @@ after(async () => {
 
 // Whether the CLI writes every method (Score-CAM, the input gradients, fusion): its usage
 // lists the input-gradient methods and --fuse.
-function cliHasEveryMethod() {
-  const r = spawnSync(CLI, [], { encoding: "utf8" });
-  const usage = `${r.stdout}${r.stderr}`;
-  return /input gradients:/.test(usage) && /--fuse/.test(usage);
-}
-
 // The same WebAssembly core the page loads, in Node.
 async function nodeCore() {
   const box = { self: {} };
@@ -108,16 +98,11 @@ async function pick(page, picker, selectors, check = true) {
 // Runs the CLI for one method; returns the .npy files it wrote for it, by class.
 function cliOutputs(method, classes, layer = LAYER, extra = []) {
   const out = join(dir, `cli_${method}_${layer.replace(/,/g, "+")}`);
-  // An older CLI has no SmoothGrad options (nor SmoothGrad).
-  const smooth = cliFull ? ["--smoothgrad-samples", String(SMOOTH.samples), "--smoothgrad-noise", String(SMOOTH.noise)] : [];
+  const smooth = ["--smoothgrad-samples", String(SMOOTH.samples), "--smoothgrad-noise", String(SMOOTH.noise)];
   execFileSync(CLI, ["explain", PICTURE, "--weights", SHIPPED_WEIGHTS, "--layer", layer, "--method", method, "--class", "all", "--out", out, ...smooth, ...extra], { stdio: "pipe" });
   const names = readdirSync(out).filter((n) => n.endsWith(".npy"));
   return Object.fromEntries(classes.map((c) => [c, names.filter((n) => n.startsWith(`both__${method}__`) && n.endsWith(`__${c}.npy`)).map((n) => ({ name: n, ...readNpy(join(out, n)) }))]));
 }
-
-// Computed at load: whether this CLI writes the newer methods (else their comparisons are todo).
-const cliFull = !missing && cliHasEveryMethod();
-const NEWER = cliFull ? false : "the CLI does not write Score-CAM, the input gradients or --fuse yet (its usage lists no input gradients / --fuse): this passes once it does";
 
 // Every method chosen in the page's picker at LAYER for both.png (once for the tests below):
 // the page's results, the catalogue's kinds, the time it took.
@@ -227,7 +212,7 @@ async function againstCli(t, which) {
 
 test("every layer method: the page's raw maps equal the CLI's --method NAME", { skip: missing, timeout: 1800000 }, (t) => againstCli(t, (k) => k === "layer"));
 
-test("Score-CAM and the picture methods: the page's raw results equal the CLI's --method NAME", { skip: missing, todo: NEWER, timeout: 1800000 }, (t) => againstCli(t, (k) => k !== "layer"));
+test("Score-CAM and the picture methods: the page's raw results equal the CLI's --method NAME", { skip: missing, timeout: 1800000 }, (t) => againstCli(t, (k) => k !== "layer"));
 
 test("switching among gradient methods sends no forward or backward pass; a method chosen again asks nothing", { skip: missing }, async () => {
   const { page, context, seen } = await openPage(browser, server.url);
@@ -414,7 +399,7 @@ async function fusion(t, cli) {
 
 test("the fused view equals the core's fusion of the chosen layers (max and mean); its export names the layers", { skip: missing }, (t) => fusion(t, false));
 
-test("the fused view equals the CLI's --layer A,B,C --fuse max|mean", { skip: missing, todo: NEWER }, (t) => fusion(t, true));
+test("the fused view equals the CLI's --layer A,B,C --fuse max|mean", { skip: missing }, (t) => fusion(t, true));
 
 // "How it works" explains Grad-CAM++, Eigen-CAM, Score-CAM and Guided Grad-CAM, each with its
 // formula and this picture's numbers (taken from the results the page drew from).
