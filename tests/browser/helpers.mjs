@@ -12,6 +12,11 @@ export const ROOT = resolve(process.env.CAMSCOPE_ROOT || join(here, "..", ".."))
 export const WEB = join(ROOT, "web");
 export const BUILD = resolve(process.env.CAMSCOPE_BUILD || join(ROOT, "build"));
 export const CLI = process.env.CAMSCOPE_CLI || join(BUILD, "camscope");
+// The page runs the exact kernel class (WebAssembly has no other); the CLI run by these tests
+// does too, so that page and CLI compute the same floats (the native fast class, AVX2+FMA,
+// rounds differently and may take a near-tie in a ReLU or max-pool the other way; it has its
+// own tolerance tests against the exact class in tests/test_classes.cpp).
+process.env.CAMSCOPE_KERNELS = "exact";
 export const CHROMIUM = process.env.CAMSCOPE_CHROMIUM || "/usr/bin/chromium";
 export const SHIPPED_WEIGHTS = join(ROOT, "weights", "camscope_catsdogs_int8.csw");
 export const OTHER_WEIGHTS = join(ROOT, "tests", "golden", "alexnet_bn", "weights.csw");
