@@ -158,6 +158,13 @@ def compose(cli, out):
         stem = os.path.splitext(os.path.basename(p["file"]))[0]
         preds[stem] = {c: r4(v) for c, v in zip(CLASSES, p["probabilities"])}
     merge_numbers(out, "predictions", preds)
+    peaks = {}
+    for p in summary["pictures"]:
+        stem = os.path.splitext(os.path.basename(p["file"]))[0]
+        for m in p["maps"]:
+            key = f"{stem} {m['method']} {m['layer']} {m['class_name']}"
+            peaks[key] = {"max": r4(m["max"]), "empty": m["empty"]}
+    merge_numbers(out, "map_peaks", peaks)
     rows_t = [f"{s}\ncat {preds[s]['cat']:.3f}\ndog {preds[s]['dog']:.3f}" for s in PICTURES]
     # q1: every channel of the last conv (the CLI's grids, 256 tiles of 13x13).
     for s in PICTURES:
