@@ -7,7 +7,9 @@
 #   tools/lab_figures.sh --out DIR       # somewhere else (the test: tests/CMakeLists.txt lab_figures)
 #   tools/lab_figures.sh --check         # regenerate into a temp folder, compare with docs/figures/
 #   tools/lab_figures.sh --val N         # also Grad-CAM vs Layer-CAM over the first N cat and N dog
-#                                        # photos of ../shared/data/catsdogs/val (lab_numbers_val.json)
+#                                        # photos of ../shared/data/catsdogs/val (lab_numbers_val.json,
+#                                        # q5_curves_val.svg; the guide's numbers come from --val 24;
+#                                        # with --check they are compared too, else left alone)
 # Needs build/camscope (tools/build.sh) and PyTorch at /usr/bin/python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
