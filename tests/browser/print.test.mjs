@@ -160,6 +160,8 @@ test("Print lab report: the Compare view's figures on whole pages, with the mode
 
   // On paper: only the report, several A4 pages, no figure cut.
   const good = await printed("report");
+  // After printing, the page prints as itself again (Ctrl+P is not the report).
+  assert.equal(await page.evaluate(() => document.body.classList.contains("has-report")), false);
   assert.equal(good.result.length, good.pages, "pdftoppm made a PNG per page");
   const a4 = good.result[0];
   assert.ok(Math.abs(a4.width / a4.height - 210 / 297) < 0.01, `A4 pages (${a4.width} x ${a4.height})`);
@@ -179,6 +181,8 @@ test("Print lab report: the Compare view's figures on whole pages, with the mode
     const handle = await page.addStyleTag({
       content: `@media print { ${tall} #report .report-figure { break-inside: ${rule} !important; page-break-inside: ${rule} !important; } }`,
     });
+    // (Printing fires "afterprint", after which the page prints as itself: the report again.)
+    await page.evaluate(() => document.body.classList.add("has-report"));
     const out = await printed(`tall-${rule}`);
     await handle.evaluate((n) => n.remove());
     const c = cutsOf(out);

@@ -71,6 +71,8 @@ export async function printReport(say) {
     if (say) say("info", REPORT.waiting);
     return false;
   }
+  // After the dialog the page prints as itself again (Ctrl+P is not the report).
+  window.addEventListener("afterprint", () => document.body.classList.remove("has-report"), { once: true });
   window.print();
   return true;
 }
