@@ -262,7 +262,7 @@ def val_numbers(cli_eval, out, count):
 
 # --- traps: PyTorch on the same weights -----------------------------------------------------
 
-def run_chain(chain, x, inplace_relu_after=None):
+def run_chain(chain, x):
     """Runs the (name, module) chain; returns logits and every module's output by name."""
     vals, a = {}, x
     for name, m in chain:
