@@ -9,9 +9,10 @@ packages=(cmake make g++ pkg-config libstb-dev libjpeg62-turbo-dev libwebp-dev l
 if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration), Chromium (browser tests) and
   # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi); h5py reads and
-  # writes Keras files (tools/export_keras.py, tests/keras); SciPy is the metrics' reference.
+  # writes Keras files (tools/export_keras.py, tests/keras); SciPy is the metrics' reference;
+  # poppler-utils turns the printed lab report into pictures (tests/browser/print.test.mjs).
   packages+=(python3-torch python3-torchvision python3-scipy chromium firefox-esr clang-14
-             libclang-rt-14-dev python3-h5py)
+             libclang-rt-14-dev python3-h5py poppler-utils)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

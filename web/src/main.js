@@ -16,6 +16,7 @@ import { needsOf, layerMethods } from "./methods.js";
 import { renderExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
 import { renderCompare, exportCompare, setCompareActions } from "./view_compare.js";
+import { printReport } from "./report.js";
 import { renderTeach, exportTeach, teachNeeds, STEPS } from "./view_teach.js";
 import {
   predictionAnnouncement, exportFileName, saveName, METHOD_GROUPS, methodNote, methodsSummary, METHOD_PICKER, LAYER_GROUPS,
@@ -418,6 +419,7 @@ function buildControls() {
   });
   setCompareActions({
     save: (canvas, parts) => save(canvas, parts),
+    print: () => printReport(say),
     open: (picture) => {
       choosePicture(picture);
       update({ view: "explain" });

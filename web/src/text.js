@@ -518,3 +518,35 @@ export function rightProgressText(kind, done, total, seconds) {
 export function dataFileName(parts, ext) {
   return exportFileName(parts).replace(/\.png$/, `.${ext}`);
 }
+
+// ---- The printable lab report (report.js, from the Compare view; issue 14)
+export const REPORT = Object.freeze({
+  button: "Print lab report",
+  buttonTitle: "Lay out the Compare view's figures with the model, layer, method, normalisation and colour scale, and print them (or save them as PDF from the print dialog)",
+  waiting: "Print lab report: the Compare view is still computing its rows",
+  title: "camscope lab report",
+  intro: "Class activation maps computed in the browser by camscope: no picture left this computer.",
+  model: "Model",
+  file: (bytes) => `${bytes.toLocaleString("en")} bytes`,
+  crc: "CRC-32",
+  sha: "SHA-256",
+  noSha: "not available in this browser context (served over plain http)",
+  builtIn: "the shipped model",
+  layer: "Layer",
+  methods: "Methods",
+  norm: "Normalisation",
+  colours: "Colour scale",
+  opacity: "Opacity",
+  pictures: "Pictures",
+  classes: "Classes",
+  printed: "Printed",
+  figureAlt: (title, picture) => `${title}: ${picture}`,
+  figureLine: (layer, norm) => `layer ${layer} · normalised ${norm}`,
+  top: "top of the scale",
+});
+
+// The colour scale in words, for the report: "Viridis: dark purple = 0, yellow = the top".
+export function reportColours(cmap) {
+  const w = cmapWords(cmap);
+  return `${w.name}: ${w.low} = 0, ${w.high} = the top of the scale`;
+}

@@ -10,14 +10,15 @@ import { methodTitle, layerMethods, rowResult } from "./methods.js";
 import { figureLines, remPx } from "./view_explain.js";
 import {
   mapCaption, mapAlt, layerWithGrid, saveName, cmapWords, normShort, gradientCaption, gradientAlt, rgbLegend, longWaitNote, WAITING,
-  progressText, LABELS,
+  progressText, LABELS, REPORT,
 } from "./text.js";
 
 const CELL = 220;
 let view = null; // {key, node, tables: [{title, header, rows, method | vs, legendBox}], data: Map}
-let actions = { save: null, open: null };
+let actions = { save: null, open: null, print: null };
 
-// save(canvas, fileNameParts): download a figure; open(picture): explain that picture.
+// save(canvas, fileNameParts): download a figure; open(picture): explain that picture;
+// print(): the printable lab report (report.js).
 export function setCompareActions(a) {
   actions = { ...actions, ...a };
 }
@@ -107,11 +108,12 @@ export async function renderCompare(root, { isStale }, exportButton) {
         h("span", { class: "muted small" }, "Rows: the sample pictures and the ones you opened — click a row to explain that picture. Drop more pictures to add rows."),
         h("span", { class: "spacer" }),
         exportButton,
+        printButton(),
       ),
       h("div", { class: "compare-tables" }, tables.map((t) => t.node)),
     );
     clear(root).append(node);
-    view = { key, node, tables, data: new Map(), layer, methods };
+    view = { key, node, tables, data: new Map(), layer, methods, pictures };
   }
   const current = view;
   for (const p of pictures) {
@@ -190,8 +192,15 @@ function drawWaitingCell(cell, picture, res, computing) {
   );
 }
 
+// "Print lab report": enabled once every row of the view is computed.
+function printButton() {
+  return h("button", { type: "button", id: "print-report", disabled: true, title: REPORT.buttonTitle, onclick: () => actions.print && actions.print() }, REPORT.button);
+}
+
 function redraw() {
   if (!view) return;
+  const pb = view.node.querySelector("#print-report");
+  if (pb) pb.disabled = !reportReady();
   const names = classNames();
   const lut = state.model.luts[state.cmap];
   const raw = state.norm === "raw";
@@ -262,6 +271,14 @@ function redraw() {
   }
 }
 
+// A table row as composeTable's cells: the picture, then each result with its caption.
+function rowCells(table, r, names) {
+  return [
+    { canvas: r.pic, caption: `predicted ${r.predCap.textContent}` },
+    ...r.cells.map((c, i) => ({ canvas: c.canvas, caption: `${table.vs ? methodTitle(view.methods[i]) : `${methodTitle(table.method)} · ${names[i]}`} · ${c.cap.textContent}` })),
+  ];
+}
+
 function tableFigure(table) {
   const names = classNames();
   const rows = table.rows.filter((r) => view.data.has(r.picture.id));
@@ -276,10 +293,7 @@ function tableFigure(table) {
       ...ms.filter(isRgb).map((m) => rgbLegend(methodTitle(m))),
     ],
     header: table.header,
-    rows: rows.map((r) => [
-      { canvas: r.pic, caption: `predicted ${r.predCap.textContent}` },
-      ...r.cells.map((c, i) => ({ canvas: c.canvas, caption: `${table.vs ? methodTitle(view.methods[i]) : `${methodTitle(table.method)} · ${names[i]}`} · ${c.cap.textContent}` })),
-    ]),
+    rows: rows.map((r) => rowCells(table, r, names)),
     labels: rows.map((r) => r.picture.name),
     cell: CELL,
     legends: tableLegends(table, scales),
@@ -317,4 +331,34 @@ export function exportCompare() {
   out.figure = figure;
   const l = state.model.info.layers[view.layer];
   return { canvas: out, parts: ["compare", `all-${parts.length}-tables`, layerWithGrid(layerName(state.model.info, view.layer), l.shape), `${view.data.size}-pictures`, state.norm] };
+}
+
+// Whether every picture's row is computed (the report waits for that).
+export function reportReady() {
+  return Boolean(view) && view.pending == null && view.pictures.every((p) => view.data.has(p.id));
+}
+
+// The report's figures: per table its title and one figure per picture (that row alone, with
+// the table's header and colour scales), so that no figure has to be cut at a page's end.
+export function reportFigures() {
+  if (!reportReady()) return null;
+  const names = classNames();
+  const shape = state.model.info.layers[view.layer].shape;
+  const scales = state.norm === "raw" ? rawScales() : {};
+  const line = REPORT.figureLine(layerWithGrid(layerName(state.model.info, view.layer), shape), normShort(state.norm));
+  return view.tables.map((table) => ({
+    title: table.title,
+    figures: table.rows.map((r) => ({
+      picture: r.picture.name,
+      canvas: composeTable({
+        title: `${table.title} — ${r.picture.name}`,
+        lines: [line],
+        header: table.header,
+        rows: [rowCells(table, r, names)],
+        labels: [r.picture.name],
+        cell: CELL,
+        legends: tableLegends(table, scales),
+      }),
+    })),
+  }));
 }
