@@ -14,6 +14,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cli=${CAMSCOPE_CLI:-build/camscope}
+# The exact kernel class: the same floats on every x86-64 CPU and in the page (the fast AVX2+FMA
+# class rounds differently; wasm/kernels/config.h).
+export CAMSCOPE_KERNELS=exact
 weights=weights/camscope_catsdogs_int8.csw
 out=docs/figures
 check=0
