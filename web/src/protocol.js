@@ -8,7 +8,7 @@
 //
 // Requests (see web/README.md for the payloads and results):
 //   init, loadWeights, setPicture, maps, activations, explainOther, scoreCam, picture,
-//   smoothgrad, fuse, metrics, sanity, cancel
+//   smoothgrad, fuse, metrics, sanity, classify, frame, cancel
 // `cancel {id}` is answered at once, out of turn: the long request it names (scoreCam,
 // smoothgrad) stops at its next step and fails with "cancelled".
 //
@@ -29,6 +29,8 @@ export const REQUESTS = Object.freeze([
   "fuse",
   "metrics",
   "sanity",
+  "classify",
+  "frame",
   "cancel",
 ]);
 
