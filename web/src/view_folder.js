@@ -341,7 +341,7 @@ function rowElement(r, row) {
       h(
         "button",
         { type: "button", class: "row-open", title: FOLDER.explainRow(row.path), onclick: open },
-        row.thumbUrl ? h("img", { src: row.thumbUrl, alt: "", width: String(Math.round(THUMB / 2)) }) : null,
+        row.thumbUrl ? h("img", { src: row.thumbUrl, alt: "", width: String(Math.round(THUMB / 2)), loading: "lazy", decoding: "async" }) : null,
         h("span", {}, row.path),
       ),
     ),

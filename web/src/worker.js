@@ -346,6 +346,7 @@ serve(scope, {
         setPicture(other, { rgba: rgba.buffer, width, height });
         const p = prediction(other);
         const blob = await canvasBlob(small, "image/jpeg", 0.85);
+        small.width = small.height = 0; // its pixels go now, not at the next garbage collection
         rows.push({ path, predicted: p.predicted, probabilities: Array.from(p.probabilities), width, height, thumb: blob, ms: performance.now() - t0 });
       } catch (err) {
         rows.push({ path, error: String((err && err.message) || err) });
