@@ -23,7 +23,8 @@ import {
 } from "./text.js";
 import { renderRight, exportRight, setRightActions, rightDebug } from "./view_right.js";
 import { openFolder, droppedEntries, fromFileList, setFolderActions, folderDebug } from "./view_folder.js";
-import { FOLDER } from "./text.js";
+import { startCamera, setCameraActions, cameraDebug } from "./camera.js";
+import { FOLDER, CAMERA } from "./text.js";
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
@@ -49,6 +50,7 @@ const debug = {
   renders: 0,
   right: rightDebug, // "Is it right?": runs, results shown, the last CSV/JSON saved
   folder: folderDebug, // a whole folder at once: rows, order, summary, exports
+  camera: cameraDebug, // the live camera: frames, rate, the last frame, the frozen picture, tracks
   state,
   // The request types sent to the worker so far (switching methods sends no setPicture).
   requests: () => requestLog(),
@@ -412,6 +414,19 @@ function buildControls() {
   $("#folder-input").addEventListener("change", (e) => {
     if (e.target.files.length) openFolder(fromFileList(e.target.files));
     e.target.value = "";
+  });
+  $("#camera-open").textContent = CAMERA.open;
+  $("#camera-open").title = CAMERA.openTitle;
+  $("#camera-open").addEventListener("click", () => startCamera());
+  setCameraActions({
+    freeze: async (blob, name) => {
+      try {
+        choosePicture(await addPicture(blob, name, { title: name }));
+        update({ view: "explain" });
+      } catch (err) {
+        say("error", err.message);
+      }
+    },
   });
   setFolderActions({
     save: (canvas, parts) => save(canvas, parts),
