@@ -137,28 +137,36 @@ function grab(c) {
 
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
+// Sends one frame to the worker: resolves with {frame, result} (the pixels kept for drawing
+// and Freeze; the worker gets its own copy) or {error}.
+function send(c) {
+  const frame = grab(c);
+  const kept = new Uint8ClampedArray(frame.rgba);
+  return frameFor({ rgba: frame.rgba.buffer, width: frame.width, height: frame.height }, state.layer, c.method, c.cls).then(
+    (result) => ({ frame: { ...frame, rgba: kept }, result }),
+    (error) => ({ error }),
+  );
+}
+
+// One frame at the worker at any time; as soon as its answer is in, the next frame goes and
+// the answer is drawn while the worker computes (so drawing costs no frames).
 async function loop(c) {
-  while (cam === c && c.running) {
-    if (c.video.readyState < 2 || !c.video.videoWidth || state.layer < 0) {
-      await nextFrame();
-      continue;
-    }
-    const { rgba, width, height } = grab(c);
-    const kept = new Uint8ClampedArray(rgba); // the copy drawn (and frozen); the other goes to the worker
-    let result;
-    try {
-      result = await frameFor({ rgba: rgba.buffer, width, height }, state.layer, c.method, c.cls);
-    } catch (err) {
-      if (cam === c) problem(c, "", err.message);
+  while (cam === c && (c.video.readyState < 2 || !c.video.videoWidth || state.layer < 0)) await nextFrame();
+  let pending = cam === c ? send(c) : null;
+  while (pending) {
+    const { frame, result, error } = await pending;
+    if (cam !== c || !c.running) break;
+    if (error) {
+      problem(c, "", error.message);
       break;
     }
-    if (cam !== c || !c.running) break;
+    pending = send(c);
     c.frames++;
     c.times.push(performance.now());
     if (c.times.length > 300) c.times.shift();
     c.workerMs.push(result.ms);
     if (c.workerMs.length > 300) c.workerMs.shift();
-    c.shown = { rgba: kept, width, height, result };
+    c.shown = { ...frame, result };
     draw(c);
   }
 }
