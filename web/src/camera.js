@@ -219,6 +219,7 @@ function build(c) {
   const root = $("#camera");
   clear(root);
   root.hidden = false;
+  root.setAttribute("aria-labelledby", "camera-title");
   const names = state.model.info.classes;
   const els = {
     canvas: h("canvas", { class: "camera-live", role: "img", "aria-label": CAMERA.alt, width: "640", height: "480" }),

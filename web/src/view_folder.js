@@ -270,6 +270,7 @@ function build(r) {
   const root = $("#folder");
   clear(root);
   root.hidden = false;
+  root.setAttribute("aria-labelledby", "folder-title");
   const cols = SORTS.map((key) => {
     const button = h("button", { type: "button", class: "sort", "data-sort": key, title: FOLDER.sortBy(FOLDER.columns[key]), onclick: () => sortBy(r, key) }, FOLDER.columns[key]);
     return h("th", { scope: "col", "data-column": key }, button);
