@@ -157,7 +157,7 @@ async function loop(c) {
     const { frame, result, error } = await pending;
     if (cam !== c || !c.running) break;
     if (error) {
-      problem(c, "", error.message);
+      problem(c, "frame", error.message);
       break;
     }
     pending = send(c);

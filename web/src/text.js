@@ -593,7 +593,8 @@ export function cameraStatus({ fps, className, probability, ms }) {
 }
 
 // Why the camera cannot start, in words: `reason` is "insecure" (no mediaDevices: the page
-// is not on https, localhost or, in some browsers, file://), or a getUserMedia error's name.
+// is not on https, localhost or, in some browsers, file://), a getUserMedia error's name, or
+// "frame" (the worker could not explain a frame: `detail` says why).
 export function cameraProblem(reason, detail = "") {
   if (reason === "insecure")
     return "This browser offers no camera to this page: cameras are allowed only on https, on localhost and, in some browsers, from a file opened from disk. Open the page from http://localhost (tools/demo.sh) or https.";
@@ -601,5 +602,6 @@ export function cameraProblem(reason, detail = "") {
     return "The camera was not allowed (permission refused, or blocked for this page). Allow the camera in the browser's site settings and try again.";
   if (reason === "NotFoundError" || reason === "OverconstrainedError") return "No camera was found on this computer.";
   if (reason === "NotReadableError" || reason === "AbortError") return "The camera is busy or could not be started (is another program using it?).";
+  if (reason === "frame") return `The live map stopped: ${detail}`;
   return `The camera could not be started${detail ? `: ${detail}` : "."}`;
 }
