@@ -94,6 +94,16 @@ async function liveChecks(t, page, where) {
     return hi - lo;
   });
   assert.ok(spread > 20, `${where}: the live canvas is drawn (green spread ${spread})`);
+  // one frame in flight: the frames sent to the worker are never more than one ahead of the
+  // answers drawn (the next frame goes only when an answer is in: the others are dropped)
+  for (let k = 0; k < 20; k++) {
+    const { sent, drawn } = await page.evaluate(() => ({
+      sent: window.camscopeDebug.requests().filter((t) => t === "frame").length,
+      drawn: window.camscopeDebug.camera.frames,
+    }));
+    assert.ok(sent - drawn >= 0 && sent - drawn <= 1, `${where}: ${sent} frames sent, ${drawn} answered`);
+    await page.waitForTimeout(50);
+  }
   const m = await measure(page, 5);
   t.diagnostic(`${where}: ${m.frames} frames in 5 s = ${m.fps.toFixed(1)} frames/s (worker median ${m.medianMs.toFixed(1)} ms a frame, ${last.width}x${last.height}, map max ${last.max.toFixed(3)})`);
   assert.ok(m.frames > 0, "frames keep coming");

@@ -19,7 +19,7 @@ export function setCameraActions(a) {
 }
 
 const SIDE = 640; // CSS px, long side of the live picture
-const METHODS = [["gradcam", "Grad-CAM"], ["layercam", "Layer-CAM"]];
+const METHODS = ["gradcam", "layercam"]; // the live methods (titles from the core's catalogue)
 
 let cam = null; // the camera shown: see startCamera
 let lastStream = null; // the last stream opened (the tests check its tracks end)
@@ -239,7 +239,7 @@ function build(c) {
         "label",
         { class: "control" },
         h("span", {}, CAMERA.method),
-        h("select", { "data-camera": "method", onchange: (e) => (c.method = e.target.value) }, METHODS.map(([v, t]) => h("option", { value: v }, t))),
+        h("select", { "data-camera": "method", onchange: (e) => (c.method = e.target.value) }, METHODS.map((v) => h("option", { value: v }, (state.model.catalog.find((m) => m.name === v) || { title: v }).title))),
       ),
       h(
         "label",
