@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { startServer, idle, lastMaps, CHROMIUM, WEB, FILE_URL, SHIPPED_WEIGHTS } from "./helpers.mjs";
+import { axeViolations } from "./audit_helpers.mjs";
 
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
 const browsers = [];
@@ -120,6 +121,7 @@ test("http: live maps, rate, Freeze gives the core's maps for those pixels, Stop
   const browser = await launchWith(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
   const { page, errors } = await open(browser, server.url);
   await liveChecks(t, page, "http");
+  assert.deepEqual(await axeViolations(page), [], "axe-core: no violation with the camera running");
   await page.click('#camera button[data-camera="freeze"]');
   await page.waitForFunction(() => window.camscopeDebug.camera.frozen && window.camscopeDebug.lastMaps.pictureName === window.camscopeDebug.camera.frozen.name, null, { timeout: 30000 });
   await idle(page);

@@ -10,6 +10,7 @@ import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, writeFileSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launch, startServer, openPage, idle, lastMaps, existsSync, CLI, ROOT, SHIPPED_WEIGHTS } from "./helpers.mjs";
+import { axeViolations } from "./audit_helpers.mjs";
 
 const VAL = join(ROOT, "..", "shared", "data", "catsdogs", "val");
 const missing = (!existsSync(CLI) && `the CLI is not built (${CLI})`) || (!existsSync(VAL) && `no photos at ${VAL}`);
@@ -217,6 +218,10 @@ test("CSV, JSON and the lab figure", { skip: missing }, async () => {
   for (const { i, j: k, n } of fig.cells) assert.equal(n, want.matrix[i][k]);
 });
 
+test("axe-core: no violation with the folder's table open", { skip: missing }, async () => {
+  assert.deepEqual(await axeViolations(page), []);
+});
+
 test("a row explains its picture", { skip: missing }, async () => {
   await page.click('#folder button.row-open:has-text("pets/dog/dog.3001.jpg")');
   await page.waitForFunction(() => window.camscopeDebug.lastMaps.pictureName === "pets/dog/dog.3001.jpg");
@@ -281,4 +286,19 @@ test("many dropped files make a folder table; Cancel stops it", { skip: missing 
   assert.equal((await lastMaps(page)).pictureName, "cat.jpg");
   await page.click("#folder .folder-close");
   assert.equal(await page.isHidden("#folder"), true);
+});
+
+test("without a worker (?worker=off) the folder is predicted in the page, the same", { skip: missing }, async () => {
+  const { page: inline, context } = await openPage(browser, `${server.url}?worker=off`);
+  try {
+    assert.equal(await inline.evaluate(() => window.camscopeDebug.mode), "inline");
+    await inline.setInputFiles("#folder-input", join(dir, "pets"));
+    await inline.waitForFunction(() => window.camscopeDebug.folder.state && !window.camscopeDebug.folder.running, null, { timeout: 60000 });
+    const rows = await inline.evaluate(() => window.camscopeDebug.folder.rows);
+    assert.equal(rows.length, 9);
+    for (const row of rows) if (cli[row.path]) assert.equal(row.predicted, cli[row.path].predicted, row.path);
+    assert.equal(await inline.$$eval("#folder tbody img", (imgs) => imgs.length), 7, "a thumbnail per photo");
+  } finally {
+    await context.close();
+  }
 });
