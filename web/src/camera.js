@@ -191,7 +191,7 @@ function draw(c) {
   const max = maxOf(result.map);
   if (max > 0) {
     const heat = heatCanvas(upsample(result.map, mh, mw, oh, ow), ow, oh, max, state.model.luts[state.cmap]);
-    drawOverlay(canvas, c.picture, heat, state.opacity);
+    drawOverlay(canvas, c.picture, heat, state.opacity, { fresh: true });
   } else drawNote(canvas, c.picture, ["empty map"]);
   const names = state.model.info.classes;
   setStatus(c, cameraStatus({ fps: rate(c, 2), className: names[result.cls], probability: result.probabilities[result.cls], ms: result.ms }));

@@ -130,37 +130,83 @@ export function heatCanvas(values, ow, oh, scale, lut) {
   return c;
 }
 
-// The core's blend_overlay on RGBA pixels: out = (1 - alpha) picture + alpha colour per
-// channel, in float32, rounded to a byte (+ 0.5, truncated); alpha clamped to [0, 1], NaN -> 0;
-// out's alpha 255. `out` may be `picture`.
-export function blendPixels(picture, colours, alpha, out = new Uint8ClampedArray(picture.length)) {
+const blendTables = new Map(); // alpha -> Uint8Array(65536): the blend of every (picture, colour) pair
+
+// The core's blend_overlay rule for one alpha as a table of every byte pair (p << 8 | c):
+// (1 - alpha) p + alpha c in float32, rounded to a byte (+ 0.5, truncated); alpha clamped to
+// [0, 1], NaN -> 0. A table makes the blend a lookup per channel (opacity changes are quick).
+function blendTable(alpha) {
   const a = alpha > 0 ? Math.min(f32(alpha), 1) : 0;
+  let table = blendTables.get(a);
+  if (table) return table;
   const b = f32(1 - a);
-  for (let i = 0; i < picture.length; i += 4) {
-    for (let k = i; k < i + 3; k++) {
-      const v = f32(f32(b * picture[k]) + f32(a * colours[k]));
-      out[k] = Math.trunc(f32(Math.min(Math.max(v, 0), 255) + 0.5));
+  table = new Uint8Array(65536);
+  for (let p = 0; p < 256; p++) {
+    const bp = f32(b * p);
+    for (let c = 0; c < 256; c++) {
+      const v = f32(bp + f32(a * c));
+      table[(p << 8) | c] = Math.trunc(f32(Math.min(Math.max(v, 0), 255) + 0.5));
     }
+  }
+  blendTables.set(a, table);
+  if (blendTables.size > 8) blendTables.delete(blendTables.keys().next().value);
+  return table;
+}
+
+// The core's blend_overlay on RGBA pixels: out = (1 - alpha) picture + alpha colour per
+// channel (blendTable's rule); out's alpha 255. `out` may be `picture`.
+export function blendPixels(picture, colours, alpha, out = new Uint8ClampedArray(picture.length)) {
+  const table = blendTable(alpha);
+  for (let i = 0; i < picture.length; i += 4) {
+    out[i] = table[(picture[i] << 8) | colours[i]];
+    out[i + 1] = table[(picture[i + 1] << 8) | colours[i + 1]];
+    out[i + 2] = table[(picture[i + 2] << 8) | colours[i + 2]];
     out[i + 3] = 255;
   }
   return out;
 }
 
+const scaledPictures = new WeakMap(); // picture canvas -> Map("w x h" -> its pixels at that size)
+
+// A picture's pixels drawn at w x h (smoothed, as drawImage draws it), kept per picture and
+// size unless `fresh` (a canvas whose content changes, such as the camera's).
+function pictureAt(picture, w, h, fresh) {
+  let sizes = fresh ? null : scaledPictures.get(picture);
+  const key = `${w}x${h}`;
+  if (sizes && sizes.has(key)) return sizes.get(key);
+  const c = makeCanvas(w, h);
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(picture, 0, 0, w, h);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  if (!fresh) {
+    if (!sizes) scaledPictures.set(picture, (sizes = new Map()));
+    sizes.set(key, px);
+    if (sizes.size > 3) sizes.delete(sizes.keys().next().value);
+  }
+  return px;
+}
+
 // picture, then the heatmap over it at `alpha`: out = (1 - alpha) picture + alpha colour, by
 // the core's rule (blendPixels) when the heatmap is at the canvas' size, else by the canvas.
-export function drawOverlay(canvas, picture, heat, alpha) {
+// `fresh`: the picture canvas' content changes between calls (its pixels are not kept).
+export function drawOverlay(canvas, picture, heat, alpha, { fresh = false } = {}) {
   const ctx = canvas.getContext("2d");
+  const w = canvas.width;
+  const h = canvas.height;
+  if (heat && heat.pixels && heat.width === w && heat.height === h) {
+    const img = new ImageData(w, h);
+    blendPixels(pictureAt(picture, w, h, fresh), heat.pixels, alpha, img.data);
+    ctx.putImageData(img, 0, 0);
+    return;
+  }
   ctx.save();
   ctx.globalAlpha = 1;
   ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
-  if (heat && heat.pixels && heat.width === canvas.width && heat.height === canvas.height) {
-    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    blendPixels(img.data, heat.pixels, alpha, img.data);
-    ctx.putImageData(img, 0, 0);
-  } else if (heat) {
+  ctx.drawImage(picture, 0, 0, w, h);
+  if (heat) {
     ctx.globalAlpha = alpha;
-    ctx.drawImage(heat, 0, 0, canvas.width, canvas.height);
+    ctx.drawImage(heat, 0, 0, w, h);
   }
   ctx.restore();
 }
