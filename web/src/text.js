@@ -521,7 +521,7 @@ export function dataFileName(parts, ext) {
 
 // ---- A whole folder at once (view_folder.js)
 export const FOLDER = Object.freeze({
-  open: "Open a folder…",
+  open: "Folder…",
   openTitle: "Predict every picture of a folder (or drop a folder, or many pictures, anywhere)",
   heading: "Folder",
   cancel: "Cancel",
