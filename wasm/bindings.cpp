@@ -117,12 +117,6 @@ class JsSession {
     if (!valid(layer)) return val::null();
     return float_array(s_.activation(layer).data);
   }
-  // d logit_cls / d output of layer i.
-  val gradient(int layer, int cls) {
-    if (!valid(layer)) return val::null();
-    const float* g = s_.gradient(layer, cls);
-    return g ? float_array(g, s_.activation(layer).data.size()) : val::null();
-  }
   // Raw map (H*W of the layer) of a method for a class.
   val cam(const std::string& method, int layer, int cls) {
     if (!valid(layer)) return val::null();
@@ -177,10 +171,6 @@ class JsSession {
     out.set("increase", c.increase);
     return out;
   }
-  // Cascading randomisation: how many steps there are (parameterised nodes).
-  int cascadeSteps() const {
-    return s_.has_net() ? static_cast<int>(metrics::cascade_order(s_.net()).size()) : 0;
-  }
   // The names of the nodes re-initialised at each step, from the logits down, as JSON.
   std::string cascadeNames() const {
     std::string j = "[";
@@ -204,19 +194,6 @@ class JsSession {
     out.call<void>("push", sh.h);
     out.call<void>("push", sh.w);
     return out;
-  }
-  // Logits (n x classes) of n preprocessed inputs of the network's input shape laid out one
-  // after another, by the batched forward pass (no activations kept); null on a bad size.
-  val forwardBatch(const val& inputs, int n) {
-    if (!s_.has_net() || n < 1) return val::null();
-    const std::vector<float> x = floats_from(inputs);
-    const Shape in = s_.net().info.input;
-    if (x.size() != in.size() * static_cast<size_t>(n)) return val::null();
-    std::vector<float> logits;
-    ops::Workspace ws;
-    std::string err;
-    if (!s_.model()->forward_batch(x.data(), in, n, logits, ws, &err)) return val::null();
-    return float_array(logits);
   }
   // Grad-CAM channel weights (mean gradient per channel) of a class at a layer.
   val gradcamWeights(int layer, int cls) {
@@ -257,17 +234,6 @@ val upsample(const val& map, int h, int w, int oh, int ow) {
   if (h < 1 || w < 1 || oh < 1 || ow < 1 || m.size() != static_cast<size_t>(h) * w)
     return val::null();
   return float_array(upsample_bilinear(m.data(), h, w, oh, ow));
-}
-
-// {min, max, empty} of a map.
-val mapStats(const val& map) {
-  const std::vector<float> m = floats_from(map);
-  const MapStats s = map_stats(m.data(), static_cast<int>(m.size()));
-  val out = val::object();
-  out.set("min", s.min);
-  out.set("max", s.max);
-  out.set("empty", s.empty);
-  return out;
 }
 
 // The 256-entry RGB table of a colour map (768 bytes), or null.
@@ -385,7 +351,6 @@ EMSCRIPTEN_BINDINGS(camscope) {
       .function("predicted", &JsSession::predicted)
       .function("layerIndex", &JsSession::layerIndex)
       .function("activation", &JsSession::activation)
-      .function("gradient", &JsSession::gradient)
       .function("cam", &JsSession::cam)
       .function("gradcamWeights", &JsSession::gradcamWeights)
       .function("channelWeights", &JsSession::channelWeights)
@@ -396,15 +361,12 @@ EMSCRIPTEN_BINDINGS(camscope) {
       .function("curveRun", &JsSession::curveRun)
       .function("curve", &JsSession::curve)
       .function("confidence", &JsSession::confidence)
-      .function("cascadeSteps", &JsSession::cascadeSteps)
       .function("cascadeNames", &JsSession::cascadeNames)
       .function("sanityMap", &JsSession::sanityMap)
-      .function("forwardBatch", &JsSession::forwardBatch)
       .function("featureGrid", &JsSession::featureGrid)
       .function("forwardMs", &JsSession::forwardMs)
       .function("backwardMs", &JsSession::backwardMs);
   emscripten::function("upsample", &camscope::upsample);
-  emscripten::function("mapStats", &camscope::mapStats);
   emscripten::function("colormapLut", &camscope::colormapLut);
   emscripten::function("overlay", &camscope::overlay);
   emscripten::function("camMethods", &camscope::camMethods);

@@ -13,36 +13,71 @@ export function makeCanvas(width, height) {
   return c;
 }
 
+// The page draws maps by the core's own rules (wasm/maps.cpp, wasm/colormap.cpp), in the
+// core's float32 arithmetic: Math.fround after every operation reproduces an IEEE float32
+// operation exactly (double has more than 2 x 24 + 2 bits, so the double rounding is
+// harmless), and the core is built with -ffp-contract=off (no fused multiply-adds). So the
+// page's upsampled maps, colours, overlays and feature grids equal the core's bit for bit
+// (tests/browser/draw_core.test.mjs compares them for every colour map and normalisation).
+const f32 = Math.fround;
+
+// Source taps for resizing an axis of n values to `out` (the core's linear_taps): PyTorch's
+// align_corners=False rule, the ratio a float, the source position in double, weights floats.
+function linearTaps(n, out) {
+  const i0 = new Int32Array(out);
+  const i1 = new Int32Array(out);
+  const l0 = new Float32Array(out);
+  const l1 = new Float32Array(out);
+  if (n === out) {
+    for (let i = 0; i < out; i++) {
+      i0[i] = i1[i] = i;
+      l0[i] = 1;
+    }
+    return { i0, i1, l0, l1 };
+  }
+  const ratio = f32(n / out);
+  for (let i = 0; i < out; i++) {
+    const src = Math.max(0, ratio * (i + 0.5) - 0.5);
+    const a = Math.min(Math.trunc(src), n - 1);
+    i0[i] = a;
+    i1[i] = Math.min(a + 1, n - 1);
+    l1[i] = src - a; // stored as float32, as the core's cast
+    l0[i] = 1 - l1[i];
+  }
+  return { i0, i1, l0, l1 };
+}
+
 // Bilinear resize of an h x w map to oh x ow, the rule of PyTorch's
-// F.interpolate(mode="bilinear", align_corners=False) (and of the core's upsample()).
+// F.interpolate(mode="bilinear", align_corners=False): the core's upsample_bilinear, in float32.
 export function upsample(src, h, w, oh, ow) {
   const out = new Float32Array(oh * ow);
-  const x0 = new Int32Array(ow);
-  const x1 = new Int32Array(ow);
-  const lx = new Float32Array(ow);
-  const sw = w / ow;
-  for (let x = 0; x < ow; x++) {
-    const sx = Math.max(0, (x + 0.5) * sw - 0.5);
-    x0[x] = Math.min(Math.floor(sx), w - 1);
-    x1[x] = Math.min(x0[x] + 1, w - 1);
-    lx[x] = sx - x0[x];
-  }
-  const sh = h / oh;
+  const tx = linearTaps(w, ow);
+  const ty = linearTaps(h, oh);
   for (let y = 0; y < oh; y++) {
-    const sy = Math.max(0, (y + 0.5) * sh - 0.5);
-    const y0 = Math.min(Math.floor(sy), h - 1);
-    const y1 = Math.min(y0 + 1, h - 1);
-    const ly = sy - y0;
-    const r0 = y0 * w;
-    const r1 = y1 * w;
+    const r0 = ty.i0[y] * w;
+    const r1 = ty.i1[y] * w;
+    const a0 = ty.l0[y];
+    const a1 = ty.l1[y];
     const o = y * ow;
     for (let x = 0; x < ow; x++) {
-      const a = src[r0 + x0[x]] * (1 - lx[x]) + src[r0 + x1[x]] * lx[x];
-      const b = src[r1 + x0[x]] * (1 - lx[x]) + src[r1 + x1[x]] * lx[x];
-      out[o + x] = a * (1 - ly) + b * ly;
+      const x0 = tx.i0[x];
+      const x1 = tx.i1[x];
+      const b0 = tx.l0[x];
+      const b1 = tx.l1[x];
+      const t0 = f32(f32(src[r0 + x0] * b0) + f32(src[r0 + x1] * b1));
+      const t1 = f32(f32(src[r1 + x0] * b0) + f32(src[r1 + x1] * b1));
+      out[o + x] = f32(t0 * a0) + f32(t1 * a1); // rounded to float32 by the store
     }
   }
   return out;
+}
+
+// The colour table's entry for t (the core's lut_index): t clamped to [0, 1], NaN -> 0, the
+// nearest of 256 entries as the core rounds it (t * 255 + 0.5 truncated, in float32).
+export function lutIndex(t) {
+  if (!(t > 0)) return 0;
+  if (t >= 1) return 255;
+  return Math.trunc(f32(f32(f32(t) * 255) + 0.5));
 }
 
 export function maxOf(values) {
@@ -64,39 +99,114 @@ export function minMax(values, start = 0, end = values.length) {
 
 // An RGB colour of the table for t in [0, 1].
 export function lutColour(lut, t) {
-  const i = Math.max(0, Math.min(255, Math.round((Number.isFinite(t) ? t : 0) * 255)));
+  const i = lutIndex(t);
   return `rgb(${lut[3 * i]}, ${lut[3 * i + 1]}, ${lut[3 * i + 2]})`;
 }
 
-// Values -> an opaque coloured canvas (ow x oh): colour of value / scale (clamped to [0, 1]).
-export function heatCanvas(values, ow, oh, scale, lut) {
-  const c = makeCanvas(ow, oh);
-  const ctx = c.getContext("2d");
-  const img = ctx.createImageData(ow, oh);
-  const px = img.data;
-  const k = scale > 0 ? 255 / scale : 0;
+// Values -> RGBA colours: each value divided by `scale` (the core's divide_map: in float32;
+// a scale that is not a positive finite number gives the table's first colour everywhere),
+// then its colour table entry (lutIndex).
+export function heatPixels(values, scale, lut) {
+  const px = new Uint8ClampedArray(values.length * 4);
+  const s = f32(scale);
+  const ok = s > 0 && Number.isFinite(s);
   for (let i = 0; i < values.length; i++) {
-    let t = Math.round(values[i] * k);
-    t = t < 0 ? 0 : t > 255 ? 255 : t;
+    const t = ok ? lutIndex(f32(values[i] / s)) : 0;
     px[4 * i] = lut[3 * t];
     px[4 * i + 1] = lut[3 * t + 1];
     px[4 * i + 2] = lut[3 * t + 2];
     px[4 * i + 3] = 255;
   }
-  ctx.putImageData(img, 0, 0);
+  return px;
+}
+
+// Values -> an opaque coloured canvas (ow x oh): heatPixels; the canvas keeps them as
+// `pixels` for drawOverlay's blend.
+export function heatCanvas(values, ow, oh, scale, lut) {
+  const c = makeCanvas(ow, oh);
+  const px = heatPixels(values, scale, lut);
+  c.getContext("2d").putImageData(new ImageData(px, c.width, c.height), 0, 0);
+  c.pixels = px;
   return c;
 }
 
-// picture, then the heatmap over it at `alpha`: out = (1 - alpha) picture + alpha colour.
-export function drawOverlay(canvas, picture, heat, alpha) {
+const blendTables = new Map(); // alpha -> Uint8Array(65536): the blend of every (picture, colour) pair
+
+// The core's blend_overlay rule for one alpha as a table of every byte pair (p << 8 | c):
+// (1 - alpha) p + alpha c in float32, rounded to a byte (+ 0.5, truncated); alpha clamped to
+// [0, 1], NaN -> 0. A table makes the blend a lookup per channel (opacity changes are quick).
+function blendTable(alpha) {
+  const a = alpha > 0 ? Math.min(f32(alpha), 1) : 0;
+  let table = blendTables.get(a);
+  if (table) return table;
+  const b = f32(1 - a);
+  table = new Uint8Array(65536);
+  for (let p = 0; p < 256; p++) {
+    const bp = f32(b * p);
+    for (let c = 0; c < 256; c++) {
+      const v = f32(bp + f32(a * c));
+      table[(p << 8) | c] = Math.trunc(f32(Math.min(Math.max(v, 0), 255) + 0.5));
+    }
+  }
+  blendTables.set(a, table);
+  if (blendTables.size > 8) blendTables.delete(blendTables.keys().next().value);
+  return table;
+}
+
+// The core's blend_overlay on RGBA pixels: out = (1 - alpha) picture + alpha colour per
+// channel (blendTable's rule); out's alpha 255. `out` may be `picture`.
+export function blendPixels(picture, colours, alpha, out = new Uint8ClampedArray(picture.length)) {
+  const table = blendTable(alpha);
+  for (let i = 0; i < picture.length; i += 4) {
+    out[i] = table[(picture[i] << 8) | colours[i]];
+    out[i + 1] = table[(picture[i + 1] << 8) | colours[i + 1]];
+    out[i + 2] = table[(picture[i + 2] << 8) | colours[i + 2]];
+    out[i + 3] = 255;
+  }
+  return out;
+}
+
+const scaledPictures = new WeakMap(); // picture canvas -> Map("w x h" -> its pixels at that size)
+
+// A picture's pixels drawn at w x h (smoothed, as drawImage draws it), kept per picture and
+// size unless `fresh` (a canvas whose content changes, such as the camera's).
+function pictureAt(picture, w, h, fresh) {
+  let sizes = fresh ? null : scaledPictures.get(picture);
+  const key = `${w}x${h}`;
+  if (sizes && sizes.has(key)) return sizes.get(key);
+  const c = makeCanvas(w, h);
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(picture, 0, 0, w, h);
+  const px = ctx.getImageData(0, 0, w, h).data;
+  if (!fresh) {
+    if (!sizes) scaledPictures.set(picture, (sizes = new Map()));
+    sizes.set(key, px);
+    if (sizes.size > 3) sizes.delete(sizes.keys().next().value);
+  }
+  return px;
+}
+
+// picture, then the heatmap over it at `alpha`: out = (1 - alpha) picture + alpha colour, by
+// the core's rule (blendPixels) when the heatmap is at the canvas' size, else by the canvas.
+// `fresh`: the picture canvas' content changes between calls (its pixels are not kept).
+export function drawOverlay(canvas, picture, heat, alpha, { fresh = false } = {}) {
   const ctx = canvas.getContext("2d");
+  const w = canvas.width;
+  const h = canvas.height;
+  if (heat && heat.pixels && heat.width === w && heat.height === h) {
+    const img = new ImageData(w, h);
+    blendPixels(pictureAt(picture, w, h, fresh), heat.pixels, alpha, img.data);
+    ctx.putImageData(img, 0, 0);
+    return;
+  }
   ctx.save();
   ctx.globalAlpha = 1;
   ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(picture, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(picture, 0, 0, w, h);
   if (heat) {
     ctx.globalAlpha = alpha;
-    ctx.drawImage(heat, 0, 0, canvas.width, canvas.height);
+    ctx.drawImage(heat, 0, 0, w, h);
   }
   ctx.restore();
 }
@@ -167,43 +277,55 @@ export function drawLegend(canvas, lut, { low = "0", high = "", label = "", font
   ctx.fillText(shown, x0 + barW - ctx.measureText(shown).width, barH + 2);
 }
 
-// Every channel of a C x H x W activation as tiles, in `order` (channel indices), `cols` per
-// row, each tile scaled by an integer `scale`, 1-px gaps; per-channel min-max colouring, or
-// one range over all channels when `shared`; `numbers`: write each tile's channel number in
-// its corner (for exports; needs tiles of about 24 px or more). Returns the layout for hit tests.
-export function drawFeatureGrid(canvas, data, shape, order, { cols, scale, shared, lut, selected = -1, numbers = false }) {
+// The pixels of a feature grid: every channel of a C x H x W activation as tiles, in `order`
+// (channel indices), `cols` per row, each tile enlarged by an integer `scale` (nearest),
+// `gap` px around and between tiles (dark grey, 32); per-channel min-max colouring, or one
+// range over all channels when `shared` — the core's feature_grid rule, in float32:
+// t = (v - lo) / (hi - lo), its colour table entry (lutIndex), 0 when hi == lo.
+export function featureGridPixels(data, shape, order, { cols, scale, shared, lut, gap }) {
   const [c, h, w] = shape;
-  const gap = numbers ? Math.max(2, Math.round(scale / 2)) : Math.max(1, Math.round(scale / 2));
   const rows = Math.ceil(order.length / cols);
-  canvas.width = cols * (w * scale + gap) + gap;
-  canvas.height = rows * (h * scale + gap) + gap;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(canvas.width, canvas.height);
-  const px = img.data;
+  const width = cols * (w * scale + gap) + gap;
+  const height = rows * (h * scale + gap) + gap;
+  const px = new Uint8ClampedArray(width * height * 4);
   for (let i = 0; i < px.length; i += 4) {
     px[i] = px[i + 1] = px[i + 2] = 32;
     px[i + 3] = 255;
   }
   const plane = h * w;
-  let [glo, ghi] = shared ? minMax(data, 0, c * plane) : [0, 0];
+  const [glo, ghi] = shared ? minMax(data, 0, c * plane) : [0, 0];
   order.forEach((ch, n) => {
     const base = ch * plane;
     const [lo, hi] = shared ? [glo, ghi] : minMax(data, base, base + plane);
-    const k = hi > lo ? 255 / (hi - lo) : 0;
+    const range = f32(hi - lo);
     const ox = gap + (n % cols) * (w * scale + gap);
     const oy = gap + Math.floor(n / cols) * (h * scale + gap);
     for (let y = 0; y < h * scale; y++) {
       const row = base + Math.floor(y / scale) * w;
-      let o = 4 * ((oy + y) * canvas.width + ox);
+      let o = 4 * ((oy + y) * width + ox);
       for (let x = 0; x < w * scale; x++, o += 4) {
-        const t = Math.round((data[row + Math.floor(x / scale)] - lo) * k);
+        const t = range > 0 ? lutIndex(f32(f32(data[row + Math.floor(x / scale)] - lo) / range)) : 0;
         px[o] = lut[3 * t];
         px[o + 1] = lut[3 * t + 1];
         px[o + 2] = lut[3 * t + 2];
       }
     }
   });
-  ctx.putImageData(img, 0, 0);
+  return { width, height, px };
+}
+
+// The feature grid (featureGridPixels) on `canvas`, 1-px gaps (more for exports); `numbers`:
+// write each tile's channel number in its corner (for exports; needs tiles of about 24 px or
+// more); `selected`: that channel outlined. Returns the layout for hit tests.
+export function drawFeatureGrid(canvas, data, shape, order, { cols, scale, shared, lut, selected = -1, numbers = false }) {
+  const [, h, w] = shape;
+  const gap = numbers ? Math.max(2, Math.round(scale / 2)) : Math.max(1, Math.round(scale / 2));
+  const rows = Math.ceil(order.length / cols);
+  const grid = featureGridPixels(data, shape, order, { cols, scale, shared, lut, gap });
+  canvas.width = grid.width;
+  canvas.height = grid.height;
+  const ctx = canvas.getContext("2d");
+  ctx.putImageData(new ImageData(grid.px, grid.width, grid.height), 0, 0);
   const layout = { cols, rows, scale, gap, tileW: w * scale, tileH: h * scale, order };
   if (numbers) {
     const size = Math.max(9, Math.min(16, Math.round(layout.tileW / 4)));

@@ -336,6 +336,49 @@ export function longJob(type, picture, payload, { other = false, onProgress } = 
   };
 }
 
+// A folder's pictures predicted in the worker's second Session, `chunk` at a time (so the
+// explored picture and Compare rows get their turn in between): entries [{file, path}];
+// onRows(rows, first) hears each chunk's rows (the worker's, see its `classify`), onProgress
+// ({done, total}) each picture. Returns {promise, cancel()}; a cancelled run's promise fails
+// with CANCELLED after the rows done (the chunk under way answers those it finished).
+export function classifyFiles(entries, { onRows, onProgress, chunk = 8, thumb = 96 } = {}) {
+  let cancelled = false;
+  let id = 0;
+  const run = async () => {
+    for (let first = 0; first < entries.length; first += chunk) {
+      if (cancelled) throw new Error(CANCELLED);
+      const files = entries.slice(first, first + chunk).map(({ file, path }) => ({ file, path }));
+      const answer = await serialOther(() => {
+        if (cancelled) throw new Error(CANCELLED);
+        inOther = null; // the second Session's picture changes
+        return ask("classify", { files, thumb }, [], {
+          onId: (i) => (id = i),
+          onProgress: (p) => onProgress && onProgress({ done: first + p.done, total: entries.length }),
+        });
+      });
+      if (onRows) onRows(answer.rows, first);
+      if (answer.cancelled) throw new Error(CANCELLED);
+    }
+  };
+  return {
+    promise: busy(run),
+    cancel() {
+      if (cancelled) return;
+      cancelled = true;
+      if (id) client.cancel(id).catch(() => {});
+    },
+  };
+}
+
+// One camera frame ({rgba: ArrayBuffer, width, height}, handed over) explained in the second
+// Session: the worker's `frame` answer.
+export function frameFor(pixels, layer, method, cls) {
+  return serialOther(() => {
+    inOther = null;
+    return ask("frame", { ...pixels, layer, method, cls }, [pixels.rgba]);
+  });
+}
+
 // Counts as work for the page's "working…" and idle() while fn runs (a run of requests).
 export function whileBusy(fn) {
   return busy(fn);

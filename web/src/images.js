@@ -151,10 +151,23 @@ function mb(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
-// Decodes a Blob into {width, height, rgba, canvas, format}: `rgba` is every pixel of the
+// A 2D canvas of width x height: the page's own, or an OffscreenCanvas where there is no
+// document (inside the worker, which decodes a folder's pictures by the same rule).
+export function pixelCanvas(width, height) {
+  if (typeof document !== "undefined") {
+    const c = document.createElement("canvas");
+    c.width = width;
+    c.height = height;
+    return c;
+  }
+  return new OffscreenCanvas(width, height);
+}
+
+// Decodes a Blob into {width, height, rgba, full, format}: `rgba` is every pixel of the
 // upright picture composited over black (alpha 255), what the core is given, as the CLI
-// decodes it; `canvas` is the picture for drawing, at most MAX_SIDE on the long side.
-export async function decodePicture(blob, name) {
+// decodes it; `full` is a canvas holding that picture at its own size (for the drawing copy or
+// a thumbnail; set its width to 0 to free it). Works in the page and in a worker.
+export async function decodePixels(blob, name) {
   if (blob.size === 0) throw new PictureError(`“${name}” is empty (0 bytes).`);
   if (blob.size > MAX_FILE_BYTES)
     throw new PictureError(`“${name}” is ${mb(blob.size)}; pictures up to ${mb(MAX_FILE_BYTES)} are read.`);
@@ -194,9 +207,7 @@ export async function decodePicture(blob, name) {
   let height = bitmap.height;
   // Over black: the canvas composites exactly round(c * a / 255), the CLI's rule (checked
   // pixel for pixel against the CLI by tests/browser/pictures.test.mjs).
-  const full = document.createElement("canvas");
-  full.width = width;
-  full.height = height;
+  const full = pixelCanvas(width, height);
   const fullCtx = full.getContext("2d", { willReadFrequently: true });
   fullCtx.fillStyle = "#000";
   fullCtx.fillRect(0, 0, width, height);
@@ -211,16 +222,33 @@ export async function decodePicture(blob, name) {
     full.height = height;
     fullCtx.putImageData(new ImageData(rgba, width, height), 0, 0);
   }
+  return { width, height, rgba, full, format };
+}
+
+// A copy of `source` (a canvas) at most `side` px on its long side, smoothed ("high").
+export function shrunkCanvas(source, side) {
+  const scale = Math.min(1, side / Math.max(source.width, source.height));
+  const canvas = pixelCanvas(Math.max(1, Math.round(source.width * scale)), Math.max(1, Math.round(source.height * scale)));
+  const ctx = canvas.getContext("2d");
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+// A canvas' picture as a Blob (an OffscreenCanvas or a page canvas).
+export function canvasBlob(canvas, type = "image/png", quality = undefined) {
+  if (canvas.convertToBlob) return canvas.convertToBlob({ type, quality });
+  return new Promise((resolve) => canvas.toBlob(resolve, type, quality));
+}
+
+// Decodes a Blob into {width, height, rgba, canvas, format}: decodePixels' pixels, and
+// `canvas`, the picture for drawing, at most MAX_SIDE on the long side.
+export async function decodePicture(blob, name) {
+  const { width, height, rgba, full, format } = await decodePixels(blob, name);
   let canvas = full;
-  const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
-  if (scale < 1) {
-    canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round(width * scale));
-    canvas.height = Math.max(1, Math.round(height * scale));
-    const ctx = canvas.getContext("2d");
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(full, 0, 0, canvas.width, canvas.height);
+  if (Math.max(width, height) > MAX_SIDE) {
+    canvas = shrunkCanvas(full, MAX_SIDE);
     full.width = full.height = 0; // free the full-size copy now
   }
   return { width, height, rgba, canvas, format, originalWidth: width, originalHeight: height };

@@ -23,6 +23,9 @@ import {
   layerOption, FUSE_TEXT, progressText, modelLoaded, methodsTooltip,
 } from "./text.js";
 import { renderRight, exportRight, setRightActions, rightDebug } from "./view_right.js";
+import { openFolder, droppedEntries, fromFileList, setFolderActions, folderDebug } from "./view_folder.js";
+import { startCamera, setCameraActions, cameraDebug } from "./camera.js";
+import { FOLDER, CAMERA } from "./text.js";
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
@@ -47,6 +50,8 @@ const debug = {
   firstMapMs: null,
   renders: 0,
   right: rightDebug, // "Is it right?": runs, results shown, the last CSV/JSON saved
+  folder: folderDebug, // a whole folder at once: rows, order, summary, exports
+  camera: cameraDebug, // the live camera: frames, rate, the last frame, the frozen picture, tracks
   state,
   // The request types sent to the worker so far (switching methods sends no setPicture).
   requests: () => requestLog(),
@@ -404,6 +409,41 @@ function buildControls() {
   $("#file").addEventListener("change", (e) => {
     handleFiles(e.target.files).finally(() => (e.target.value = ""));
   });
+  $("#open-folder").textContent = FOLDER.open;
+  $("#open-folder").title = FOLDER.openTitle;
+  $("#open-folder").addEventListener("click", () => $("#folder-input").click());
+  $("#folder-input").addEventListener("change", (e) => {
+    if (e.target.files.length) openFolder(fromFileList(e.target.files));
+    e.target.value = "";
+  });
+  $("#camera-open").textContent = CAMERA.open;
+  $("#camera-open").title = CAMERA.openTitle;
+  $("#camera-open").addEventListener("click", () => startCamera());
+  setCameraActions({
+    freeze: async (blob, name) => {
+      try {
+        choosePicture(await addPicture(blob, name, { title: name }));
+        update({ view: "explain" });
+      } catch (err) {
+        say("error", err.message);
+      }
+    },
+  });
+  setFolderActions({
+    save: (canvas, parts) => save(canvas, parts),
+    saveData: (text, name, type) => downloadText(text, name, type),
+    explain: async (file, name) => {
+      update({ busy: state.busy + 1 });
+      try {
+        choosePicture(await addPicture(file, name));
+        update({ view: "explain" });
+      } catch (err) {
+        say("error", err instanceof PictureError ? err.message : `“${name}” could not be read: ${err.message}`);
+      } finally {
+        update({ busy: state.busy - 1 });
+      }
+    },
+  });
   $("#message-close").addEventListener("click", () => update({ message: null }));
   $("#large").addEventListener("click", () => update({ large: !state.large }));
   $("#keys").addEventListener("click", () => $("#keys-dialog").showModal());
@@ -687,7 +727,10 @@ function setupInput() {
     e.preventDefault();
     depth = 0;
     drop.hidden = true;
-    if (e.dataTransfer.files.length) handleFiles(e.dataTransfer.files);
+    // A folder, or more pictures than the page keeps: the folder table (view_folder.js).
+    const folder = e.dataTransfer.files.length ? droppedEntries(e.dataTransfer, MAX_USER_PICTURES) : null;
+    if (folder) folder.then(openFolder).catch((err) => say("error", err.message));
+    else if (e.dataTransfer.files.length) handleFiles(e.dataTransfer.files);
     else say("error", "Drop the picture file itself (from your files). Pictures dragged from another web page cannot be read — this page never fetches anything.");
   });
   window.addEventListener("paste", (e) => {

@@ -8,9 +8,10 @@
 //
 // Requests (see web/README.md for the payloads and results):
 //   init, loadWeights, setPicture, maps, activations, explainOther, scoreCam, picture,
-//   smoothgrad, fuse, metrics, sanity, cancel
+//   smoothgrad, fuse, metrics, sanity, classify, frame, cancel
 // `cancel {id}` is answered at once, out of turn: the long request it names (scoreCam,
-// smoothgrad) stops at its next step and fails with "cancelled".
+// smoothgrad, metrics, sanity) stops at its next step and fails with "cancelled"; classify
+// answers the pictures it finished, with `cancelled: true`.
 //
 // The worker is started from a Blob URL built from strings the page already has (the core's
 // text from camscope_core_*.js and the worker bundle), so it also starts from file://. If a
@@ -29,6 +30,8 @@ export const REQUESTS = Object.freeze([
   "fuse",
   "metrics",
   "sanity",
+  "classify",
+  "frame",
   "cancel",
 ]);
 

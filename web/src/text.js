@@ -550,3 +550,90 @@ export function reportColours(cmap) {
   const w = cmapWords(cmap);
   return `${w.name}: ${w.low} = 0, ${w.high} = the top of the scale`;
 }
+
+// ---- A whole folder at once (view_folder.js)
+export const FOLDER = Object.freeze({
+  open: "Folder…",
+  openTitle: "Predict every picture of a folder (or drop a folder, or many pictures, anywhere)",
+  heading: "Folder",
+  cancel: "Cancel",
+  close: "Close",
+  closeTitle: "Close the folder's table (its thumbnails are forgotten)",
+  csv: "Save CSV",
+  json: "Save JSON",
+  png: "Save figure (PNG)",
+  columns: Object.freeze({ index: "#", path: "picture", label: "true class", predicted: "prediction", confidence: "confidence", right: "right?" }),
+  sortBy: (column) => `Sort by ${column}`,
+  right: "right",
+  wrong: "wrong",
+  unlabelled: "–",
+  failed: "could not be read",
+  explainRow: (path) => `Explain ${path}`,
+  matrixTitle: "Confusion matrix",
+  matrixCorner: "true ↓ · predicted →",
+  noLabels: (classes) =>
+    `No right/wrong: name the folders by class (${classes.map((c) => `${c}/`).join(", ")}) to score the predictions.`,
+  nothing: "The folder holds no files.",
+  cancelled: (done, total) => `Cancelled after ${done} of ${total} pictures.`,
+});
+
+// "12 of 1000 pictures · 41.5 pictures/s"
+export function folderProgress(done, total, seconds) {
+  const rate = seconds > 0 ? ` · ${(done / seconds).toFixed(1)} pictures/s` : "";
+  return `${done} of ${total} pictures${rate}`;
+}
+
+// The folder's one-line summary: pictures, errors, accuracy over the labelled ones.
+export function folderSummary({ total, errors, labelled, correct }) {
+  const parts = [`${total} picture${total === 1 ? "" : "s"}`];
+  if (errors) parts.push(`${errors} could not be read`);
+  if (labelled) parts.push(`accuracy ${percentText(correct / labelled)} (${correct} of ${labelled} right)`);
+  return parts.join(" · ");
+}
+
+// The lab figure's title and lines (PNG export of the confusion matrix).
+export function folderFigureText({ model, total, labelled, correct, errors }) {
+  return {
+    title: `Confusion matrix — ${model}`,
+    lines: [
+      labelled ? `Accuracy ${percentText(correct / labelled)}: ${correct} of ${labelled} labelled pictures right` : "No labelled pictures",
+      `${total} pictures${errors ? `, ${errors} could not be read` : ""}; rows: true class (folder name), columns: predicted class`,
+    ],
+  };
+}
+
+// ---- Live camera (camera.js)
+export const CAMERA = Object.freeze({
+  open: "Camera",
+  openTitle: "Explain what your camera sees, live (the video never leaves this computer)",
+  heading: "Live camera",
+  stop: "Stop camera",
+  freeze: "Freeze",
+  freezeTitle: "Keep this frame as a picture, with every view",
+  method: "Map",
+  cls: "Class",
+  predicted: "the predicted class",
+  starting: "Starting the camera…",
+  frozenName: (stamp) => `camera ${stamp}.png`,
+  alt: "The camera's picture with the class's map over it",
+});
+
+// The live rate and the prediction, under the camera's picture.
+export function cameraStatus({ fps, className, probability, ms }) {
+  const rate = fps > 0 ? `${fps.toFixed(1)} frames/s` : "–";
+  return `${className} ${percentText(probability)} · ${rate} · ${Math.round(ms)} ms a frame`;
+}
+
+// Why the camera cannot start, in words: `reason` is "insecure" (no mediaDevices: the page
+// is not on https, localhost or, in some browsers, file://), a getUserMedia error's name, or
+// "frame" (the worker could not explain a frame: `detail` says why).
+export function cameraProblem(reason, detail = "") {
+  if (reason === "insecure")
+    return "This browser offers no camera to this page: cameras are allowed only on https, on localhost and, in some browsers, from a file opened from disk. Open the page from http://localhost (tools/demo.sh) or https.";
+  if (reason === "NotAllowedError" || reason === "SecurityError")
+    return "The camera was not allowed (permission refused, or blocked for this page). Allow the camera in the browser's site settings and try again.";
+  if (reason === "NotFoundError" || reason === "OverconstrainedError") return "No camera was found on this computer.";
+  if (reason === "NotReadableError" || reason === "AbortError") return "The camera is busy or could not be started (is another program using it?).";
+  if (reason === "frame") return `The live map stopped: ${detail}`;
+  return `The camera could not be started${detail ? `: ${detail}` : "."}`;
+}

@@ -5,6 +5,7 @@
 // the local port). `createCamscope` is the core's factory, defined just before this code.
 /* global createCamscope, camscopeInlineScope */
 import { serve, CANCELLED } from "./protocol.js";
+import { decodePixels, shrunkCanvas, canvasBlob } from "./images.js";
 
 const inline = typeof camscopeInlineScope !== "undefined";
 const scope = inline ? camscopeInlineScope : self;
@@ -324,6 +325,50 @@ serve(scope, {
     const data = main.activation(layer);
     if (!data) throw new Error(`no activation for layer ${layer}`);
     return { layer, shape: layerShape(layer), data };
+  },
+
+  // A folder's pictures (Files, handed over without reading them in the page), each decoded
+  // here by the page's rule (images.js), predicted in the second Session and kept only as a
+  // `thumb`-px JPEG: {rows: [{path, predicted, probabilities, width, height, thumb: Blob, ms}
+  // or {path, error}]}, with progress per picture. The full pixels live one picture at a time.
+  // Cancelled, it answers the rows done so far with `cancelled: true`.
+  async classify({ files = [], thumb = 96 }, job) {
+    need();
+    const rows = [];
+    for (let i = 0; i < files.length; i++) {
+      if (job.cancelled()) return { rows, cancelled: true };
+      const { file, path } = files[i];
+      const t0 = performance.now();
+      try {
+        const { width, height, rgba, full } = await decodePixels(file, path);
+        const small = shrunkCanvas(full, thumb);
+        full.width = full.height = 0;
+        setPicture(other, { rgba: rgba.buffer, width, height });
+        const p = prediction(other);
+        const blob = await canvasBlob(small, "image/jpeg", 0.85);
+        small.width = small.height = 0; // its pixels go now, not at the next garbage collection
+        rows.push({ path, predicted: p.predicted, probabilities: Array.from(p.probabilities), width, height, thumb: blob, ms: performance.now() - t0 });
+      } catch (err) {
+        rows.push({ path, error: String((err && err.message) || err) });
+      }
+      job.progress(i + 1, files.length);
+      await pause();
+    }
+    return { rows, cancelled: false };
+  },
+
+  // One camera frame in the second Session: its prediction and one layer method's map for
+  // class `cls` (-1: the predicted class); the network's passes as for any picture.
+  frame({ rgba, width, height, layer, method = "gradcam", cls = -1 }) {
+    need();
+    const t0 = performance.now();
+    setPicture(other, { rgba, width, height });
+    layerMethod(method);
+    const p = prediction(other);
+    const c = cls >= 0 && cls < info.classes.length ? cls : p.predicted;
+    const map = other.cam(method, layer, c);
+    if (!map) throw new Error(`no ${method} map at ${info.layers[layer].name}`);
+    return { ...p, layer, method, cls: c, shape: layerShape(layer), map, backwardMs: other.backwardMs(), ms: performance.now() - t0 };
   },
 
   // One row of the Compare table: a picture explained in the second session.
