@@ -6,6 +6,10 @@ import { existsSync } from "node:fs";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import vm from "node:vm";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(process.env.CAMSCOPE_ROOT || join(here, "..", ".."));
@@ -52,6 +56,19 @@ export async function startServer(dir = WEB) {
     requests,
     close: () => new Promise((ok) => server.close(ok)),
   };
+}
+
+// The WebAssembly core the page loads (web/camscope_core_simd.js: Emscripten's JS and the
+// gzip-compressed wasm beside it), started in Node.
+export async function pageCore() {
+  const box = { self: {} };
+  vm.runInNewContext(readFileSync(join(WEB, "camscope_core_simd.js"), "utf8"), box);
+  const factory = new Function("require", "module", "exports", "__filename", "__dirname", `${box.self.camscopeCoreSource}\nreturn createCamscope;`)(
+    createRequire(import.meta.url), {}, undefined, "x.js", ".",
+  );
+  const wasm = box.self.camscopeCoreWasm;
+  const bytes = Buffer.from(wasm.base64, "base64");
+  return factory({ wasmBinary: wasm.encoding === "gzip" ? gunzipSync(bytes) : bytes });
 }
 
 export async function launch() {
