@@ -71,8 +71,9 @@ function setTimings(patch) {
 
 // Starts the core and loads the built-in weights. `weights` is the embedded payload
 // ({base64, encoding}, decoded in the worker) or bytes; `coreWasm` the core's embedded module
-// (absent when `coreSource` carries it). Returns what init answered.
-export async function startCore({ coreSource, coreWasm, workerSource, inline, weights, weightsName }) {
+// (absent when `coreSource` carries it); `threads` the threaded core's extra parts
+// ({coreSource, threadSource, count}) when the page runs it. Returns what init answered.
+export async function startCore({ coreSource, coreWasm, threads, workerSource, inline, weights, weightsName }) {
   const mode = client.start(coreSource, workerSource, { inline });
   markPhase("workerCreated");
   let payload;
@@ -80,13 +81,13 @@ export async function startCore({ coreSource, coreWasm, workerSource, inline, we
   if (weights instanceof Uint8Array) {
     modelHashes = weightsHashes(weights); // read now: the worker gets (and detaches) the buffer
     const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
-    payload = { weights: buffer, name: weightsName, wasm: coreWasm };
+    payload = { weights: buffer, name: weightsName, wasm: coreWasm, threads };
     transfer = [buffer];
   } else {
     // Hashed only when an export asks (weightsInfo): nothing decoded here at start-up.
     builtInWeights = weights;
     modelHashes = null;
-    payload = { weights, name: weightsName, wasm: coreWasm };
+    payload = { weights, name: weightsName, wasm: coreWasm, threads };
   }
   const answer = await busy(() => ask("init", payload, transfer));
   for (const [name, at] of Object.entries(answer.phases || {})) markPhase(name, at - performance.timeOrigin);
@@ -98,6 +99,7 @@ export async function startCore({ coreSource, coreWasm, workerSource, inline, we
       catalog: answer.catalog,
       luts: answer.luts,
       simd: answer.simd,
+      threads: answer.threads || 1,
       mode,
       name: weightsName,
       version: 1,

@@ -491,7 +491,7 @@ function renderStatus() {
   const m = state.model;
   if (m) {
     const where = m.mode === "worker" ? "in a worker" : "in the page (no worker)";
-    const simd = m.simd ? "WebAssembly SIMD" : "WebAssembly without SIMD (slower)";
+    const simd = (m.simd ? "WebAssembly SIMD" : "WebAssembly without SIMD (slower)") + (m.threads > 1 ? `, ${m.threads} threads` : "");
     $("#model-line").textContent = `${m.info.name} · ${simd} · ${where}`;
     $("#model-line").title = `weights file: ${m.name}; classes: ${m.info.classes.join(", ")}`;
   }
@@ -853,17 +853,29 @@ async function boot() {
   }
   let started;
   try {
-    await loadScript(simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js");
+    // Threads need shared memory, which only a cross-origin isolated page has (served by
+    // tools/serve.py; never from file://); where that build is missing, the SIMD core.
+    let threads = null;
+    if (simd && self.crossOriginIsolated && params.get("threads") !== "off" && params.get("worker") !== "off") {
+      try {
+        await loadScript("camscope_core_mt.js");
+        threads = { coreSource: self.camscopeCoreSource, threadSource: self.camscopeCoreThreadSource, count: navigator.hardwareConcurrency || 2 };
+      } catch (e) {
+        threads = null; // not built: the single-threaded core
+      }
+    }
+    if (!threads) await loadScript(simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js");
     markPhase("coreScript");
     const coreSource = self.camscopeCoreSource;
     const coreWasm = self.camscopeCoreWasm;
     delete self.camscopeCoreSource;
     delete self.camscopeCoreWasm;
+    delete self.camscopeCoreThreadSource;
     delete self.camscopeEmbeddedWeights;
     // The worker decodes the weights and compiles the core while this thread decodes the
     // samples and draws (older builds embedded the weights uncompressed: the same payload).
     started = startCore({
-      coreSource, coreWasm, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off",
+      coreSource, coreWasm, threads, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off",
       weights: { base64: weights.base64, encoding: weights.encoding || null }, weightsName: weights.name,
     });
   } catch (err) {

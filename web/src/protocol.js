@@ -69,7 +69,7 @@ export async function unpackEmbedded({ base64, encoding }) {
 
 // The core's text wrapped so that, inside it, `fetch` is undefined: Emscripten then decodes
 // its inlined wasm itself instead of fetching a data: URL (which a strict CSP would refuse).
-function wrapCore(coreSource) {
+export function wrapCore(coreSource) {
   return `var createCamscope = (function (fetch) {\n${coreSource}\nreturn createCamscope;\n})(undefined);\n`;
 }
 

@@ -4,7 +4,7 @@
 // worker built by protocol.js, or in the page in inline mode (camscopeInlineScope is then
 // the local port). `createCamscope` is the core's factory, defined just before this code.
 /* global createCamscope, camscopeInlineScope */
-import { serve, CANCELLED, unpackEmbedded } from "./protocol.js";
+import { serve, CANCELLED, unpackEmbedded, wrapCore } from "./protocol.js";
 
 const inline = typeof camscopeInlineScope !== "undefined";
 const scope = inline ? camscopeInlineScope : self;
@@ -140,7 +140,9 @@ serve(scope, {
   // `wasm`: the core's module, embedded ({base64, encoding}; absent when the core's script
   // carries it inline); `weights`: an ArrayBuffer or an embedded payload. The module compiles
   // (V8's background threads) while the weights are decoded.
-  async init({ weights, name, wasm }) {
+  // `threads` (the threaded core, on a cross-origin isolated page): {coreSource, threadSource,
+  // count}; its threads are started from Blob URLs of the core's text and its threads' script.
+  async init({ weights, name, wasm, threads }) {
     const t0 = performance.now();
     const phases = { workerStart: startedAt, initReceived: clock() };
     const compiling = wasm ? unpackEmbedded(wasm).then((bytes) => WebAssembly.compile(bytes)) : null;
@@ -148,7 +150,9 @@ serve(scope, {
     phases.weightsDecoded = clock();
     const options = {
       print: (text) => console.log(`core: ${text}`),
-      printErr: (text) => console.warn(`core: ${text}`),
+      // The threaded core counts this worker as its "main thread" and warns about blocking
+      // it; a worker may block, so that warning does not apply here.
+      printErr: (text) => /^Blocking on the main thread/.test(text) || console.warn(`core: ${text}`),
     };
     let failed = null;
     const failure = new Promise((resolve, reject) => (failed = reject));
@@ -159,7 +163,13 @@ serve(scope, {
         return {};
       };
     }
+    if (threads) {
+      const threadUrl = URL.createObjectURL(new Blob([threads.threadSource], { type: "text/javascript" }));
+      options.locateFile = (path) => (path.endsWith(".worker.js") ? threadUrl : path);
+      options.mainScriptUrlOrBlob = new Blob([wrapCore(threads.coreSource)], { type: "text/javascript" });
+    }
     core = await Promise.race([createCamscope(options), failure]);
+    const threadCount = threads && core._camscope_set_threads ? core._camscope_set_threads(threads.count) : 1;
     phases.compiled = clock();
     main = new core.Session();
     other = new core.Session();
@@ -175,7 +185,7 @@ serve(scope, {
     const luts = {};
     for (const cmap of ["jet", "turbo", "viridis", "gray"]) luts[cmap] = core.colormapLut(cmap);
     phases.ready = clock();
-    return { ...describe(), luts, simd: core.simd(), startMs: performance.now() - t0, phases };
+    return { ...describe(), luts, simd: core.simd(), threads: threadCount, startMs: performance.now() - t0, phases };
   },
 
   // A new model; on failure the previous one stays (Session.loadWeights keeps it).
