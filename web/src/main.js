@@ -644,6 +644,7 @@ async function refresh() {
     if (state.timings.firstMapMs === null) {
       const first = performance.now();
       markPhase("firstMap", first);
+      firstMapDone();
       const nav = performance.getEntriesByType("navigation")[0];
       if (nav && nav.domContentLoadedEventStart > 0) markPhase("domContentLoaded", nav.domContentLoadedEventStart);
       debug.firstMapMs = first;
@@ -802,6 +803,9 @@ function loadScript(src) {
   });
 }
 
+let firstMapDone = null;
+const firstMapDrawn = new Promise((resolve) => (firstMapDone = resolve));
+
 // Adds the built-in samples; the one asked for (?picture=, else the first) is decoded first
 // and shown at once, so that the first map waits for one picture only.
 async function addSamples(wanted) {
@@ -810,6 +814,8 @@ async function addSamples(wanted) {
   const firstName = (order[0] || {}).file;
   const added = new Map();
   for (const s of order) {
+    // The other samples wait for the first map: their decoding would compete with it.
+    if (s.file !== firstName) await firstMapDrawn;
     const bytes = base64Bytes(s.base64);
     try {
       const p = await addPicture(new Blob([bytes], { type: s.type }), s.file, { source: "sample", title: s.title });
@@ -818,6 +824,7 @@ async function addSamples(wanted) {
       if (s.file === firstName && state.pictureId === null) showPicture(p);
     } catch (err) {
       say("error", err.message);
+      if (s.file === firstName) firstMapDone(); // no first map to wait for
     }
   }
   // The buttons keep the samples' own order.
