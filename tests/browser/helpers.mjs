@@ -30,8 +30,9 @@ const TYPES = {
   ".md": "text/markdown; charset=utf-8",
 };
 
-// Serves web/ on 127.0.0.1 and a free port; records every path asked for.
-export async function startServer(dir = WEB) {
+// Serves web/ on 127.0.0.1 and a free port; records every path asked for. `headers`: sent
+// with every file (tools/serve.py's cross-origin isolation: ISOLATION_HEADERS).
+export async function startServer(dir = WEB, headers = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     requests.push(req.url);
@@ -41,7 +42,7 @@ export async function startServer(dir = WEB) {
       if (!file.startsWith(dir + sep) && file !== dir) throw new Error("outside");
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream" });
+      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", ...headers });
       res.end(body);
     } catch (e) {
       res.writeHead(404, { "content-type": "text/plain" });
@@ -70,6 +71,9 @@ export async function pageCore() {
   const bytes = Buffer.from(wasm.base64, "base64");
   return factory({ wasmBinary: wasm.encoding === "gzip" ? gunzipSync(bytes) : bytes });
 }
+
+// The headers tools/serve.py sends: the page is then cross-origin isolated (threads).
+export const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 
 export async function launch() {
   return chromium.launch({
