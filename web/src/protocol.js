@@ -58,6 +58,8 @@ export async function unpackEmbedded({ base64, encoding }) {
   }
   if (!encoding) return bytes;
   if (encoding !== "gzip") throw new Error(`unknown encoding "${encoding}"`);
+  if (typeof DecompressionStream === "undefined")
+    throw new Error("this browser cannot decompress the built-in parts (no DecompressionStream): try a current Firefox, Chrome, Edge or Safari");
   // Written straight into the stream: a Blob's stream() would read the bytes back through the
   // browser's blob store, 4-5x slower for the weights.
   const gunzip = new DecompressionStream("gzip");
