@@ -103,12 +103,14 @@ int main(int argc, char** argv) {
   std::printf("single forward (set_picture, activations kept): %.1f ms = %.1f pictures/s\n",
               single_ms, 1000.0 / single_ms);
   std::printf("JSON {\"single_ms\":%.3f", single_ms);
-  for (size_t k = 0; k < inputs.size(); ++k) std::printf(",\"batch%d_ms\":%.3f", sizes[k], median(t_batch[k]));
+  for (size_t k = 0; k < inputs.size(); ++k)
+    std::printf(",\"batch%d_ms\":%.3f", sizes[k], median(t_batch[k]));
   std::printf("}\n");
   for (size_t k = 0; k < inputs.size(); ++k) {
     const double per = median(t_batch[k]);
-    std::printf("forward_batch N=%d: %.1f ms per picture = %.1f pictures/s (%.2fx N=1, %.2fx single)\n",
-                sizes[k], per, 1000.0 / per, base / per, single_ms / per);
+    std::printf(
+        "forward_batch N=%d: %.1f ms per picture = %.1f pictures/s (%.2fx N=1, %.2fx single)\n",
+        sizes[k], per, 1000.0 / per, base / per, single_ms / per);
   }
   return 0;
 }
