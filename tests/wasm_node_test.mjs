@@ -45,6 +45,26 @@ const logitErr = relError(s.logits(), native.logits);
 check(logitErr < 1e-5, `logits vs native ${logitErr}`);
 const torchLogits = readNpy(`${caseDir}/logits.npy`).data;
 check(relError(s.logits(), torchLogits) < 1e-4, "logits vs torch");
+
+// The batched forward pass (the binding the benchmarks and batch users call): three copies of
+// the preprocessed input, the middle one negated, give each copy's own logits, and the first
+// and last equal PyTorch's.
+{
+  const x = readNpy(`${caseDir}/input.npy`).data;
+  const k = torchLogits.length;
+  const batch = new Float32Array(3 * x.length);
+  batch.set(x, 0);
+  for (let i = 0; i < x.length; i++) batch[x.length + i] = -x[i];
+  batch.set(x, 2 * x.length);
+  const out = s.forwardBatch(batch, 3);
+  check(out !== null && out.length === 3 * k, "forwardBatch gives n x classes logits");
+  if (out !== null && out.length === 3 * k) {
+    check(relError(out.subarray(0, k), torchLogits) < 1e-4, "forwardBatch first copy vs torch");
+    check(relError(out.subarray(2 * k), out.subarray(0, k)) === 0, "forwardBatch: equal inputs, equal logits");
+    check(relError(out.subarray(k, 2 * k), out.subarray(0, k)) > 1e-3, "forwardBatch: a different input, different logits");
+  }
+  check(s.forwardBatch(batch.subarray(1), 3) === null, "forwardBatch refuses a wrong size");
+}
 let worst = 0;
 let compared = 0;
 for (const m of native.maps) {

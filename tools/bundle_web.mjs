@@ -2,13 +2,21 @@
 // Turns the page's ES modules (web/src/) into classic scripts that also run from file://,
 // where Chromium refuses <script type="module"> files and new Worker(url). No npm deps.
 //
-//   node tools/bundle_web.mjs [--wasm build-wasm] [--web web]
+//   node tools/bundle_web.mjs [--wasm build-wasm] [--wasm-mt build-wasm-mt] [--web web]
 //
 // Writes into web/:
 //   camscope_page.js          src/main.js and its imports, in one IIFE; it also holds the
 //                             worker's code (src/worker.js bundled the same way) as a string
 //   camscope_core_simd.js     build-wasm/camscope.js as a string (self.camscopeCoreSource)
+//                             without its inlined wasm, which comes gzip-compressed as base64
+//                             (self.camscopeCoreWasm = {encoding, base64}): the worker
+//                             decompresses and compiles it (gzip -9 of the script: 160 KB
+//                             instead of 212 KB for Emscripten's plain base64 data: URL)
 //   camscope_core_nosimd.js   build-wasm/camscope_nosimd.js, the same
+//   camscope_core_mt.js       build-wasm-mt/camscope_mt.js, the same, and its threads' script
+//                             (camscope_mt.worker.js, self.camscopeCoreThreadSource), with
+//                             --wasm-mt (a cmake -DCAMSCOPE_THREADS=ON build): the page
+//                             loads it only when cross-origin isolated (tools/serve.py)
 //   samples.js                web/samples/{both.png,cat.jpg,dog.jpg} as base64 (a canvas
 //                             fed from a file:// <img> is tainted, so pixels must come inline)
 //
@@ -17,9 +25,11 @@
 //   export function f / export async function f / export class C / export const K
 //   export { a, b as c };
 // (no default exports, no `export let` (no live bindings), no cycles, no bare specifiers).
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import vm from "node:vm";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -30,6 +40,7 @@ function option(name, fallback) {
 }
 const webDir = option("--web", join(root, "web"));
 const wasmDir = option("--wasm", join(root, "build-wasm"));
+const wasmMtDir = option("--wasm-mt", ""); // the threaded build, only when given
 const srcDir = join(webDir, "src");
 
 class BundleError extends Error {}
@@ -143,6 +154,61 @@ function bundle(entry, prelude = "") {
   return out;
 }
 
+// What the browser need not download: comments, indentation, long local names. With
+// Debian's node-terser (tools/setup.sh installs it; NODE_PATH=/usr/share/nodejs) the code is
+// minified (no property or global renamed: the tests' hooks and the worker's names stay);
+// without it, acorn's tokens (node-acorn, which emscripten needs) drop comments and
+// indentation only, never touching a string, template or regular expression; without either
+// the code stays as it is.
+const requireShared = createRequire(import.meta.url);
+function optional(name) {
+  try {
+    return requireShared(name);
+  } catch (e) {
+    return null;
+  }
+}
+const terser = optional("terser");
+const acorn = optional("acorn");
+if (!terser) console.warn("bundle_web: terser not found (apt-get install node-terser): the page's scripts are not minified");
+
+async function compact(code, name) {
+  if (terser) {
+    const out = await terser.minify(code, { ecma: 2020, compress: true, mangle: true, format: { comments: false } });
+    return out.code + "\n";
+  }
+  if (!acorn) return code;
+  const cuts = []; // [start, end, replacement]: the comments
+  acorn.parse(code, {
+    ecmaVersion: "latest",
+    sourceType: "script",
+    // A block comment may separate two tokens or end a line (ASI): a space or a newline stays.
+    onComment: (block, text, start, end) => cuts.push([start, end, block ? (text.includes("\n") ? "\n" : " ") : ""]),
+  });
+  let out = "";
+  let at = 0;
+  for (const [start, end, instead] of cuts) {
+    out += code.slice(at, start) + instead;
+    at = end;
+  }
+  out += code.slice(at);
+  // Indentation and blank lines, outside template literals.
+  const kept = [];
+  acorn.parse(out, { ecmaVersion: "latest", sourceType: "script", onToken: (t) => t.type === acorn.tokTypes.template && kept.push([t.start, t.end]) });
+  let result = "";
+  let k = 0;
+  let lineStart = true;
+  for (let i = 0; i < out.length; i++) {
+    while (k < kept.length && kept[k][1] <= i) k++;
+    const inTemplate = k < kept.length && kept[k][0] <= i;
+    const ch = out[i];
+    if (lineStart && !inTemplate && (ch === " " || ch === "\t" || ch === "\n")) continue;
+    lineStart = ch === "\n" && !inTemplate;
+    result += ch;
+  }
+  return result;
+}
+
 function check(code, name) {
   try {
     new vm.Script(code, { filename: name });
@@ -156,12 +222,28 @@ function write(name, text) {
   console.log(`bundle_web: ${relative(root, join(webDir, name))} (${(text.length / 1024).toFixed(0)} KiB)`);
 }
 
+// Emscripten's single-file module split in two: its JS with an empty data: URL where the
+// wasm was (it then never decodes one: the worker passes the compiled module through
+// Module.instantiateWasm) and the wasm itself, gzip-compressed, as base64.
+const DATA_URL = /data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)/;
+async function coreScript(js, name) {
+  const m = js.match(DATA_URL);
+  if (!m) throw new BundleError(`${name}: no inlined wasm (build with -sSINGLE_FILE=1)`);
+  if (js.slice(m.index + m[0].length).match(DATA_URL)) throw new BundleError(`${name}: more than one inlined wasm`);
+  const wasm = Buffer.from(m[1], "base64");
+  if (wasm.readUInt32BE(0) !== 0x0061736d) throw new BundleError(`${name}: the inlined data is not a wasm module`);
+  const glue = await compact(js.slice(0, m.index) + "data:application/octet-stream;base64," + js.slice(m.index + m[0].length), name);
+  const packed = gzipSync(wasm, { level: 9 }).toString("base64");
+  return `self.camscopeCoreSource = ${JSON.stringify(glue)};\n` +
+    `self.camscopeCoreWasm = {"encoding": "gzip", "base64": "${packed}"};\n`;
+}
+
 const header = (what) => `// Generated by tools/bundle_web.mjs from ${what}; do not edit.\n`;
 
 try {
-  const worker = bundle(join(srcDir, "worker.js")) + "//# sourceURL=camscope_worker.js\n";
+  const worker = (await compact(bundle(join(srcDir, "worker.js")), "camscope_worker.js")) + "//# sourceURL=camscope_worker.js\n";
   check(worker, "camscope_worker.js");
-  const page = bundle(join(srcDir, "main.js"), `const camscopeWorkerSource = ${JSON.stringify(worker)};\n`);
+  const page = await compact(bundle(join(srcDir, "main.js"), `const camscopeWorkerSource = ${JSON.stringify(worker)};\n`), "camscope_page.js");
   check(page, "camscope_page.js");
   write("camscope_page.js", header("web/src/*.js") + page);
 
@@ -171,8 +253,17 @@ try {
   ]) {
     const path = join(wasmDir, module);
     if (!existsSync(path)) throw new BundleError(`${relative(root, path)} is missing: build the wasm modules first`);
-    write(out, header(relative(root, path)) + `self.camscopeCoreSource = ${JSON.stringify(readFileSync(path, "utf8"))};\n`);
+    write(out, header(relative(root, path)) + (await coreScript(readFileSync(path, "utf8"), relative(root, path))));
   }
+
+  // The threaded core, when built; a stale copy from an older build goes.
+  const mt = join(wasmMtDir, "camscope_mt.js");
+  const mtThread = join(wasmMtDir, "camscope_mt.worker.js");
+  if (wasmMtDir && existsSync(mt) && existsSync(mtThread)) {
+    const thread = await compact(readFileSync(mtThread, "utf8"), "camscope_mt.worker.js");
+    write("camscope_core_mt.js", header(relative(root, mt)) + (await coreScript(readFileSync(mt, "utf8"), relative(root, mt))) +
+      `self.camscopeCoreThreadSource = ${JSON.stringify(thread)};\n`);
+  } else rmSync(join(webDir, "camscope_core_mt.js"), { force: true });
 
   const samples = [
     ["both.png", "image/png", "A cat and a dog"],

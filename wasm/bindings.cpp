@@ -195,6 +195,35 @@ class JsSession {
     out.call<void>("push", sh.w);
     return out;
   }
+  // Logits (n x classes) of n preprocessed inputs of the network's input shape laid out one
+  // after another, by the batched forward pass (no activations kept); null on a bad size.
+  val forwardBatch(const val& inputs, int n) {
+    if (!s_.has_net() || n < 1) return val::null();
+    const std::vector<float> x = floats_from(inputs);
+    const Shape in = s_.net().info.input;
+    if (x.size() != in.size() * static_cast<size_t>(n)) return val::null();
+    std::vector<float> logits;
+    ops::Workspace ws;
+    std::string err;
+    if (!s_.model()->forward_batch(x.data(), in, n, logits, ws, &err)) return val::null();
+    return float_array(logits);
+  }
+  // One forward pass of a blank side x side input, nothing kept; false where the network
+  // does not take that size. Run once after the page's weights load: V8 starts WebAssembly in
+  // baseline code and compiles a function's optimised code only once it has run a while, so
+  // this small pass (a fraction of a picture's work) makes the kernels optimised before the
+  // first picture's forward pass, which would otherwise run in baseline code.
+  bool warmUp(int side) {
+    if (!s_.has_net() || side < 1) return false;
+    Shape in = s_.net().info.input;
+    in.h = side;
+    in.w = side;
+    const std::vector<float> x(in.size(), 0.0f);
+    std::vector<float> logits;
+    ops::Workspace ws;
+    std::string err;
+    return s_.model()->forward_batch(x.data(), in, 1, logits, ws, &err);
+  }
   // Grad-CAM channel weights (mean gradient per channel) of a class at a layer.
   val gradcamWeights(int layer, int cls) {
     if (!valid(layer)) return val::null();
@@ -363,6 +392,8 @@ EMSCRIPTEN_BINDINGS(camscope) {
       .function("confidence", &JsSession::confidence)
       .function("cascadeNames", &JsSession::cascadeNames)
       .function("sanityMap", &JsSession::sanityMap)
+      .function("forwardBatch", &JsSession::forwardBatch)
+      .function("warmUp", &JsSession::warmUp)
       .function("featureGrid", &JsSession::featureGrid)
       .function("forwardMs", &JsSession::forwardMs)
       .function("backwardMs", &JsSession::backwardMs);

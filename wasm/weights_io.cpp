@@ -84,6 +84,12 @@ std::vector<std::string> split_tokens(const std::string& line) {
   return out;
 }
 
+// One int8 row times its scale, never inlined (called through a volatile pointer), so that
+// V8's optimised code takes over after the first rows (see crc32_update).
+__attribute__((noinline)) void dequant_row(const uint8_t* q, float scale, float* out, uint64_t n) {
+  for (uint64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<int8_t>(q[i])) * scale;
+}
+
 // Parsing state: the description's statements and a place to say what went wrong.
 class Parser {
  public:
@@ -523,10 +529,9 @@ class Parser {
         const float s = read_f32(scales + 4 * o);
         if (!std::isfinite(s) || s < 0.0f)
           return fail(e.line, "tensor '" + name + "': bad int8 scale");
-        for (uint64_t i = 0; i < per; ++i) {
-          const int8_t q = static_cast<int8_t>(p[o * per + i]);
-          out[o * per + i] = static_cast<float>(q) * s;
-        }
+        static void (*volatile const dequant)(const uint8_t*, float, float*, uint64_t) =
+            dequant_row;
+        dequant(p + o * per, s, out.data() + o * per, per);
       }
     }
     for (float f : out)
@@ -666,7 +671,9 @@ class Parser {
 
 }  // namespace
 
-uint32_t crc32(const uint8_t* data, size_t size) {
+namespace {
+
+const std::array<uint32_t, 256>& crc_table() {
   static const std::array<uint32_t, 256> table = [] {
     std::array<uint32_t, 256> t{};
     for (uint32_t i = 0; i < 256; ++i) {
@@ -676,8 +683,26 @@ uint32_t crc32(const uint8_t* data, size_t size) {
     }
     return t;
   }();
-  uint32_t c = 0xFFFFFFFFu;
+  return table;
+}
+
+// One stretch of the CRC. Called per 64 KiB and never inlined (through a volatile pointer:
+// binaryen's link-time inliner ignores noinline): V8 runs a WebAssembly call to its end in
+// the tier it started in (no on-stack replacement), so one call over a whole file would stay
+// in baseline code while later short calls take the optimised code.
+__attribute__((noinline)) uint32_t crc32_update(uint32_t c, const uint8_t* data, size_t size) {
+  const std::array<uint32_t, 256>& table = crc_table();
   for (size_t i = 0; i < size; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  return c;
+}
+
+}  // namespace
+
+uint32_t crc32(const uint8_t* data, size_t size) {
+  constexpr size_t kStretch = 64 * 1024;
+  static uint32_t (*volatile const update)(uint32_t, const uint8_t*, size_t) = crc32_update;
+  uint32_t c = 0xFFFFFFFFu;
+  for (size_t i = 0; i < size; i += kStretch) c = update(c, data + i, std::min(kStretch, size - i));
   return c ^ 0xFFFFFFFFu;
 }
 

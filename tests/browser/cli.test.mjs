@@ -3,13 +3,11 @@
 // differ only in how they decode the file (and PNG decoding is exact).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import vm from "node:vm";
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  launch, startServer, openPage, idle, lastMaps, relError, encodePng, testPicture, existsSync, cliMaps, CLI, WEB, SHIPPED_WEIGHTS,
+  launch, pageCore, startServer, openPage, idle, lastMaps, relError, encodePng, testPicture, existsSync, cliMaps, CLI, WEB, SHIPPED_WEIGHTS,
   MAP_LAYERS as LAYERS, MAP_METHODS as METHODS, MAP_TOLERANCE,
 } from "./helpers.mjs";
 const missing = !existsSync(CLI) && `the CLI is not built (${CLI})`;
@@ -32,11 +30,7 @@ after(async () => {
 // The same WebAssembly core the page loads (web/camscope_core_simd.js), run here in Node on
 // the same pixels: {layer: {method: [per class]}}.
 async function nodeMaps(rgba, width, height, classes) {
-  const box = { self: {} };
-  vm.runInNewContext(readFileSync(join(WEB, "camscope_core_simd.js"), "utf8"), box);
-  const factory = new Function("require", "module", "exports", "__filename", "__dirname",
-    `${box.self.camscopeCoreSource}\nreturn createCamscope;`)(createRequire(import.meta.url), {}, undefined, "x.js", ".");
-  const core = await factory();
+  const core = await pageCore();
   const s = new core.Session();
   assert.equal(s.loadWeights(readFileSync(SHIPPED_WEIGHTS)), "");
   assert.equal(s.setPicture(rgba, width, height), "");

@@ -6,6 +6,10 @@ import { existsSync } from "node:fs";
 import { dirname, extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import vm from "node:vm";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(process.env.CAMSCOPE_ROOT || join(here, "..", ".."));
@@ -31,8 +35,9 @@ const TYPES = {
   ".md": "text/markdown; charset=utf-8",
 };
 
-// Serves web/ on 127.0.0.1 and a free port; records every path asked for.
-export async function startServer(dir = WEB) {
+// Serves web/ on 127.0.0.1 and a free port; records every path asked for. `headers`: sent
+// with every file (tools/serve.py's cross-origin isolation: ISOLATION_HEADERS).
+export async function startServer(dir = WEB, headers = {}) {
   const requests = [];
   const server = createServer(async (req, res) => {
     requests.push(req.url);
@@ -42,7 +47,7 @@ export async function startServer(dir = WEB) {
       if (!file.startsWith(dir + sep) && file !== dir) throw new Error("outside");
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream" });
+      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", ...headers });
       res.end(body);
     } catch (e) {
       res.writeHead(404, { "content-type": "text/plain" });
@@ -58,6 +63,22 @@ export async function startServer(dir = WEB) {
     close: () => new Promise((ok) => server.close(ok)),
   };
 }
+
+// The WebAssembly core the page loads (web/camscope_core_simd.js: Emscripten's JS and the
+// gzip-compressed wasm beside it), started in Node.
+export async function pageCore() {
+  const box = { self: {} };
+  vm.runInNewContext(readFileSync(join(WEB, "camscope_core_simd.js"), "utf8"), box);
+  const factory = new Function("require", "module", "exports", "__filename", "__dirname", `${box.self.camscopeCoreSource}\nreturn createCamscope;`)(
+    createRequire(import.meta.url), {}, undefined, "x.js", ".",
+  );
+  const wasm = box.self.camscopeCoreWasm;
+  const bytes = Buffer.from(wasm.base64, "base64");
+  return factory({ wasmBinary: wasm.encoding === "gzip" ? gunzipSync(bytes) : bytes });
+}
+
+// The headers tools/serve.py sends: the page is then cross-origin isolated (threads).
+export const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 
 export async function launch() {
   return chromium.launch({

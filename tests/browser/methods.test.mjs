@@ -6,14 +6,12 @@
 // stop when the layer or the picture changes; the fused view equals the core's fusion.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import vm from "node:vm";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  launch, startServer, openPage, idle, readNpy, relError, existsSync, encodePng, testPicture, CLI, WEB, SHIPPED_WEIGHTS, MAP_TOLERANCE,
+  launch, pageCore, startServer, openPage, idle, readNpy, relError, existsSync, encodePng, testPicture, CLI, WEB, SHIPPED_WEIGHTS, MAP_TOLERANCE,
 } from "./helpers.mjs";
 
 const missing = !existsSync(CLI) && `the CLI is not built (${CLI})`;
@@ -41,12 +39,7 @@ after(async () => {
 // lists the input-gradient methods and --fuse.
 // The same WebAssembly core the page loads, in Node.
 async function nodeCore() {
-  const box = { self: {} };
-  vm.runInNewContext(readFileSync(join(WEB, "camscope_core_simd.js"), "utf8"), box);
-  const factory = new Function("require", "module", "exports", "__filename", "__dirname", `${box.self.camscopeCoreSource}\nreturn createCamscope;`)(
-    createRequire(import.meta.url), {}, undefined, "x.js", ".",
-  );
-  return factory();
+  return pageCore();
 }
 
 // both.png's pixels as the CLI decodes them (PNG: the file's own), as RGBA.

@@ -30,37 +30,52 @@ size_t winograd_weight_size(int cout, int cin, const GemmKernel* uk) {
   return kPos * packed_b_size(cin, cout, uk);
 }
 
+namespace {
+
+// U = G g G^T of output channel o's CIN kernels, written transposed into the 16 CIN x COUT
+// planes of u. One call per output channel, never inlined (called through a volatile
+// pointer: binaryen's link-time inliner ignores noinline): V8 runs a WebAssembly call to its
+// end in the tier it started in (no on-stack replacement), so after the first channels the
+// optimised code takes over (at load, this is most of the packing time in baseline code).
+__attribute__((noinline)) void transform_channel(int o, int cout, int cin, const float* w,
+                                                 ptrdiff_t so, ptrdiff_t sc, ptrdiff_t sy,
+                                                 ptrdiff_t sx, float* u) {
+  const size_t plane = static_cast<size_t>(cout) * cin;
+  for (int c = 0; c < cin; ++c) {
+    const float* g = w + o * so + c * sc;
+    float gg[3][3];
+    for (int ky = 0; ky < 3; ++ky)
+      for (int kx = 0; kx < 3; ++kx) gg[ky][kx] = g[ky * sy + kx * sx];
+    // t = G g (4 x 3)
+    float t[4][3];
+    for (int j = 0; j < 3; ++j) {
+      t[0][j] = gg[0][j];
+      t[1][j] = ((gg[0][j] + gg[1][j]) + gg[2][j]) * 0.5f;
+      t[2][j] = ((gg[0][j] - gg[1][j]) + gg[2][j]) * 0.5f;
+      t[3][j] = gg[2][j];
+    }
+    // U = t G^T (4 x 4)
+    for (int i = 0; i < 4; ++i) {
+      float r[4];
+      r[0] = t[i][0];
+      r[1] = ((t[i][0] + t[i][1]) + t[i][2]) * 0.5f;
+      r[2] = ((t[i][0] - t[i][1]) + t[i][2]) * 0.5f;
+      r[3] = t[i][2];
+      for (int j = 0; j < 4; ++j) u[(i * 4 + j) * plane + static_cast<size_t>(c) * cout + o] = r[j];
+    }
+  }
+}
+
+}  // namespace
+
 void winograd_pack_weights(int cout, int cin, const float* w, ptrdiff_t so, ptrdiff_t sc,
                            ptrdiff_t sy, ptrdiff_t sx, float* dst, const GemmKernel* uk) {
   // U[xi] transposed, as a CIN x COUT matrix (the GEMMs' B), then packed.
-  std::vector<float> u(static_cast<size_t>(kPos) * cout * cin);
   const size_t plane = static_cast<size_t>(cout) * cin;
-  for (int o = 0; o < cout; ++o) {
-    for (int c = 0; c < cin; ++c) {
-      const float* g = w + o * so + c * sc;
-      float gg[3][3];
-      for (int ky = 0; ky < 3; ++ky)
-        for (int kx = 0; kx < 3; ++kx) gg[ky][kx] = g[ky * sy + kx * sx];
-      // t = G g (4 x 3)
-      float t[4][3];
-      for (int j = 0; j < 3; ++j) {
-        t[0][j] = gg[0][j];
-        t[1][j] = ((gg[0][j] + gg[1][j]) + gg[2][j]) * 0.5f;
-        t[2][j] = ((gg[0][j] - gg[1][j]) + gg[2][j]) * 0.5f;
-        t[3][j] = gg[2][j];
-      }
-      // U = t G^T (4 x 4)
-      for (int i = 0; i < 4; ++i) {
-        float r[4];
-        r[0] = t[i][0];
-        r[1] = ((t[i][0] + t[i][1]) + t[i][2]) * 0.5f;
-        r[2] = ((t[i][0] - t[i][1]) + t[i][2]) * 0.5f;
-        r[3] = t[i][2];
-        for (int j = 0; j < 4; ++j)
-          u[(i * 4 + j) * plane + static_cast<size_t>(c) * cout + o] = r[j];
-      }
-    }
-  }
+  std::vector<float> u(static_cast<size_t>(kPos) * plane);
+  static void (*volatile const transform)(int, int, int, const float*, ptrdiff_t, ptrdiff_t,
+                                          ptrdiff_t, ptrdiff_t, float*) = transform_channel;
+  for (int o = 0; o < cout; ++o) transform(o, cout, cin, w, so, sc, sy, sx, u.data());
   const size_t per = packed_b_size(cin, cout, uk);
   for (int xi = 0; xi < kPos; ++xi)
     pack_b(cin, cout, u.data() + xi * plane, cout, dst + xi * per, uk);

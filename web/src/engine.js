@@ -4,7 +4,7 @@
 // asks only for the new maps, never for a forward or backward pass), runs the long methods
 // (Score-CAM, SmoothGrad) as cancellable jobs with progress, and records timings. Everything
 // here is async; the page never waits on the core.
-import { CoreClient, CANCELLED } from "./protocol.js";
+import { CoreClient, CANCELLED, unpackEmbedded } from "./protocol.js";
 import { state, update, touch, resultsFor, forgetResults, methodInfo } from "./state.js";
 import { weightsHashes } from "./hash.js";
 
@@ -22,6 +22,7 @@ function queued(queue, fn) {
   return [run, run.catch(() => {})];
 }
 let modelHashes = null; // promise of the loaded weights file's hashes (for the exports)
+let builtInWeights = null; // the embedded payload of the built-in weights, until hashed
 
 function serial(fn) {
   let run;
@@ -49,16 +50,48 @@ async function busy(fn) {
   }
 }
 
+// The cold start's phases: when each step ended, ms on the page's clock (performance.now(),
+// from navigation start); the worker's are converted from the shared clock. First value wins.
+// bench/cold_start.mjs reads them (camscopeDebug.phases) and the timings line shows them.
+const phases = {};
+
+// Records that the start-up step `name` ended at `at` (page clock), unless it already did.
+export function markPhase(name, at = performance.now()) {
+  if (!(name in phases)) phases[name] = at;
+}
+
+// A copy of the phases recorded so far, {name: ms since navigation}.
+export function startupPhases() {
+  return { ...phases };
+}
+
 function setTimings(patch) {
   update({ timings: { ...state.timings, ...patch } });
 }
 
-// Starts the core and loads the built-in weights. Returns what init answered.
-export async function startCore({ coreSource, workerSource, inline, weights, weightsName }) {
+// Starts the core and loads the built-in weights. `weights` is the embedded payload
+// ({base64, encoding}, decoded in the worker) or bytes; `coreWasm` the core's embedded module
+// (absent when `coreSource` carries it); `threads` the threaded core's extra parts
+// ({coreSource, threadSource, count}) when the page runs it. Returns what init answered.
+export async function startCore({ coreSource, coreWasm, threads, workerSource, inline, weights, weightsName }) {
   const mode = client.start(coreSource, workerSource, { inline });
-  modelHashes = weightsHashes(weights); // read now: the worker gets (and detaches) the buffer
-  const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
-  const answer = await busy(() => ask("init", { weights: buffer, name: weightsName }, [buffer]));
+  markPhase("workerCreated");
+  let payload;
+  let transfer = [];
+  if (weights instanceof Uint8Array) {
+    modelHashes = weightsHashes(weights); // read now: the worker gets (and detaches) the buffer
+    const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
+    payload = { weights: buffer, name: weightsName, wasm: coreWasm, threads };
+    transfer = [buffer];
+  } else {
+    // Hashed only when an export asks (weightsInfo): nothing decoded here at start-up.
+    builtInWeights = weights;
+    modelHashes = null;
+    payload = { weights, name: weightsName, wasm: coreWasm, threads };
+  }
+  const answer = await busy(() => ask("init", payload, transfer));
+  for (const [name, at] of Object.entries(answer.phases || {})) markPhase(name, at - performance.timeOrigin);
+  markPhase("initAnswered");
   update({
     model: {
       info: answer.info,
@@ -66,6 +99,7 @@ export async function startCore({ coreSource, workerSource, inline, weights, wei
       catalog: answer.catalog,
       luts: answer.luts,
       simd: answer.simd,
+      threads: answer.threads || 1,
       mode,
       name: weightsName,
       version: 1,
@@ -87,6 +121,7 @@ export async function loadModel(bytes, name) {
   inOther = null;
   inflight.clear();
   modelHashes = hashes;
+  builtInWeights = null;
   forgetResults();
   update({ model: { ...state.model, info: answer.info, methods: answer.methods, catalog: answer.catalog, name, version: state.model.version + 1 } });
   return answer;
@@ -107,6 +142,8 @@ async function ensureMain(picture) {
   const prediction = await ask("setPicture", payload, transfer);
   inMain = key;
   r.prediction = prediction;
+  markPhase("forward");
+  markPhase("forwardMs", prediction.forwardMs);
   setTimings({ forwardMs: prediction.forwardMs });
   return prediction;
 }
@@ -147,6 +184,8 @@ export function mapsFor(picture, layer, methods = ["gradcam", "layercam"]) {
       if (!need.length && r.layers.has(layer)) return r.layers.get(layer);
       await ensureMain(picture);
       const maps = await ask("maps", { layer, methods: need });
+      markPhase("backward");
+      markPhase("backwardMs", maps.backwardMs);
       setTimings({ backwardMs: maps.backwardMs, mapsMs: maps.mapsMs });
       return remember(r, maps);
     }),
@@ -386,6 +425,7 @@ export function whileBusy(fn) {
 
 // The hashes of the weights file in use, {bytes, crc32, sha256} (for the exports).
 export function weightsInfo() {
+  if (!modelHashes && builtInWeights) modelHashes = unpackEmbedded(builtInWeights).then((bytes) => weightsHashes(bytes));
   return modelHashes || weightsHashes(null);
 }
 

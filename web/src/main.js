@@ -10,6 +10,7 @@ import { $, h, clear, append, ms } from "./dom.js";
 import { decodePicture, PictureError, isWeightsFile, base64Bytes } from "./images.js";
 import {
   startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
+  markPhase, startupPhases,
 } from "./engine.js";
 import { downloadCanvas, forgetMapCaches } from "./draw.js";
 import { needsOf, layerMethods } from "./methods.js";
@@ -55,6 +56,8 @@ const debug = {
   state,
   // The request types sent to the worker so far (switching methods sends no setPicture).
   requests: () => requestLog(),
+  // The cold start's phases, ms since navigation (engine.js markPhase; bench/cold_start.mjs).
+  phases: () => startupPhases(),
   // Resolves once nothing is running and the view is drawn.
   idle() {
     return new Promise((resolve) => {
@@ -503,17 +506,40 @@ function syncControls() {
   $("#large").setAttribute("aria-pressed", String(state.large));
 }
 
+// The start-up's steps on the critical path, as the timings line shows them: each step's
+// time from the previous mark (engine.js markPhase).
+const STARTUP_STEPS = [
+  ["page", "boot"],
+  ["core", "compiled"],
+  ["weights", "weightsLoaded"],
+  ["forward", "forward"],
+  ["backward", "backward"],
+  ["drawn", "firstMap"],
+];
+
+function startupText() {
+  const p = startupPhases();
+  let last = 0;
+  const parts = [];
+  for (const [label, name] of STARTUP_STEPS) {
+    if (!(name in p)) continue;
+    parts.push(`${label} ${Math.round(Math.max(0, p[name] - last))}`);
+    last = Math.max(last, p[name]);
+  }
+  return `${parts.join(", ")} ms`;
+}
+
 function renderStatus() {
   const m = state.model;
   if (m) {
     const where = m.mode === "worker" ? "in a worker" : "in the page (no worker)";
-    const simd = m.simd ? "WebAssembly SIMD" : "WebAssembly without SIMD (slower)";
+    const simd = (m.simd ? "WebAssembly SIMD" : "WebAssembly without SIMD (slower)") + (m.threads > 1 ? `, ${m.threads} threads` : "");
     $("#model-line").textContent = `${m.info.name} · ${simd} · ${where}`;
     $("#model-line").title = `weights file: ${m.name}; classes: ${m.info.classes.join(", ")}`;
   }
   const t = state.timings;
   const parts = [`forward ${ms(t.forwardMs)}`, `backward ${ms(t.backwardMs)}`, `maps ${ms(t.mapsMs)}`];
-  if (t.firstMapMs !== null) parts.push(`first map ${(t.firstMapMs / 1000).toFixed(2)} s after opening`);
+  if (t.firstMapMs !== null) parts.push(`first map ${(t.firstMapMs / 1000).toFixed(2)} s after opening (${startupText()})`);
   $("#timings").textContent = parts.join(" · ");
   const busy = $("#busy");
   busy.classList.toggle("on", state.busy > 0);
@@ -659,6 +685,10 @@ async function refresh() {
     debug.lastMaps = debugResults(picture, prediction, maps, extras);
     if (state.timings.firstMapMs === null) {
       const first = performance.now();
+      markPhase("firstMap", first);
+      firstMapDone();
+      const nav = performance.getEntriesByType("navigation")[0];
+      if (nav && nav.domContentLoadedEventStart > 0) markPhase("domContentLoaded", nav.domContentLoadedEventStart);
       debug.firstMapMs = first;
       update({ timings: { ...state.timings, firstMapMs: first } });
     }
@@ -818,6 +848,36 @@ function loadScript(src) {
   });
 }
 
+let firstMapDone = null;
+const firstMapDrawn = new Promise((resolve) => (firstMapDone = resolve));
+
+// Adds the built-in samples; the one asked for (?picture=, else the first) is decoded first
+// and shown at once, so that the first map waits for one picture only.
+async function addSamples(wanted) {
+  const samples = self.camscopeSamples || [];
+  const order = [...samples].sort((a, b) => (b.file === wanted) - (a.file === wanted));
+  const firstName = (order[0] || {}).file;
+  const added = new Map();
+  for (const s of order) {
+    // The other samples wait for the first map: their decoding would compete with it.
+    if (s.file !== firstName) await firstMapDrawn;
+    const bytes = base64Bytes(s.base64);
+    try {
+      const p = await addPicture(new Blob([bytes], { type: s.type }), s.file, { source: "sample", title: s.title });
+      p.thumb = `data:${s.type};base64,${s.base64}`;
+      added.set(s.file, p);
+      if (s.file === firstName && state.pictureId === null) showPicture(p);
+    } catch (err) {
+      say("error", err.message);
+      if (s.file === firstName) firstMapDone(); // no first map to wait for
+    }
+  }
+  // The buttons keep the samples' own order.
+  const inOrder = samples.map((s) => added.get(s.file)).filter((p) => p && state.pictures.includes(p));
+  update({ pictures: [...inOrder, ...state.pictures.filter((p) => !inOrder.includes(p))] });
+  renderPictureButtons();
+}
+
 function fail(text) {
   debug.error = text;
   say("error", text);
@@ -826,6 +886,7 @@ function fail(text) {
 }
 
 async function boot() {
+  markPhase("boot");
   buildControls();
   setupInput();
   renderStatus();
@@ -842,34 +903,53 @@ async function boot() {
     fail("The network's weights (weights.js) are missing: build the page with tools/build.sh.");
     return;
   }
+  let started;
   try {
-    await loadScript(simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js");
+    // Threads need shared memory, which only a cross-origin isolated page has (served by
+    // tools/serve.py; never from file://); where that build is missing, the SIMD core.
+    let threads = null;
+    if (simd && self.crossOriginIsolated && params.get("threads") !== "off" && params.get("worker") !== "off") {
+      try {
+        await loadScript("camscope_core_mt.js");
+        threads = { coreSource: self.camscopeCoreSource, threadSource: self.camscopeCoreThreadSource, count: navigator.hardwareConcurrency || 2 };
+      } catch (e) {
+        threads = null; // not built: the single-threaded core
+      }
+    }
+    if (!threads) await loadScript(simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js");
+    markPhase("coreScript");
     const coreSource = self.camscopeCoreSource;
+    const coreWasm = self.camscopeCoreWasm;
     delete self.camscopeCoreSource;
-    const bytes = base64Bytes(weights.base64);
+    delete self.camscopeCoreWasm;
+    delete self.camscopeCoreThreadSource;
     delete self.camscopeEmbeddedWeights;
-    await startCore({ coreSource, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off", weights: bytes, weightsName: weights.name });
+    // The worker decodes the weights and compiles the core while this thread decodes the
+    // samples and draws (older builds embedded the weights uncompressed: the same payload).
+    started = startCore({
+      coreSource, coreWasm, threads, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off",
+      weights: { base64: weights.base64, encoding: weights.encoding || null }, weightsName: weights.name,
+    });
+  } catch (err) {
+    fail(`The network could not be started: ${err.message}`);
+    return;
+  }
+  const wanted = params.get("picture");
+  const samplesAdded = addSamples(wanted);
+  try {
+    await started;
   } catch (err) {
     fail(`The network could not be started: ${err.message}`);
     return;
   }
   debug.mode = coreMode();
   if (!simd) say("info", "This browser has no WebAssembly SIMD, so camscope uses its slower build — everything works, a little less quickly.");
-  fillControls();
-  const samples = self.camscopeSamples || [];
-  for (const s of samples) {
-    const bytes = base64Bytes(s.base64);
-    try {
-      const p = await addPicture(new Blob([bytes], { type: s.type }), s.file, { source: "sample", title: s.title });
-      p.thumb = `data:${s.type};base64,${s.base64}`;
-    } catch (err) {
-      say("error", err.message);
-    }
-  }
   update({ layer: defaultLayer(state.model.info) });
   fillControls();
-  const first = state.pictures.find((p) => p.name === params.get("picture")) || state.pictures[0];
-  if (first) showPicture(first);
+  await samplesAdded;
+  markPhase("samples");
+  const first = state.pictures.find((p) => p.name === wanted) || state.pictures[0];
+  if (first && state.pictureId === null) showPicture(first);
   debug.ready = true;
   renderStatus();
   checkIdle();

@@ -6,9 +6,14 @@
 /* global createCamscope, camscopeInlineScope */
 import { serve, CANCELLED } from "./protocol.js";
 import { decodePixels, shrunkCanvas, canvasBlob } from "./images.js";
+import { serve, CANCELLED, unpackEmbedded, wrapCore } from "./protocol.js";
 
 const inline = typeof camscopeInlineScope !== "undefined";
 const scope = inline ? camscopeInlineScope : self;
+// When this code starts (the core's script before it already parsed), on the shared clock
+// (performance.timeOrigin + now: the page subtracts its own origin): the cold-start phases.
+const clock = () => performance.timeOrigin + performance.now();
+const startedAt = clock();
 
 if (!inline) {
   // Nothing in here needs the network (the wasm is inlined, weights and pictures are handed
@@ -28,6 +33,7 @@ let other = null;
 let info = null;
 let catalog = []; // every registered method: {name, title, kind, gradients, perClass, hasWeights, formula}
 const DEFAULT_METHODS = ["gradcam", "layercam"];
+const WARM_UP_SIDES = [64, 96, 128]; // the first the network takes (AlexNet: 64)
 
 // The model's description, the methods shown by default ([name, title] pairs, as the page's
 // views take them) and the whole catalogue.
@@ -133,22 +139,55 @@ function setPicture(session, { rgba, width, height }) {
 }
 
 serve(scope, {
-  async init({ weights, name }) {
+  // `wasm`: the core's module, embedded ({base64, encoding}; absent when the core's script
+  // carries it inline); `weights`: an ArrayBuffer or an embedded payload. The module compiles
+  // (V8's background threads) while the weights are decoded.
+  // `threads` (the threaded core, on a cross-origin isolated page): {coreSource, threadSource,
+  // count}; its threads are started from Blob URLs of the core's text and its threads' script.
+  async init({ weights, name, wasm, threads }) {
     const t0 = performance.now();
-    core = await createCamscope({
+    const phases = { workerStart: startedAt, initReceived: clock() };
+    const compiling = wasm ? unpackEmbedded(wasm).then((bytes) => WebAssembly.compile(bytes)) : null;
+    const weightBytes = weights instanceof ArrayBuffer ? new Uint8Array(weights) : await unpackEmbedded(weights);
+    phases.weightsDecoded = clock();
+    const options = {
       print: (text) => console.log(`core: ${text}`),
-      printErr: (text) => console.warn(`core: ${text}`),
-    });
+      // The threaded core counts this worker as its "main thread" and warns about blocking
+      // it; a worker may block, so that warning does not apply here.
+      printErr: (text) => /^Blocking on the main thread/.test(text) || console.warn(`core: ${text}`),
+    };
+    let failed = null;
+    const failure = new Promise((resolve, reject) => (failed = reject));
+    if (compiling) {
+      const module = await compiling;
+      options.instantiateWasm = (imports, receive) => {
+        WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module), failed);
+        return {};
+      };
+    }
+    if (threads) {
+      const threadUrl = URL.createObjectURL(new Blob([threads.threadSource], { type: "text/javascript" }));
+      options.locateFile = (path) => (path.endsWith(".worker.js") ? threadUrl : path);
+      options.mainScriptUrlOrBlob = new Blob([wrapCore(threads.coreSource)], { type: "text/javascript" });
+    }
+    core = await Promise.race([createCamscope(options), failure]);
+    const threadCount = threads && core._camscope_set_threads ? core._camscope_set_threads(threads.count) : 1;
+    phases.compiled = clock();
     main = new core.Session();
     other = new core.Session();
-    const bytes = new Uint8Array(weights);
-    const err = main.loadWeights(bytes);
+    const err = main.loadWeights(weightBytes);
     if (err) throw new Error(`the built-in weights (${name}) do not load: ${err}`);
     other.useModelOf(main); // one copy of the weights for both sessions
+    phases.weightsLoaded = clock();
+    // A small blank forward pass (Session.warmUp: a fraction of a picture's work) so that the
+    // first picture's forward runs in V8's optimised code, not its baseline code.
+    for (const side of WARM_UP_SIDES) if (main.warmUp(side)) break;
+    phases.warmedUp = clock();
     catalog = JSON.parse(core.camMethods());
     const luts = {};
     for (const cmap of ["jet", "turbo", "viridis", "gray"]) luts[cmap] = core.colormapLut(cmap);
-    return { ...describe(), luts, simd: core.simd(), startMs: performance.now() - t0 };
+    phases.ready = clock();
+    return { ...describe(), luts, simd: core.simd(), threads: threadCount, startMs: performance.now() - t0, phases };
   },
 
   // A new model; on failure the previous one stays (Session.loadWeights keeps it).

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Batched throughput (bench/batch_bench.cpp): pictures/s of forward_batch at N = 1, 8, 32 and
+# of the page's single forward, natively (g++ -O3, the core of build/) and in WebAssembly
+# (em++, Node; the SIMD core of build-wasm/), on the shipped model and torchvision's AlexNet.
+# Run tools/build.sh first.   bench/run_batch.sh [ROUNDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs
+rounds="${1:-5}"
+mkdir -p build/bench build-bench
+py=/usr/bin/python3
+[ -f build/bench/picture.rgba ] || $py -c "
+import numpy as np
+a = np.load('tests/golden/shipped/both.picture.npy')
+open('build/bench/picture.rgba', 'wb').write(np.concatenate([a, np.full(a.shape[:2] + (1,), 255, np.uint8)], 2).tobytes())"
+if [ ! -f build/bench/tv_alexnet_int8.csw ]; then
+  $py -c "import torch, torchvision; torch.manual_seed(0); torch.save(torchvision.models.alexnet(num_classes=2).state_dict(), 'build/bench/tv_alexnet_state.pt')"
+  $py tools/export.py --state build/bench/tv_alexnet_state.pt --arch alexnet --num-classes 2 --dtype int8 \
+    --classes cat,dog --name tv_alexnet --out build/bench/tv_alexnet_int8.csw >/dev/null
+fi
+g++ -O3 -std=c++17 -ffp-contract=off -Iwasm bench/batch_bench.cpp build/libcamscope_core.a -o build-bench/batch_bench
+em++ -O3 -std=c++17 -ffp-contract=off -msimd128 -mbulk-memory -Iwasm bench/batch_bench.cpp build-wasm/libcamscope_core.a \
+  -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sENVIRONMENT=node -sNODERAWFS=1 -sSINGLE_FILE=1 \
+  -o build-bench/batch_bench.js 2>/dev/null
+echo "load before: $(uptime)"
+for m in weights/camscope_catsdogs_int8.csw build/bench/tv_alexnet_int8.csw; do
+  echo "== $(basename "$m"), native (g++ -O3; kernels as the CLI chooses them)"
+  build-bench/batch_bench "$m" build/bench/picture.rgba "$rounds"
+  echo "== $(basename "$m"), WebAssembly SIMD (Node $(node --version))"
+  node build-bench/batch_bench.js "$m" build/bench/picture.rgba "$rounds"
+done
+echo "load after: $(uptime)"
