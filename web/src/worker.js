@@ -4,7 +4,6 @@
 // worker built by protocol.js, or in the page in inline mode (camscopeInlineScope is then
 // the local port). `createCamscope` is the core's factory, defined just before this code.
 /* global createCamscope, camscopeInlineScope */
-import { serve, CANCELLED } from "./protocol.js";
 import { decodePixels, shrunkCanvas, canvasBlob } from "./images.js";
 import { serve, CANCELLED, unpackEmbedded, wrapCore } from "./protocol.js";
 
