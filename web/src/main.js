@@ -824,7 +824,7 @@ function fail(text) {
 }
 
 async function boot() {
-  chooseLang();
+  update({ lang: chooseLang() });
   applyStatic();
   showLangSwitch();
   buildControls();

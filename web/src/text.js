@@ -6,9 +6,9 @@ import * as en from "./text_en.js";
 import * as zh from "./text_zh.js";
 import { isZh, follow } from "./i18n.js";
 
-import { layerWithGrid, exportFileName, pictureStem, fusedLayers, SANITY_STILL, score, share, meanSd, rhoText, evaluateCommand, dataFileName } from "./text_common.js";
+import { layerWithGrid, exportFileName, pictureStem, fusedLayers, SANITY_STILL, score, share, meanSd, rhoText, evaluateCommand, dataFileName, againstRandom } from "./text_common.js";
 
-export { layerWithGrid, exportFileName, pictureStem, fusedLayers, SANITY_STILL, score, share, meanSd, rhoText, evaluateCommand, dataFileName };
+export { layerWithGrid, exportFileName, pictureStem, fusedLayers, SANITY_STILL, score, share, meanSd, rhoText, evaluateCommand, dataFileName, againstRandom };
 
 const tables = { en, zh };
 const cur = () => (isZh() ? zh : en);
@@ -142,3 +142,4 @@ export const FEATURES = follow(tables, "FEATURES");
 export const COMPARE = follow(tables, "COMPARE");
 export const TEACH_UI = follow(tables, "TEACH_UI");
 export const METHOD_TITLES = follow(tables, "METHOD_TITLES");
+export const RIGHT = follow(tables, "RIGHT");

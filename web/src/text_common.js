@@ -82,3 +82,12 @@ export function evaluateCommand({ pictures, weights, layer, methods, classes, st
 export function dataFileName(parts, ext) {
   return exportFileName(parts).replace(/\.png$/, `.${ext}`);
 }
+
+// A value against the random map's: "same", "better" or "worse" ("" when either is missing);
+// better: "lower" or "higher" (METRICS[metric].better). The one rule behind the page's words
+// and its ✓ ✗ = marks.
+export function againstRandom(better, value, random) {
+  if (!Number.isFinite(value) || !Number.isFinite(random)) return "";
+  if (value === random) return "same";
+  return (better === "lower" ? value < random : value > random) ? "better" : "worse";
+}

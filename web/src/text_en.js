@@ -5,7 +5,7 @@
 // touches the DOM.
 import { fmt as number } from "./draw.js";
 import { percent as percentText } from "./dom.js";
-import { SANITY_STILL, rhoText } from "./text_common.js";
+import { SANITY_STILL, rhoText, againstRandom } from "./text_common.js";
 
 // How each colour map shows "no evidence" (low) and "strong evidence" (high), in words.
 export const CMAP_WORDS = Object.freeze({
@@ -403,10 +403,8 @@ export const RIGHT_PARTS = Object.freeze([
 
 // Whether a method's value beats the random map's, in words (never by colour alone).
 export function versusRandom(metric, value, random) {
-  if (!Number.isFinite(value) || !Number.isFinite(random)) return "";
-  if (value === random) return "same as the random map";
-  const better = METRICS[metric].better === "lower" ? value < random : value > random;
-  return better ? "better than the random map" : "not better than the random map";
+  const kind = againstRandom(METRICS[metric].better, value, random);
+  return { same: "same as the random map", better: "better than the random map", worse: "not better than the random map" }[kind] || "";
 }
 
 // The verdict of the sanity check for one method: rho at the last step (all re-initialised).
@@ -450,7 +448,7 @@ export const CMAP_GROUPS = Object.freeze({ "colour-blind safe": "colour-blind sa
 // The shipped model's class names as shown (a user model's own names are shown as they are).
 export const SHIPPED_CLASSES = Object.freeze({ cat: "cat", dog: "dog" });
 // The demo pictures' titles (samples.js) by file name.
-export const SAMPLE_TITLES = Object.freeze({});
+export const SAMPLE_TITLES = Object.freeze({ "both.png": "A cat and a dog", "cat.jpg": "A cat", "dog.jpg": "A dog" });
 
 // The language switch: its text (the other language's name) and tooltip.
 export const LANG_SWITCH = Object.freeze({ label: "中文", title: "切换到中文 (Switch to Chinese)", lang: "zh-CN" });
@@ -634,5 +632,129 @@ export const TEACH_UI = Object.freeze({
   firstColumn: ["the first column of", ""],
 });
 
-// Method titles that read differently in this language (the core's titles otherwise).
-export const METHOD_TITLES = Object.freeze({});
+// Method titles that are words rather than names (the core's titles for the others).
+export const METHOD_TITLES = Object.freeze({
+  gradcam_ew: "Grad-CAM element-wise",
+  gradcam_neg: "Grad-CAM, against the class",
+  layercam_neg: "Layer-CAM, against the class",
+  guidedbackprop: "Guided Backpropagation",
+  saliency: "Saliency (input gradient)",
+});
+
+// "Is it right?"'s fixed words (view_right.js). The CSV / JSON exports keep their English
+// field names and comments (files for scripts); their definitions come from METRICS.
+export const RIGHT = Object.freeze({
+  title: "Is it right?",
+  baselineShort: { zero: "zero", mean: "mean", blur: "blur" },
+  parts: "Is it right? parts",
+  run: "Run",
+  cancel: "Cancel",
+  scoreSet: (n) => `Score ${n === 1 ? "the picture" : `the ${n} pictures`}`,
+  stopTitle: "Stop this computation",
+  computedTitle: "Computed for these settings",
+  computeTitle: "Compute for these settings",
+  progress: "progress of the computation",
+  whatToCompute: "What to compute",
+  partSave: (part) => `the “${part}” part`,
+  layerTitle: (layer) => `layer ${layer}`,
+  steps: "Steps",
+  deletionBaseline: "Deletion baseline",
+  insertionBaseline: "Insertion baseline",
+  classes: "Classes",
+  mostLikely: (n) => `the ${n} most likely classes`,
+  everyClass: "every class",
+  only: (cname) => `${cname} only`,
+  eachPredicted: "each picture's predicted class",
+  sanityClass: (cname) => `class ${cname} (the Class control) · `,
+  whatIsRho: "what is ρ?",
+  thisOne: (p) => ` (this one ${p} %)`,
+  starting: (s) => `starting… ${s} s`,
+  cancelled: "Cancelled. Run computes the rest.",
+  failed: (why) => `Failed: ${why}`,
+  doneIn: (s) => `Done in ${s} s.`,
+  kept: "Done (kept from before).",
+  setHint: (n) => `Scores every picture of Compare (${n}); a 50-step run takes several seconds per picture.`,
+  computing: "Computing…",
+  done: "Done.",
+  cancelledShort: "Cancelled.",
+  defTitle: (name) => `What is “${name}”? (definition, formula, paper)`,
+  reference: "Reference: ",
+  close: "Close",
+  metric: "metric",
+  random: "random",
+  randomMap: "random map",
+  better: (b) => `${b === "lower" ? "lower" : "higher"} is better`,
+  yes: "yes",
+  no: "no",
+  notYetCurves: (method, name) => `${method}, ${name}: deletion and insertion curves, not computed yet`,
+  curvesAlt: (method, name, d0, d1, dA, rdA, i0, i1, iA, riA) =>
+    `${method}, ${name}: deletion curve from ${d0} to ${d1}, area ${dA}${rdA ? ` (random map ${rdA})` : ""}; insertion curve from ${i0} to ${i1}, area ${iA}${riA ? ` (random map ${riA})` : ""}`,
+  axis: "pixels removed / revealed",
+  chartComputing: "computing…",
+  keyDeletion: "deletion (area shaded)",
+  keyInsertion: "insertion (area shaded)",
+  keyRandom: "random map (dashed)",
+  keyMarks: "✓ / ✗ / =: better than / not better than / the same as the random map.",
+  roadCommand: "camscope evaluate command that also computes ROAD",
+  baselines: (del, ins, steps) => `Deletion baseline: ${del} · insertion baseline: ${ins} · ${steps} steps · each number beside the random map's.`,
+  method: "method",
+  original: "original",
+  stepTitle: (i, node) => `step ${i}: ${node} and every layer above it re-initialised`,
+  computingMaps: "Computing the maps of the randomised models…",
+  rhoNotYet: "rank correlation chart, not computed yet",
+  noMap: "no map",
+  noMapAt: (method, step) => `${method}: no map at step ${step}`,
+  trainedAlt: (method, cname, empty) => `${method} map for ${cname} on the trained model${empty ? ": all zero" : ""}`,
+  randomisedAlt: (method, cname, node, rho, empty) => `${method} map for ${cname} with ${node} and the layers above it re-initialised: ρ = ${rho}${empty ? ", all zero" : ""}`,
+  none: "none",
+  rhoAlt: (list) => `rank correlation with the original map at each step: ${list}`,
+  legendAlt: (low, high) => `colour scale: ${low} = 0, ${high} = each map's own peak`,
+  ownPeak: "each map's own peak",
+  rhoAxis: "ρ with the original map",
+  stepsAxis: "layers re-initialised (steps)",
+  saveCsvTitle: "Save the table as CSV (with the model, its hash, layer, settings and the metrics' definitions)",
+  saveCsv: "Save CSV",
+  saveJsonTitle: "Save the table as JSON (with the model, its hash, layer, settings, definitions and the curves)",
+  saveJson: "Save JSON",
+  setCommand: "camscope evaluate command for these pictures, with ROAD",
+  setBaselines: (scored, del, ins, steps, classes) => `${scored ? "" : "Not scored yet. "}Deletion baseline ${del}; insertion baseline ${ins}; ${steps} steps; ${classes}. Mean ± sd over the pictures scored (sd over n, as the command line's summary).`,
+  averageDrop: "Average Drop",
+  increaseConf: "Increase in Confidence",
+  meanCaption: (n, of) => `Mean ± sd per method over ${n} of ${of} pictures`,
+  explain: (name) => `Explain ${name}`,
+  notScored: " not scored yet",
+  perPicture: "Per picture",
+  pictureClass: "picture, class",
+  drop: "drop",
+  increase: "increase",
+  // the exported figures
+  figPicture: (name, w, h, pred) => `picture: ${name} (${w} × ${h} px) · predicted ${pred}`,
+  figModel: (info, file) => `model ${info} (${file})`,
+  figLayer: (layer, methods, classes) => `layer ${layer} · methods ${methods} · classes ${classes}`,
+  figBaselines: (del, ins, steps) => `deletion baseline: ${del} · insertion baseline: ${ins} · ${steps} steps`,
+  figTitle: (name) => `camscope — Is it right? ${name}: deletion and insertion`,
+  figRandom: "Every number beside the random map's (uniform noise, fixed seed): the baseline a method must beat. ✓ better than, ✗ not better than, = the same as the random map.",
+  figDeletionKey: "deletion curve (lower area is better)",
+  figInsertionKey: "insertion curve (higher area is better)",
+  figDeletion: (v, r, mark) => `Deletion AUC ${v} (random map ${r})${mark}`,
+  figInsertion: (v, r, mark) => `Insertion AUC ${v} (random map ${r})${mark}`,
+  figDrop: (v, r, mark) => `Drop in confidence ${v} (random map ${r})${mark}`,
+  figIncrease: (v, r, mark) => `Confidence increased: ${v ? "yes" : "no"} (random map: ${r ? "yes" : "no"})${mark}`,
+  figYO: (y, o) => `Y = ${y}, O (picture × map) = ${o}`,
+  figNotYet: "not computed yet",
+  figRefs: "Deletion / insertion: RISE (Petsiuk et al., BMVC 2018). Drop and increase in confidence: Grad-CAM++ (Chattopadhyay et al., WACV 2018), the relative drop max(0, Y − O) / Y — some libraries report the absolute drop Y − O.",
+  figModelLine: (file) => `model ${file}`,
+  figSanityTitle: (name) => `camscope — Is it right? Sanity check (cascading randomisation): ${name}`,
+  figSanityPicture: (name, w, h, cname, p) => `picture: ${name} (${w} × ${h} px) · class ${cname} (${p})`,
+  figSanityModel: (info, file, layer, methods) => `model ${info} (${file}) · layer ${layer} · methods ${methods}`,
+  figSanityIntro: "The layers with weights are re-initialised from the logits down, one more per step; ρ = Spearman rank correlation of each map with the original. Each map is scaled to its own peak.",
+  figMapColours: "map colours",
+  figStep: (i) => `step ${i}`,
+  figSanityRef: (still) => `Adebayo et al., “Sanity Checks for Saliency Maps”, NeurIPS 2018. Rule of thumb used here: |ρ| ≥ ${still} with every layer re-initialised means the maps barely changed.`,
+  figSetTitle: (n) => `camscope — Is it right? ${n} pictures: mean ± sd per method`,
+  figSetModel: (info, file, layer, methods) => `model ${info} (${file}) · layer ${layer} · methods ${methods} + random map`,
+  figSetSettings: (del, ins, steps, classes) => `deletion baseline: ${del} · insertion baseline: ${ins} · ${steps} steps · classes: ${classes}`,
+  figSetHead: ["method", "n", "Deletion AUC ↓", "Insertion AUC ↑", "Average Drop ↓", "Increase in Conf. ↑"],
+  figRowsHead: ["picture · class", "method", "Deletion AUC", "Insertion AUC", "drop", "increase"],
+  figSetRefs: "Deletion / insertion: RISE (Petsiuk et al., BMVC 2018). Average Drop / Increase in Confidence: Grad-CAM++ (Chattopadhyay et al., WACV 2018), relative drop max(0, Y − O) / Y — some libraries report the absolute drop. sd over n. ROAD: command line only (camscope evaluate).",
+});
