@@ -143,3 +143,4 @@ export const COMPARE = follow(tables, "COMPARE");
 export const TEACH_UI = follow(tables, "TEACH_UI");
 export const METHOD_TITLES = follow(tables, "METHOD_TITLES");
 export const RIGHT = follow(tables, "RIGHT");
+export const PICTURE = follow(tables, "PICTURE");

@@ -758,3 +758,25 @@ export const RIGHT = Object.freeze({
   figRowsHead: ["picture · class", "method", "Deletion AUC", "Insertion AUC", "drop", "increase"],
   figSetRefs: "Deletion / insertion: RISE (Petsiuk et al., BMVC 2018). Average Drop / Increase in Confidence: Grad-CAM++ (Chattopadhyay et al., WACV 2018), relative drop max(0, Y − O) / Y — some libraries report the absolute drop. sd over n. ROAD: command line only (camscope evaluate).",
 });
+
+// Messages about a picture that cannot be read (images.js).
+export const PICTURE = Object.freeze({
+  empty: (name) => `“${name}” is empty (0 bytes).`,
+  tooBig: (name, size, max) => `“${name}” is ${size}; pictures up to ${max} are read.`,
+  notPicture: (name, kind) => `“${name}”${kind ? ` (${kind})` : ""} is not a picture this page can read. Try a JPEG, PNG, GIF, WebP or BMP photo.`,
+  tooLarge: (name, w, h, side, mp) =>
+    `“${name}” is ${w} × ${h} pixels — too large to decode safely in a browser tab (at most ${side} px a side and ${mp} megapixels). Make it smaller and try again.`,
+  truncated: (name, format) => `“${name}” is a ${format} file that ends early — it seems truncated (an incomplete download?).`,
+  badPng: (name, problem) => `“${name}” looks like a PNG file but could not be decoded — it may be damaged (${problem}).`,
+  damaged: (name, format) => `“${name}” looks like a ${format} file but could not be decoded — it may be damaged.`,
+  noPixels: (name) => `“${name}” has no pixels.`,
+  tooLargeShort: (name, w, h) => `“${name}” is ${w} × ${h} pixels — too large.`,
+  // pngDataProblem's reasons (English in images.js, where the tests read them) as said here
+  problems: {
+    "its header is cut short": "its header is cut short",
+    "its header is invalid": "its header is invalid",
+    "it has no pixel data": "it has no pixel data",
+    "its compressed pixel data is invalid": "its compressed pixel data is invalid",
+    "its pixel data is incomplete": "its pixel data is incomplete",
+  },
+});

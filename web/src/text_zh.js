@@ -684,3 +684,23 @@ export const RIGHT = Object.freeze({
   figRowsHead: ["图片 · 类别", "方法", "删除 AUC", "插入 AUC", "下降", "提升"],
   figSetRefs: "删除 / 插入：RISE（Petsiuk 等，BMVC 2018）。平均下降 / 置信度提升：Grad-CAM++（Chattopadhyay 等，WACV 2018），相对下降 max(0, Y − O) / Y——有些库报告的是绝对下降。标准差按 n 计算。ROAD：仅限命令行（camscope evaluate）。",
 });
+
+export const PICTURE = Object.freeze({
+  empty: (name) => `“${name}”是空文件（0 字节）。`,
+  tooBig: (name, size, max) => `“${name}”有 ${size}；只能读取不超过 ${max} 的图片。`,
+  notPicture: (name, kind) => `“${name}”${kind ? `（${kind}）` : ""}不是本页面能读取的图片。请使用 JPEG、PNG、GIF、WebP 或 BMP 照片。`,
+  tooLarge: (name, w, h, side, mp) =>
+    `“${name}”为 ${w} × ${h} 像素——太大，无法在浏览器标签页中安全解码（每边最多 ${side} px，总共最多 ${mp} 百万像素）。请缩小后再试。`,
+  truncated: (name, format) => `“${name}”是一个提前结束的 ${format} 文件——它似乎不完整（下载没有完成？）。`,
+  badPng: (name, problem) => `“${name}”看起来是 PNG 文件，但无法解码——可能已损坏（${problem}）。`,
+  damaged: (name, format) => `“${name}”看起来是 ${format} 文件，但无法解码——可能已损坏。`,
+  noPixels: (name) => `“${name}”没有像素。`,
+  tooLargeShort: (name, w, h) => `“${name}”为 ${w} × ${h} 像素——太大。`,
+  problems: {
+    "its header is cut short": "文件头不完整",
+    "its header is invalid": "文件头无效",
+    "it has no pixel data": "没有像素数据",
+    "its compressed pixel data is invalid": "压缩的像素数据无效",
+    "its pixel data is incomplete": "像素数据不完整",
+  },
+});

@@ -16,6 +16,9 @@ export const MAP_SIDE = 560;
 // up to SCROLL_SIDE.
 const MIN_FIT_SIDE = 100;
 const SCROLL_SIDE = 300;
+// Narrower than this (CSS px: phones, a small tablet upright) the maps are one column as wide
+// as the card, each with its method and class above it, and the page scrolls down.
+export const PHONE_WIDTH = 640;
 
 let built = null; // {key, rows, canvases: {row: [canvas per class]}, legends: {row: canvas}, ...}
 
@@ -75,6 +78,19 @@ function predictionBlock(picture, prediction, note) {
 function arrange(b, rows, names, aspect) {
   const M = rows.length;
   const C = names.length;
+  if (window.innerWidth < PHONE_WIDTH) {
+    b.node.classList.remove("band");
+    fitPicture(b, Infinity);
+    place(b, rows, names, "list", 100, aspect);
+    const size = Math.max(80, Math.floor(b.grid.clientWidth));
+    place(b, rows, names, "list", size, aspect);
+    b.pictureCanvas.style.maxWidth = "";
+    b.grid.dataset.layout = "list";
+    b.grid.dataset.scroll = "yes";
+    b.node.dataset.picture = "above";
+    b.node.dataset.tried = `list ${size}`;
+    return;
+  }
   const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
   const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
   const trial = (band, mode, fitHeight = true) => {
@@ -163,6 +179,10 @@ function place(b, rows, names, mode, size, aspect) {
     grid.style.gridTemplateColumns = `auto repeat(${rows.length}, ${size}px)`;
     append(grid, [h("div"), rows.map((r) => h("div", { class: "col-head method-head", title: r.title }, r.title))]);
     names.forEach((n, c) => append(grid, [h("div", { class: "row-head", "data-class": c, style: { maxHeight: `${height}px` } }), rows.map((r) => cell(r, c))]));
+  } else if (mode === "list") {
+    // one column: a method's name, then each class's heading and map
+    grid.style.gridTemplateColumns = `${size}px`;
+    for (const r of rows) append(grid, [h("div", { class: "group-head" }, r.title), names.map((n, c) => [colHead(c), cell(r, c)])]);
   } else {
     grid.style.gridTemplateColumns = rows.map(() => `repeat(${C}, ${size}px)`).join(" ");
     append(grid, [rows.map((r) => h("div", { class: "group-head", style: { gridColumn: `span ${C}` } }, r.title))]);

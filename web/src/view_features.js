@@ -8,6 +8,7 @@ import {
 } from "./draw.js";
 import { methodTitle } from "./methods.js";
 import { extraKey } from "./engine.js";
+import { PHONE_WIDTH } from "./view_explain.js";
 import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder, LABELS, FEATURES, EXPLAIN } from "./text.js";
 import { lang } from "./i18n.js";
 
@@ -141,9 +142,11 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   const below = view.grid.parentElement.getBoundingClientRect().bottom - view.grid.getBoundingClientRect().bottom +
     parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
   const availH = Math.max(200, window.innerHeight - view.grid.getBoundingClientRect().top - window.scrollY - below - 4);
-  let width = Math.floor(Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height));
+  // A phone scrolls down: the grid takes the card's width (a tap enlarges a tile below).
+  const phone = window.innerWidth < PHONE_WIDTH;
+  let width = Math.floor(phone ? rect.width - 24 : Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height));
   view.grid.style.width = `${width}px`;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 && !phone; i++) {
     const over = document.documentElement.scrollHeight - window.innerHeight;
     if (over <= 0 || width <= 160) break;
     width = Math.max(160, Math.floor(width - (over * view.grid.width) / view.grid.height) - 1);
@@ -182,7 +185,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   // pictures give way too.
   const pair = view.big.closest(".pair");
   pair.style.maxWidth = "";
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 && !phone; i++) {
     const over = document.documentElement.scrollHeight - window.innerHeight;
     if (over <= 0) break;
     const w = pair.getBoundingClientRect().width;

@@ -7,7 +7,7 @@ import {
   makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, drawGradientImage, BAR_POSITIVE, BAR_NEGATIVE,
 } from "./draw.js";
 import { channelOrder } from "./view_features.js";
-import { figureLines } from "./view_explain.js";
+import { figureLines, PHONE_WIDTH } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
@@ -418,6 +418,11 @@ function teachScale(root) {
 // the text shrinks (to 60 % at the least) while the page would still scroll.
 function fitTeach(root) {
   root.style.setProperty("--teach-scale", "1");
+  // A phone scrolls down instead: its text stays readable (style.css's phone rules).
+  if (window.innerWidth < PHONE_WIDTH) {
+    root.style.removeProperty("--visual-max");
+    return;
+  }
   const visual = root.querySelector(".visual");
   const below = parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
   const room = () => Math.max(120, window.innerHeight - visual.getBoundingClientRect().top - window.scrollY - below - 2.5 * parseFloat(getComputedStyle(visual).fontSize));
