@@ -68,7 +68,8 @@ const ALLOWED = new Set(
   `camscope Grad-CAM Layer-CAM Grad-CAM++ XGrad-CAM HiResCAM Eigen-CAM Eigen-Grad-CAM Score-CAM Guided SmoothGrad WebAssembly SIMD Worker
   PNG CSV JSON ReLU softmax SVD logits logit AUC ROAD MoRF LeRF Average Drop Increase in Confidence Viridis Gray Turbo Jet px ms
   Spearman Pearson RISE Esc Home End PgUp PgDn Page Up Down tanh Firefox Chrome Edge Safari JavaScript pytorch-grad-cam fan-in
-  English Switch to AA csw CRC SHA RGB max min mean`.split(/\s+/),
+  English Switch to AA csw CRC SHA RGB max min mean
+  Petsiuk Chattopadhyay Adebayo BMVC WACV NeurIPS ICML et al`.split(/\s+/),
 );
 
 // Visible text and labelling attributes of the page, outside translate="no" (formulas,
@@ -110,7 +111,9 @@ async function pageWords(page) {
 function englishIn(list) {
   const bad = new Map();
   for (const [orig, text] of list) {
-    for (const w of text.match(/[A-Za-z][A-Za-z+'’-]*[A-Za-z+]/g) || []) {
+    // file names and MIME types ("image/jpeg") are names, not words
+    const words = text.replace(/[\w.-]+\.(jpe?g|png|webp|gif|bmp|csw|csv|json)\b/gi, " ").replace(/\b(image|application|text)\/[\w.+-]+/g, " ");
+    for (const w of words.match(/[A-Za-z][A-Za-z+'’-]*[A-Za-z+]/g) || []) {
       const word = w.replace(/[’']s$/, "");
       if (ALLOWED.has(word) || /^[A-Z]$/.test(word)) continue;
       if (!bad.has(word)) bad.set(word, orig.slice(0, 120));
@@ -121,6 +124,7 @@ function englishIn(list) {
 
 async function views(page, visit) {
   const found = [];
+  views.found = found;
   const said = new Set();
   const look = async (where) => {
     await idle(page);
@@ -148,7 +152,15 @@ test("in Chinese no view shows an English word", { timeout: 600000 }, async () =
     await page.click("#fuse-summary");
     for (const v of ["features", "compare", "teach", "right"]) {
       await page.click(`#tab-${v}`);
+      // "Is it right?" scores at once: 10 steps instead of the papers' 50 keep it short.
+      if (v === "right") await page.selectOption("#right-steps", "10");
       await look(v);
+      if (v === "right")
+        for (const part of ["sanity", "set"]) {
+          await page.click(`.right-parts [data-part="${part}"]`);
+          if (part === "set") await page.click("#view-right button.run");
+          await look(`right ${part}`);
+        }
       if (v === "teach")
         for (let s = 1; s < 11; s++) {
           await page.evaluate((i) => window.camscopeDebug.state && document.querySelector(`.teach-nav [data-focus="step-${i}"]`).click(), s);
@@ -166,6 +178,19 @@ test("in Chinese no view shows an English word", { timeout: 600000 }, async () =
       document.body.dispatchEvent(new ClipboardEvent("paste", { clipboardData: dt, bubbles: true }));
     });
     await look("message");
+    // a file that is not a picture
+    await page.setInputFiles("#file", { name: "notes.jpg", mimeType: "", buffer: Buffer.from("not a picture at all") });
+    await look("bad picture");
+    // the exported figures of every view (their texts, as drawn on the PNG)
+    for (const v of ["explain", "features", "compare", "teach", "right"]) {
+      await page.click(`#tab-${v}`);
+      await idle(page);
+      await page.keyboard.press("s");
+      const texts = await page.evaluate(() => window.camscopeDebug.lastExport.figure.texts.map((t) => t.text));
+      const fig = await page.evaluate(() => window.camscopeDebug.lastExport.name);
+      for (const [word, inText] of englishIn(texts.map((t) => [t, t.replace(/camscope_\S+\.csw|\S+\.(png|jpg)|features\.\d+|avgpool|classifier\.\d+|camscope evaluate.*$/g, " ")])))
+        views.found.push(`${v} export ${fig}: "${word}" in “${inText}”`);
+    }
   });
   console.log(`zh-CN views checked in ${Date.now() - t0} ms`);
   assert.deepEqual(found, []);

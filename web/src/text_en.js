@@ -289,6 +289,7 @@ export const TEACH_CAPTIONS = Object.freeze({
 
 // Labels of the new steps' pictures and charts (any method), and of other views' new parts.
 export const LABELS = Object.freeze({
+  emptyMap: ["empty map", "no positive evidence at this layer"],
   mapAlt: (title, cname, picture, peak) => `${title} map for ${cname} on ${picture}, peak ${number(peak)}`,
   rawAlt: (title, grid, peak) => `the raw ${grid} ${title} map, peak ${number(peak)}`,
   onPicture: (title) => `${title} on the picture`,

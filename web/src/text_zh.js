@@ -243,6 +243,7 @@ export const TEACH_CAPTIONS = Object.freeze({
 });
 
 export const LABELS = Object.freeze({
+  emptyMap: ["空热力图", "该层没有正面证据"],
   mapAlt: (title, cname, picture, peak) => `${picture} 上“${cname}”的 ${title} 热力图，峰值 ${number(peak)}`,
   rawAlt: (title, grid, peak) => `原始的 ${grid} ${title} 热力图，峰值 ${number(peak)}`,
   onPicture: (title) => `图片上的 ${title}`,

@@ -247,6 +247,7 @@ function redraw() {
         const strongest = Math.max(...peaks);
         const scale = raw ? scales[m] : mapScale(state.norm, classMaps, c);
         const drawn = renderMap(cell.canvas, r.picture.canvas, classMaps[c], res.shape, {
+          empty: LABELS.emptyMap,
           scale,
           lut,
           cmap: state.cmap,

@@ -19,6 +19,10 @@ const SCROLL_SIDE = 300;
 // Narrower than this (CSS px: phones, a small tablet upright) the maps are one column as wide
 // as the card, each with its method and class above it, and the page scrolls down.
 export const PHONE_WIDTH = 640;
+// Up to this width (a tablet upright; style.css stacks the picture above the maps there) the
+// maps take the width, as large as it allows, and the page scrolls down rather than shrink
+// them to fit the height.
+const TABLET_WIDTH = 820;
 
 let built = null; // {key, rows, canvases: {row: [canvas per class]}, legends: {row: canvas}, ...}
 
@@ -91,9 +95,18 @@ function arrange(b, rows, names, aspect) {
     b.node.dataset.tried = `list ${size}`;
     return;
   }
+  if (window.innerWidth <= TABLET_WIDTH) {
+    const size = trial(false, "grid", false, Infinity);
+    b.pictureCanvas.style.maxWidth = "";
+    b.grid.dataset.layout = "grid";
+    b.grid.dataset.scroll = "yes";
+    b.node.dataset.picture = "above";
+    b.node.dataset.tried = `tablet grid ${size}`;
+    return;
+  }
   const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
   const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
-  const trial = (band, mode, fitHeight = true) => {
+  const trial = (band, mode, fitHeight = true, cap = SCROLL_SIDE) => {
     b.node.classList.toggle("band", band);
     fitPicture(b, fitHeight ? bottom() : Infinity);
     const gridRows = mode === "grid" ? M : mode === "columns" ? C : 1;
@@ -106,7 +119,7 @@ function arrange(b, rows, names, aspect) {
       for (const el of b.grid.children) right = Math.max(right, el.getBoundingClientRect().right);
       const roomW = (b.grid.clientWidth - (right - g.left)) / cols;
       const roomH = fitHeight ? ((bottom() - b.mapsCard.getBoundingClientRect().bottom - window.scrollY) * aspect) / gridRows : Infinity;
-      const next = Math.max(80, Math.min(fitHeight ? Infinity : SCROLL_SIDE, Math.floor(size + Math.min(roomW, roomH))));
+      const next = Math.max(80, Math.min(fitHeight ? Infinity : cap, Math.floor(size + Math.min(roomW, roomH))));
       if (Math.abs(next - size) < 1) break;
       size = next;
     }
@@ -335,6 +348,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
     classMaps.forEach((map, c) => {
       const scale = mapScale(state.norm, classMaps, c, state.rawMax);
       const res = renderMap(built.canvases[r.id][c], picture.canvas, map, result.shape, {
+        empty: LABELS.emptyMap,
         scale,
         lut,
         cmap: state.cmap,

@@ -19,6 +19,7 @@ import { methodTitle } from "./methods.js";
 import {
   METRICS, BASELINES, STEP_CHOICES, RIGHT_PARTS, SANITY_STILL, baselineWords, score, share, meanSd, versusRandom, sanityVerdict,
   roadNote, roadShort, sanityIntro, rhoText, evaluateCommand, rightProgressText, dataFileName, layerWithGrid, saveName, pictureStem, cmapWords, RIGHT, againstRandom,
+  LABELS,
 } from "./text.js";
 import { lang } from "./i18n.js";
 
@@ -764,6 +765,7 @@ function drawSanity(b) {
         return;
       }
       const r = renderMap(t.canvas, picture.canvas, raw, shape, {
+        empty: LABELS.emptyMap,
         scale: maxOf(raw),
         lut,
         cmap: state.cmap,

@@ -11,7 +11,7 @@ import { figureLines, PHONE_WIDTH } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
-  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS, TEACH_UI,
+  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS, TEACH_UI, EXPLAIN,
 } from "./text.js";
 
 // Rich text (text_en.js TEACH_UI) as nodes: strings as they are, [tag, text] as elements.
@@ -76,7 +76,7 @@ const formula = (name) => h("div", { class: "formula", html: F[name].replace("{f
 // A map of any method (raw at `shape`) over the picture, scaled to its own peak.
 function anyMapCanvas(picture, map, shape, key, side = 420) {
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
-  renderMap(canvas, picture.canvas, map, shape, { scale: maxOf(map), lut: state.model.luts[state.cmap], cmap: state.cmap, alpha: state.opacity, key });
+  renderMap(canvas, picture.canvas, map, shape, { scale: maxOf(map), lut: state.model.luts[state.cmap], cmap: state.cmap, alpha: state.opacity, key, empty: LABELS.emptyMap });
   canvas.setAttribute("role", "img");
   return canvas;
 }
@@ -101,6 +101,7 @@ function mapCanvas(picture, maps, method, cls, side = 520, alpha = state.opacity
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
   const classMaps = maps.maps[method];
   renderMap(canvas, picture.canvas, classMaps[cls], maps.shape, {
+    empty: LABELS.emptyMap,
     scale: maxOf(classMaps[cls]),
     lut: state.model.luts[state.cmap],
     cmap: state.cmap,
@@ -225,7 +226,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       b.setAttribute("role", "img");
       b.setAttribute("aria-label", LABELS.mapAlt("Layer-CAM", cname, picture.name, maxOf(lcMap)));
       visual = [h("div", { class: "pair" }, figure(a, `Grad-CAM · ${cname}`), figure(b, `Layer-CAM · ${cname}`))];
-      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `Layer-CAM · ${cname} · peak ${fmt(maxOf(lcMap))}` });
+      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` }, { canvas: b, caption: `Layer-CAM · ${cname} · ${TEACH_UI.peak(fmt(maxOf(lcMap)))}` });
       lastMethods = ["gradcam", "layercam"];
     }
   } else if (step === STEP.gradcampp) {
@@ -247,7 +248,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       b.setAttribute("role", "img");
       b.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcampp"), cname, picture.name, maxOf(ppMap)));
       visual = [h("div", { class: "pair" }, figure(a, `${methodTitle("gradcam")} · ${cname}`), figure(b, `${methodTitle("gradcampp")} · ${cname}`))];
-      last.push({ canvas: a, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `${methodTitle("gradcampp")} · ${cname} · peak ${fmt(maxOf(ppMap))}` });
+      last.push({ canvas: a, caption: `${methodTitle("gradcam")} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` }, { canvas: b, caption: `${methodTitle("gradcampp")} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(ppMap)))}` });
       lastMethods = ["gradcam", "gradcampp"];
     }
   } else if (step === STEP.eigencam) {
@@ -262,7 +263,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       plain.setAttribute("role", "img");
       plain.setAttribute("aria-label", LABELS.rawAlt(methodTitle("eigencam"), `${H}×${W}`, maxOf(eig[cls])));
       visual = [h("div", { class: "pair" }, figure(over, LABELS.onPicture(methodTitle("eigencam"))), figure(plain, LABELS.raw(`${H}×${W}`)))];
-      last.push({ canvas: over, caption: `${methodTitle("eigencam")} · ${LABELS.everyClass} · peak ${fmt(maxOf(eig[cls]))}` }, { canvas: plain, caption: `${methodTitle("eigencam")} · ${LABELS.raw(`${H}×${W}`)}` });
+      last.push({ canvas: over, caption: `${methodTitle("eigencam")} · ${LABELS.everyClass} · ${TEACH_UI.peak(fmt(maxOf(eig[cls])))}` }, { canvas: plain, caption: `${methodTitle("eigencam")} · ${LABELS.raw(`${H}×${W}`)}` });
       lastMethods = ["eigencam"];
     }
   } else if (step === STEP.scorecam) {
@@ -303,7 +304,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       const bars = h("canvas", { class: "bars", role: "img", "aria-label": LABELS.chartAlt(title, C, cname) });
       visual = [figure(over, `${title} · ${cname}`), h("figure", {}, bars, h("figcaption", {}, LABELS.chartCaption(title, cname)))];
       requestAnimationFrame(() => drawBars(bars, w, channelOrder(C, w, "weight"), { title: LABELS.chartTitle(cname, layer.name), mark: top.map((t) => t.k), font: Math.round(14 * teachScale(root)) }));
-      last.push({ canvas: over, caption: `${title} · ${cname} · peak ${fmt(maxOf(map))}` });
+      last.push({ canvas: over, caption: `${title} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(map)))}` });
       lastMethods = ["scorecam"];
     }
   } else if (step === STEP.guided) {
@@ -332,7 +333,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       visual = [h("div", { class: "tiles three" }, figure(g, TEACH_CAPTIONS.guided), figure(m, TEACH_CAPTIONS.gradcamUp), figure(p, TEACH_CAPTIONS.product))];
       last.push(
         { canvas: g, caption: `${TEACH_CAPTIONS.guided} · ${cname}` },
-        { canvas: m, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` },
+        { canvas: m, caption: `${methodTitle("gradcam")} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` },
         { canvas: p, caption: `${TEACH_CAPTIONS.product} · ${cname}` },
       );
       lastMethods = ["gradcam"];
@@ -380,7 +381,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       a.setAttribute("role", "img");
       a.setAttribute("aria-label", LABELS.mapAlt("Grad-CAM", cname, picture.name, maxOf(gcMap)));
       visual = [figure(a, `Grad-CAM · ${cname} · ${layer.name}`)];
-      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` });
+      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` });
       lastMethods = ["gradcam"];
     }
   }
@@ -460,7 +461,7 @@ export function exportTeach({ picture, prediction, maps }) {
     rows: [last],
     cell: Math.min(720, Math.max(...last.map((c) => Math.max(c.canvas.width, c.canvas.height)))),
     legends,
-    footer: [`model ${state.model.name}`],
+    footer: [EXPLAIN.model(state.model.name)],
   });
   const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], { text: lastMethods.join("+"), max: 200 }];
   return { canvas, parts };
