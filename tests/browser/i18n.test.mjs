@@ -11,6 +11,7 @@ import { launch, openPage, startServer, idle, FILE_URL, WEB } from "./helpers.mj
 const en = await import(pathToFileURL(join(WEB, "src", "text_en.js")).href);
 const zh = await import(pathToFileURL(join(WEB, "src", "text_zh.js")).href);
 const { STATIC } = await import(pathToFileURL(join(WEB, "src", "i18n.js")).href);
+const text = await import(pathToFileURL(join(WEB, "src", "text.js")).href);
 
 let browser;
 let server;
@@ -40,6 +41,7 @@ const SAME_ALLOWED = /^(METRICS\.\w+\.better|TEACH_CAPTIONS\.product|TEACH_UI\.s
 test("every word is in both dictionaries, with the same shape", () => {
   const names = Object.keys(en).sort();
   assert.deepEqual(Object.keys(zh).sort(), names, "the same exports");
+  assert.deepEqual(names.filter((n) => !(n in text)), [], "text.js hands out every word");
   const a = names.flatMap((n) => shape(en[n], n, []));
   const b = names.flatMap((n) => shape(zh[n], n, []));
   const missing = a.filter((x) => !b.includes(x));
@@ -69,7 +71,7 @@ const ALLOWED = new Set(
   PNG CSV JSON ReLU softmax SVD logits logit AUC ROAD MoRF LeRF Average Drop Increase in Confidence Viridis Gray Turbo Jet px ms
   Spearman Pearson RISE Esc Home End PgUp PgDn Page Up Down tanh Firefox Chrome Edge Safari JavaScript pytorch-grad-cam fan-in
   English Switch to AA csw CRC SHA RGB max min mean
-  Petsiuk Chattopadhyay Adebayo BMVC WACV NeurIPS ICML et al`.split(/\s+/),
+  JPEG WebP BMP GIF Petsiuk Chattopadhyay Adebayo BMVC WACV NeurIPS ICML et al`.split(/\s+/),
 );
 
 // Visible text and labelling attributes of the page, outside translate="no" (formulas,

@@ -110,8 +110,6 @@ export const STATIC = Object.freeze([
   ["#keys", "text", "Keys", "快捷键"],
   ["#keys", "title", "Keyboard shortcuts (key: ?)", "键盘快捷键（快捷键 ?）"],
   ["#large", "title", "Large type for projectors (key: L)", "大字模式，适合投影（快捷键 L）"],
-  ["#large", "aria-label", "Large type", "大字模式"],
-  ["#lang", "aria-label", "Language", "语言"],
   [".toolbar", "aria-label", "Views and map settings", "视图与热力图设置"],
   ["#tabs", "aria-label", "Views", "视图"],
   ["#controls", "aria-label", "Map settings", "热力图设置"],

@@ -144,3 +144,4 @@ export const TEACH_UI = follow(tables, "TEACH_UI");
 export const METHOD_TITLES = follow(tables, "METHOD_TITLES");
 export const RIGHT = follow(tables, "RIGHT");
 export const PICTURE = follow(tables, "PICTURE");
+export const METHOD_FORMULAS = follow(tables, "METHOD_FORMULAS");

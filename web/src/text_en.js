@@ -781,3 +781,14 @@ export const PICTURE = Object.freeze({
     "its pixel data is incomplete": "its pixel data is incomplete",
   },
 });
+
+// The plain-text formulas of the core's catalogue (wasm/methods/layer.cpp) that carry words,
+// said in this language in "How it works"' table of every method; the others are shown as
+// the core gives them.
+export const METHOD_FORMULAS = Object.freeze({
+  eigencam: "M = ReLU(first principal component of A, projected)",
+  eigengradcam: "M = ReLU(first principal component of G * A, projected)",
+  guidedbackprop: "dy_c/dx through ReLUs that pass a gradient only where input and gradient are > 0",
+  guidedgradcam: "guided backpropagation * Grad-CAM upsampled to the input",
+  smoothgrad: "mean over N noisy copies x + e (e ~ N(0, (0.15 (max x - min x))^2)) of dy_c/dx",
+});

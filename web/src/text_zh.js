@@ -26,7 +26,7 @@ export function classList(names) {
 
 export function knowsOnly(names) {
   const some = names.length === 2 ? "两者之一" : "其中之一";
-  return `这个网络只认识${classList(names)}：它总会选${some}，即使图片里什么都没有。`;
+  return `这个网络只认识${classList(names)}：它总会选${some}，即使图片里一个也没有。`;
 }
 
 export function evidenceSentence(cmap) {
@@ -155,7 +155,7 @@ export const FUSE_TEXT = Object.freeze({
 });
 
 export function fusedTitle(methodTitle, rule) {
-  return `${methodTitle}，融合（${rule}）`;
+  return `${methodTitle}，融合（${{ max: "最大值", mean: "平均值" }[rule] || rule}）`;
 }
 
 export const LAYER_GROUPS = Object.freeze({
@@ -704,4 +704,12 @@ export const PICTURE = Object.freeze({
     "its compressed pixel data is invalid": "压缩的像素数据无效",
     "its pixel data is incomplete": "像素数据不完整",
   },
+});
+
+export const METHOD_FORMULAS = Object.freeze({
+  eigencam: "M = ReLU(A 的第一主成分上的投影)",
+  eigengradcam: "M = ReLU(G * A 的第一主成分上的投影)",
+  guidedbackprop: "dy_c/dx，经过的 ReLU 只在输入和梯度都 > 0 时让梯度通过",
+  guidedgradcam: "导向反向传播 * 上采样到输入尺寸的 Grad-CAM",
+  smoothgrad: "对 N 个加噪副本 x + e（e ~ N(0, (0.15 (max x - min x))^2)）的 dy_c/dx 取平均",
 });

@@ -11,7 +11,7 @@ import { figureLines, PHONE_WIDTH } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
-  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS, TEACH_UI, EXPLAIN,
+  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS, TEACH_UI, EXPLAIN, METHOD_FORMULAS,
 } from "./text.js";
 
 // Rich text (text_en.js TEACH_UI) as nodes: strings as they are, [tag, text] as elements.
@@ -350,7 +350,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
     text.push(
       h("table", { class: "numbers methods-table", "data-testid": "all-methods" },
         h("thead", {}, h("tr", {}, TEACH.allHead.map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, catalog.map((m) => h("tr", { "data-method": m.name }, h("td", {}, methodTitle(m.name)), h("td", { class: "plain-formula", translate: "no" }, m.formula), h("td", { class: "num" }, m.kind === "picture" ? TEACH.notComputed : peakOf(m)))))),
+        h("tbody", {}, catalog.map((m) => h("tr", { "data-method": m.name }, h("td", {}, methodTitle(m.name)), h("td", { class: "plain-formula", translate: "no" }, METHOD_FORMULAS[m.name] || m.formula), h("td", { class: "num" }, m.kind === "picture" ? TEACH.notComputed : peakOf(m)))))),
     );
     const tiles = catalog.filter((m) => maps.maps[m.name]).map((m) => {
       const c = mapCanvas(picture, maps, m.name, cls, 200);
