@@ -27,7 +27,7 @@ function open(canvas) {
   const capText = caption ? (caption.querySelector(".cap, figcaption") || {}).textContent || "" : "";
   dialog.replaceChildren(
     big,
-    h("p", { class: "enlarge-caption" }, capText ? `${label} · ${capText}` : label),
+    h("p", { class: "enlarge-caption" }, capText && !label.includes(capText) ? `${label} · ${capText}` : label),
     h("button", { type: "button", class: "primary", onclick: () => dialog.close() }, UI.closeEnlarged),
   );
   dialog.showModal();

@@ -491,9 +491,12 @@ function renderStatus() {
 // ---- drawing the view
 const exportButtons = {};
 function exportButton(view) {
-  if (!exportButtons[view])
-    exportButtons[view] = h("button", { type: "button", onclick: () => exportView() });
-  const b = exportButtons[view];
+  if (!exportButtons[view]) exportButtons[view] = labelExportButton(h("button", { type: "button", onclick: () => exportView() }));
+  return exportButtons[view];
+}
+
+// The export button's words (the views give it a more precise name when they build).
+function labelExportButton(b) {
   b.title = UI.saveTitle;
   b.setAttribute("aria-label", saveName(UI.thisView));
   b.textContent = UI.savePng;
@@ -797,7 +800,7 @@ function relabel() {
   document.querySelectorAll("#tabs [role=tab]").forEach((b) => (b.querySelector(".tab-name").textContent = VIEW_NAMES[b.dataset.view]));
   for (const box of [$("#samples"), $("#opened")]) box.dataset.ids = "";
   renderPictureButtons();
-  for (const v of Object.keys(exportButtons)) exportButton(v);
+  for (const b of Object.values(exportButtons)) labelExportButton(b);
   if (state.model) fillControls();
   renderStatus();
   if (state.message) update({ message: null }); // said in the other language

@@ -95,15 +95,6 @@ function arrange(b, rows, names, aspect) {
     b.node.dataset.tried = `list ${size}`;
     return;
   }
-  if (window.innerWidth <= TABLET_WIDTH) {
-    const size = trial(false, "grid", false, Infinity);
-    b.pictureCanvas.style.maxWidth = "";
-    b.grid.dataset.layout = "grid";
-    b.grid.dataset.scroll = "yes";
-    b.node.dataset.picture = "above";
-    b.node.dataset.tried = `tablet grid ${size}`;
-    return;
-  }
   const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
   const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
   const trial = (band, mode, fitHeight = true, cap = SCROLL_SIDE) => {
@@ -133,6 +124,15 @@ function arrange(b, rows, names, aspect) {
     }
     return size;
   };
+  if (window.innerWidth <= TABLET_WIDTH) {
+    const size = trial(false, "grid", false, Infinity);
+    b.pictureCanvas.style.maxWidth = "";
+    b.grid.dataset.layout = "grid";
+    b.grid.dataset.scroll = "yes";
+    b.node.dataset.picture = "above";
+    b.node.dataset.tried = `tablet grid ${size}`;
+    return;
+  }
   const modes = ["grid"];
   if (M > C) modes.push("columns");
   if (M * C <= 6) modes.push("strip");
