@@ -1,7 +1,8 @@
 // The page's words in the current language (i18n.js): each export hands out text_en.js's or
 // text_zh.js's (the same names in both; tests/browser/i18n.test.mjs checks that), so views
-// import their words from here and never see the language. Generated from text_en.js's
-// exports; a new word goes into both text_en.js and text_zh.js, then a line here.
+// import their words from here and never see the language. One line per export of
+// text_en.js (a table: follow(); a function: cur()'s); a new word goes into both text_en.js
+// and text_zh.js, then a line here (the i18n test fails while one is missing).
 import * as en from "./text_en.js";
 import * as zh from "./text_zh.js";
 import { isZh, follow } from "./i18n.js";
