@@ -22,7 +22,7 @@ export const PHONE_WIDTH = 640;
 // Up to this width (a tablet upright; style.css stacks the picture above the maps there) the
 // maps take the width, as large as it allows, and the page scrolls down rather than shrink
 // them to fit the height.
-const TABLET_WIDTH = 820;
+export const TABLET_WIDTH = 820;
 
 let built = null; // {key, rows, canvases: {row: [canvas per class]}, legends: {row: canvas}, ...}
 

@@ -8,7 +8,7 @@ import {
 } from "./draw.js";
 import { methodTitle } from "./methods.js";
 import { extraKey } from "./engine.js";
-import { PHONE_WIDTH } from "./view_explain.js";
+import { TABLET_WIDTH } from "./view_explain.js";
 import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder, LABELS, FEATURES, EXPLAIN } from "./text.js";
 import { lang } from "./i18n.js";
 
@@ -142,8 +142,9 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   const below = view.grid.parentElement.getBoundingClientRect().bottom - view.grid.getBoundingClientRect().bottom +
     parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
   const availH = Math.max(200, window.innerHeight - view.grid.getBoundingClientRect().top - window.scrollY - below - 4);
-  // A phone scrolls down: the grid takes the card's width (a tap enlarges a tile below).
-  const phone = window.innerWidth < PHONE_WIDTH;
+  // A phone or a tablet upright (one column: style.css) scrolls down: the grid takes the
+  // card's width (a tap enlarges a tile below).
+  const phone = window.innerWidth <= TABLET_WIDTH;
   let width = Math.floor(phone ? rect.width - 24 : Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height));
   view.grid.style.width = `${width}px`;
   for (let i = 0; i < 3 && !phone; i++) {

@@ -7,7 +7,7 @@ import {
   makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, drawGradientImage, BAR_POSITIVE, BAR_NEGATIVE,
 } from "./draw.js";
 import { channelOrder } from "./view_features.js";
-import { figureLines, PHONE_WIDTH } from "./view_explain.js";
+import { figureLines, TABLET_WIDTH } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
@@ -419,8 +419,9 @@ function teachScale(root) {
 // the text shrinks (to 60 % at the least) while the page would still scroll.
 function fitTeach(root) {
   root.style.setProperty("--teach-scale", "1");
-  // A phone scrolls down instead: its text stays readable (style.css's phone rules).
-  if (window.innerWidth < PHONE_WIDTH) {
+  // A phone or a tablet upright (one column: style.css) scrolls down instead: its text stays
+  // readable.
+  if (window.innerWidth <= TABLET_WIDTH) {
     root.style.removeProperty("--visual-max");
     return;
   }
