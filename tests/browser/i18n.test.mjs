@@ -71,7 +71,7 @@ const ALLOWED = new Set(
   PNG CSV JSON ReLU softmax SVD logits logit AUC ROAD MoRF LeRF Average Drop Increase in Confidence Viridis Gray Turbo Jet px ms
   Spearman Pearson RISE Esc Home End PgUp PgDn Page Up Down tanh Firefox Chrome Edge Safari JavaScript pytorch-grad-cam fan-in
   English Switch to AA csw CRC SHA RGB max min mean
-  JPEG WebP BMP GIF Petsiuk Chattopadhyay Adebayo BMVC WACV NeurIPS ICML et al`.split(/\s+/),
+  round HW JPEG WebP BMP GIF Petsiuk Chattopadhyay Adebayo BMVC WACV NeurIPS ICML et al`.split(/\s+/),
 );
 
 // Visible text and labelling attributes of the page, outside translate="no" (formulas,
@@ -157,6 +157,13 @@ test("in Chinese no view shows an English word", { timeout: 600000 }, async () =
       // "Is it right?" scores at once: 10 steps instead of the papers' 50 keep it short.
       if (v === "right") await page.selectOption("#right-steps", "10");
       await look(v);
+      if (v === "right") {
+        for (const metric of ["deletion", "drop", "random"]) {
+          await page.click(`#view-right button.def[data-def="${metric}"]`);
+          await look(`definition of ${metric}`);
+          await page.keyboard.press("Escape");
+        }
+      }
       if (v === "right")
         for (const part of ["sanity", "set"]) {
           await page.click(`.right-parts [data-part="${part}"]`);

@@ -322,7 +322,7 @@ function openDefinition(metric, opener) {
     h("h2", { id: "right-def-title" }, d.name),
     h("p", {}, d.text),
     h("p", { class: "def-formula", translate: "no" }, d.formula),
-    d.note ? h("p", { class: "def-note" }, d.note) : null,
+    d.note ? h("p", { class: "def-note" }, d.note) : "", // (append would write null as "null")
     h("p", { class: "small muted" }, RIGHT.reference, h("span", { translate: "no" }, d.reference)),
     h("p", {}, h("button", { type: "button", class: "primary", onclick: () => box.close() }, RIGHT.close)),
   );
