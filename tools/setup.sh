@@ -10,9 +10,10 @@ if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration), Chromium (browser tests) and
   # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi); h5py reads and
   # writes Keras files (tools/export_keras.py, tests/keras); SciPy is the metrics' reference;
-  # poppler-utils turns the printed lab report into pictures (tests/browser/print.test.mjs).
+  # poppler-utils turns the printed lab report into pictures (tests/browser/print.test.mjs);
+  # a Chinese font (the page in Chinese, tests/browser/i18n and phone screenshots).
   packages+=(python3-torch python3-torchvision python3-scipy chromium firefox-esr clang-14
-             libclang-rt-14-dev python3-h5py poppler-utils)
+             libclang-rt-14-dev python3-h5py poppler-utils fonts-wqy-microhei)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

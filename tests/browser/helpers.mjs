@@ -97,8 +97,10 @@ export async function launch() {
 
 // Opens the page and waits until it has drawn its first maps. Returns the page and what it
 // logged / asked for (console errors, page errors, every request URL, workers included).
-export async function openPage(browser, url, { viewport = { width: 1600, height: 1000 } } = {}) {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+// `locale`: the browser's language (the page picks its own from it: English unless asked);
+// `context`: more context options (isMobile, hasTouch, deviceScaleFactor for phones).
+export async function openPage(browser, url, { viewport = { width: 1600, height: 1000 }, locale = "en-US", context: more = {} } = {}) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale, ...more });
   const page = await context.newPage();
   const seen = { errors: [], requests: [] };
   page.on("console", (m) => {

@@ -618,13 +618,13 @@ function remember(cache, key, make, limit) {
 
 // Draws one raw map (h x w, layer resolution) over `picture` on `canvas` (already sized):
 // upsampled bilinearly to the canvas, coloured by value / scale, blended at `alpha`.
-// An all-zero map is drawn as a note, never as a flat colour. `key` names the map for the
+// An all-zero map is drawn as a note (`empty`: its lines), never as a flat colour. `key` names the map for the
 // caches (picture, layer, method, class). Returns {max, empty}.
-export function renderMap(canvas, picture, raw, shape, { scale, lut, cmap, alpha, key }) {
+export function renderMap(canvas, picture, raw, shape, { scale, lut, cmap, alpha, key, empty = ["empty map", "no positive evidence at this layer"] }) {
   const [, h, w] = shape;
   const max = maxOf(raw);
   if (!(max > 0)) {
-    drawNote(canvas, picture, ["empty map", "no positive evidence at this layer"]);
+    drawNote(canvas, picture, empty); // the note's words: the caller's language (text.js)
     return { max, empty: true };
   }
   const ow = canvas.width;

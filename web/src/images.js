@@ -5,6 +5,7 @@
 // a PictureError whose message is meant for the person who dropped the file.
 
 import { turnPicture, webpOrientation } from "./exif.js";
+import { PICTURE } from "./text.js";
 
 export const MAX_SIDE = 1024; // long side of the picture as drawn (the core gets every pixel)
 // Largest file, picture and side read: the CLI's limits (kMaxPicture* in wasm/cli/image_io.h).
@@ -168,40 +169,36 @@ export function pixelCanvas(width, height) {
 // decodes it; `full` is a canvas holding that picture at its own size (for the drawing copy or
 // a thumbnail; set its width to 0 to free it). Works in the page and in a worker.
 export async function decodePixels(blob, name) {
-  if (blob.size === 0) throw new PictureError(`“${name}” is empty (0 bytes).`);
+  if (blob.size === 0) throw new PictureError(PICTURE.empty(name));
   if (blob.size > MAX_FILE_BYTES)
-    throw new PictureError(`“${name}” is ${mb(blob.size)}; pictures up to ${mb(MAX_FILE_BYTES)} are read.`);
+    throw new PictureError(PICTURE.tooBig(name, mb(blob.size), mb(MAX_FILE_BYTES)));
   const head = new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer());
   const sniff = sniffPicture(head);
   if (!sniff) {
-    const kind = blob.type ? ` (${blob.type})` : "";
-    throw new PictureError(`“${name}”${kind} is not a picture this page can read. Try a JPEG, PNG, GIF, WebP or BMP photo.`);
+    throw new PictureError(PICTURE.notPicture(name, blob.type));
   }
   const { width: w, height: h, format } = sniff;
   if (w > MAX_DIMENSION || h > MAX_DIMENSION || w * h > MAX_PIXELS) {
-    throw new PictureError(
-      `“${name}” is ${w} × ${h} pixels — too large to decode safely in a browser tab ` +
-        `(at most ${MAX_DIMENSION} px a side and ${MAX_PIXELS / 1e6} megapixels). Make it smaller and try again.`,
-    );
+    throw new PictureError(PICTURE.tooLarge(name, w, h, MAX_DIMENSION, MAX_PIXELS / 1e6));
   }
   const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 1024)).arrayBuffer());
   if (looksTruncated(format, tail))
-    throw new PictureError(`“${name}” is a ${format} file that ends early — it seems truncated (an incomplete download?).`);
+    throw new PictureError(PICTURE.truncated(name, format));
 
   if (format === "PNG") {
     const problem = await pngDataProblem(new Uint8Array(await blob.arrayBuffer()));
-    if (problem) throw new PictureError(`“${name}” looks like a PNG file but could not be decoded — it may be damaged (${problem}).`);
+    if (problem) throw new PictureError(PICTURE.badPng(name, PICTURE.problems[problem] || problem));
   }
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
   } catch (err) {
-    throw new PictureError(`“${name}” looks like a ${format} file but could not be decoded — it may be damaged.`);
+    throw new PictureError(PICTURE.damaged(name, format));
   }
-  if (bitmap.width < 1 || bitmap.height < 1) throw new PictureError(`“${name}” has no pixels.`);
+  if (bitmap.width < 1 || bitmap.height < 1) throw new PictureError(PICTURE.noPixels(name));
   if (bitmap.width * bitmap.height > MAX_PIXELS) {
     bitmap.close();
-    throw new PictureError(`“${name}” is ${bitmap.width} × ${bitmap.height} pixels — too large.`);
+    throw new PictureError(PICTURE.tooLargeShort(name, bitmap.width, bitmap.height));
   }
   let width = bitmap.width;
   let height = bitmap.height;

@@ -18,11 +18,14 @@ import { renderExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
 import { renderCompare, exportCompare, setCompareActions } from "./view_compare.js";
 import { printReport } from "./report.js";
-import { renderTeach, exportTeach, teachNeeds, STEPS } from "./view_teach.js";
+import { renderTeach, exportTeach, teachNeeds, STEP_COUNT } from "./view_teach.js";
 import {
   predictionAnnouncement, exportFileName, saveName, METHOD_GROUPS, methodNote, methodsSummary, METHOD_PICKER, LAYER_GROUPS,
-  layerOption, FUSE_TEXT, progressText, modelLoaded, methodsTooltip,
+  layerOption, FUSE_TEXT, progressText, modelLoaded, methodsTooltip, UI, VIEW_NAMES, NORM_NAMES, CMAP_GROUPS, SAMPLE_TITLES, LANG_SWITCH,
 } from "./text.js";
+import { chooseLang, setLang, onLangChange, applyStatic, lang, isZh } from "./i18n.js";
+import { methodTitle } from "./methods.js";
+import { setupEnlarge } from "./enlarge.js";
 import { renderRight, exportRight, setRightActions, rightDebug } from "./view_right.js";
 import { openFolder, droppedEntries, fromFileList, setFolderActions, folderDebug } from "./view_folder.js";
 import { startCamera, setCameraActions, cameraDebug } from "./camera.js";
@@ -153,7 +156,7 @@ async function handleFiles(files) {
 async function readFiles(list) {
   let shown = null;
   for (const file of list) {
-    const name = file.name || "pasted picture";
+    const name = file.name || UI.pastedPicture;
     try {
       const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
       if (/\.csw$/i.test(name) || isWeightsFile(head)) {
@@ -162,7 +165,7 @@ async function readFiles(list) {
       }
       shown = await addPicture(file, name);
     } catch (err) {
-      say("error", err instanceof PictureError ? err.message : `“${name}” could not be read: ${err.message}`);
+      say("error", err instanceof PictureError ? err.message : UI.notRead(name, err.message));
       return;
     }
   }
@@ -178,7 +181,7 @@ async function loadWeightsFile(file, name) {
   try {
     await loadModel(bytes, name);
   } catch (err) {
-    say("error", `“${name}” was not loaded: ${err.message}. Still explaining the previous model (${before}).`);
+    say("error", UI.notLoaded(name, err.message, before));
     return;
   }
   forgetMapCaches();
@@ -209,12 +212,12 @@ function renderPictureButtons() {
               "data-picture": p.id,
               "data-sample": source === "sample" ? p.name : null,
               "aria-pressed": "false",
-              "aria-label": source === "sample" ? p.title : p.name,
-              title: source === "sample" ? `Explain the sample picture: ${p.title}` : `Explain ${p.name} again`,
+              "aria-label": source === "sample" ? sampleTitle(p) : p.name,
+              title: source === "sample" ? UI.sampleTitle(sampleTitle(p)) : UI.againTitle(p.name),
               onclick: () => choosePicture(p),
             },
             h("img", { src: p.thumb, alt: "" }),
-            h("span", { class: "sample-title" }, p.title),
+            h("span", { class: "sample-title" }, source === "sample" ? sampleTitle(p) : p.title),
           ),
         );
       }
@@ -242,8 +245,8 @@ function fillControls() {
   fillFusePicker(choices);
   const names = info.classes;
   clear($("#focus-class")).append(
-    h("option", { value: "-1", selected: state.focusClass < 0 }, "the predicted class"),
-    ...names.map((n, c) => h("option", { value: String(c), selected: c === state.focusClass }, n)),
+    h("option", { value: "-1", selected: state.focusClass < 0 }, UI.predictedClass),
+    ...classNames().map((n, c) => h("option", { value: String(c), selected: c === state.focusClass }, n)),
   );
 }
 
@@ -275,7 +278,7 @@ function fillMethodPicker() {
               "label",
               { class: "pick" },
               h("input", { type: "checkbox", "data-method": m.name, checked: state.methods.includes(m.name), onchange: (e) => toggle(m.name, e.target.checked) }),
-              h("span", {}, m.title),
+              h("span", {}, methodTitle(m.name)),
               methodNote(m.name) ? h("span", { class: "pick-note" }, methodNote(m.name)) : null,
             ),
           ),
@@ -331,7 +334,7 @@ function fillFusePicker(choices) {
       h(
         "select",
         { id: "fuse-method", onchange: (e) => set({ method: e.target.value }) },
-        catalog.filter((m) => layerMethods([m.name]).length).map((m) => h("option", { value: m.name, selected: m.name === state.fuse.method }, m.title)),
+        catalog.filter((m) => layerMethods([m.name]).length).map((m) => h("option", { value: m.name, selected: m.name === state.fuse.method }, methodTitle(m.name))),
       ),
     ),
     h(
@@ -353,18 +356,23 @@ function closePicker(details) {
   details.querySelector("summary").focus({ preventScroll: true });
 }
 
-function buildControls() {
+// The colour maps' and normalisations' choices, in the current language.
+function fillWordControls() {
   const groups = [...new Set(CMAPS.map(([, , g]) => g))];
   clear($("#cmap")).append(
     ...groups.map((g) =>
-      h("optgroup", { label: g }, CMAPS.filter(([, , k]) => k === g).map(([v, t]) => h("option", { value: v, selected: v === state.cmap }, t))),
+      h("optgroup", { label: CMAP_GROUPS[g] || g }, CMAPS.filter(([, , k]) => k === g).map(([v, t]) => h("option", { value: v, selected: v === state.cmap }, t))),
     ),
   );
   clear($("#norm")).append(
     ...NORMS.map(([v, t]) =>
-      h("label", {}, h("input", { type: "radio", name: "norm", value: v, checked: v === state.norm, onchange: () => update({ norm: v }) }), t),
+      h("label", {}, h("input", { type: "radio", name: "norm", value: v, checked: v === state.norm, onchange: () => update({ norm: v }) }), NORM_NAMES[v] || t),
     ),
   );
+}
+
+function buildControls() {
+  fillWordControls();
   $("#layer").addEventListener("change", (e) => update({ layer: Number(e.target.value), channel: -1 }));
   // An open picker's panel stays inside the window (it opens leftwards near the right edge).
   for (const d of document.querySelectorAll("details.picker")) {
@@ -403,7 +411,7 @@ function buildControls() {
             if (e.detail > 0) $(`#view-${v}`).focus({ preventScroll: true });
           },
         },
-        t,
+        h("span", { class: "tab-name" }, VIEW_NAMES[v] || t),
         h("span", { class: "key", "aria-hidden": "true" }, String(i + 1)),
       ),
     ),
@@ -450,6 +458,8 @@ function buildControls() {
   $("#message-close").addEventListener("click", () => update({ message: null }));
   $("#large").addEventListener("click", () => update({ large: !state.large }));
   $("#keys").addEventListener("click", () => $("#keys-dialog").showModal());
+  $("#lang").addEventListener("click", () => setLang(isZh() ? "en" : "zh-CN"));
+  onLangChange(relabel);
   $("#keys-close").addEventListener("click", () => $("#keys-dialog").close());
   setRightActions({
     save: (canvas, parts) => save(canvas, parts),
@@ -491,7 +501,7 @@ function syncControls() {
   $("#opacity-value").textContent = `${Math.round(state.opacity * 100)} %`;
   document.querySelectorAll("#norm input").forEach((i) => (i.checked = i.value === state.norm));
   if (state.model && state.model.catalog) {
-    const titles = state.model.catalog.filter((m) => state.methods.includes(m.name)).map((m) => m.title);
+    const titles = state.model.catalog.filter((m) => state.methods.includes(m.name)).map((m) => methodTitle(m.name));
     $("#methods-summary").textContent = methodsSummary(titles);
     $("#methods-summary").title = methodsTooltip(titles);
     document.querySelectorAll("#methods-panel input[data-method]").forEach((i) => (i.checked = state.methods.includes(i.dataset.method)));
@@ -523,7 +533,7 @@ function startupText() {
   const parts = [];
   for (const [label, name] of STARTUP_STEPS) {
     if (!(name in p)) continue;
-    parts.push(`${label} ${Math.round(Math.max(0, p[name] - last))}`);
+    parts.push(`${UI.phases[label]} ${Math.round(Math.max(0, p[name] - last))}`);
     last = Math.max(last, p[name]);
   }
   return `${parts.join(", ")} ms`;
@@ -532,26 +542,33 @@ function startupText() {
 function renderStatus() {
   const m = state.model;
   if (m) {
-    const where = m.mode === "worker" ? "in a worker" : "in the page (no worker)";
-    const simd = (m.simd ? "WebAssembly SIMD" : "WebAssembly without SIMD (slower)") + (m.threads > 1 ? `, ${m.threads} threads` : "");
+    const where = m.mode === "worker" ? UI.inWorker : UI.inPage;
+    const simd = (m.simd ? UI.simd : UI.noSimd) + (m.threads > 1 ? UI.threads(m.threads) : "");
     $("#model-line").textContent = `${m.info.name} · ${simd} · ${where}`;
-    $("#model-line").title = `weights file: ${m.name}; classes: ${m.info.classes.join(", ")}`;
+    $("#model-line").title = UI.modelTitle(m.name, classNames());
   }
   const t = state.timings;
-  const parts = [`forward ${ms(t.forwardMs)}`, `backward ${ms(t.backwardMs)}`, `maps ${ms(t.mapsMs)}`];
-  if (t.firstMapMs !== null) parts.push(`first map ${(t.firstMapMs / 1000).toFixed(2)} s after opening (${startupText()})`);
+  const parts = UI.timings(ms(t.forwardMs), ms(t.backwardMs), ms(t.mapsMs));
+  if (t.firstMapMs !== null) parts.push(UI.firstMap((t.firstMapMs / 1000).toFixed(2), startupText()));
   $("#timings").textContent = parts.join(" · ");
   const busy = $("#busy");
   busy.classList.toggle("on", state.busy > 0);
-  busy.textContent = state.busy > 0 ? "working…" : "";
+  busy.textContent = state.busy > 0 ? UI.working : "";
 }
 
 // ---- drawing the view
 const exportButtons = {};
 function exportButton(view) {
-  if (!exportButtons[view])
-    exportButtons[view] = h("button", { type: "button", onclick: () => exportView(), title: "Save this view as a PNG picture (key: S)", "aria-label": saveName("this view") }, "Save PNG");
+  if (!exportButtons[view]) exportButtons[view] = labelExportButton(h("button", { type: "button", onclick: () => exportView() }));
   return exportButtons[view];
+}
+
+// The export button's words (the views give it a more precise name when they build).
+function labelExportButton(b) {
+  b.title = UI.saveTitle;
+  b.setAttribute("aria-label", saveName(UI.thisView));
+  b.textContent = UI.savePng;
+  return b;
 }
 
 // Each view's export answers {canvas, parts}: the figure and what its file name says.
@@ -670,7 +687,7 @@ async function refresh() {
       for (const spec of needs.extras)
         if (!extras.has(extraKey(spec)))
           extraFor(picture, spec).catch((err) => {
-            if (!isCancelled(err) && currentPicture() === picture) say("error", `Could not explain “${picture.name}”: ${err.message}`);
+            if (!isCancelled(err) && currentPicture() === picture) say("error", UI.notExplained(picture.name, err.message));
           });
     const ctx = { picture, prediction, maps, acts, extras, isStale };
     lastContext = ctx;
@@ -693,7 +710,7 @@ async function refresh() {
       update({ timings: { ...state.timings, firstMapMs: first } });
     }
   } catch (err) {
-    if (!isStale() && !isCancelled(err)) say("error", `Could not explain “${picture.name}”: ${err.message}`);
+    if (!isStale() && !isCancelled(err)) say("error", UI.notExplained(picture.name, err.message));
   }
 }
 
@@ -716,6 +733,7 @@ const REDRAW_KEYS = new Set([
   "results", // extra results arrived (Score-CAM, pictures, SmoothGrad, fusion)
   "rightPart", "rightSteps", "rightDeletion", "rightInsertion", "rightClasses", "rightSetClasses",
   "message", // it takes room above the view: the view fits itself again
+  "lang", // every word redrawn in the other language
 ]);
 
 subscribe((changed) => {
@@ -761,7 +779,7 @@ function setupInput() {
     const folder = e.dataTransfer.files.length ? droppedEntries(e.dataTransfer, MAX_USER_PICTURES) : null;
     if (folder) folder.then(openFolder).catch((err) => say("error", err.message));
     else if (e.dataTransfer.files.length) handleFiles(e.dataTransfer.files);
-    else say("error", "Drop the picture file itself (from your files). Pictures dragged from another web page cannot be read — this page never fetches anything.");
+    else say("error", UI.dropFile);
   });
   window.addEventListener("paste", (e) => {
     const files = [...(e.clipboardData ? e.clipboardData.files : [])];
@@ -769,7 +787,7 @@ function setupInput() {
       e.preventDefault();
       handleFiles(files);
     } else if (e.clipboardData && e.clipboardData.types.includes("text/plain") && !/input|textarea/i.test(e.target.tagName)) {
-      say("info", "The clipboard holds text, not a picture. Copy a picture (e.g. “Copy image”) and paste again.");
+      say("info", UI.pasteText);
     }
   });
 
@@ -813,7 +831,7 @@ function setupInput() {
     if (key >= "1" && key <= String(VIEWS.length)) update({ view: VIEWS[Number(key) - 1][0] });
     else if (key === "ArrowRight" || key === "ArrowLeft") {
       const d = key === "ArrowRight" ? 1 : -1;
-      if (state.view === "teach") update({ teachStep: Math.max(0, Math.min(STEPS.length - 1, state.teachStep + d)) });
+      if (state.view === "teach") update({ teachStep: Math.max(0, Math.min(STEP_COUNT - 1, state.teachStep + d)) });
       else if (state.view === "features") stepChannel(d);
       else handled = false;
     } else if (key === "[" || key === "]") {
@@ -835,6 +853,34 @@ function setupInput() {
     else handled = false;
     if (handled) e.preventDefault();
   });
+}
+
+// ---- language (i18n.js): the switch, and everything drawn once redrawn in the new language
+// A sample's title in the current language (the title samples.js gives is English).
+function sampleTitle(p) {
+  return SAMPLE_TITLES[p.name] || p.title;
+}
+
+function showLangSwitch() {
+  const b = $("#lang");
+  b.title = LANG_SWITCH.title;
+  $("#lang-name").textContent = LANG_SWITCH.label;
+  $("#lang-name").lang = LANG_SWITCH.lang;
+}
+
+function relabel() {
+  applyStatic();
+  showLangSwitch();
+  fillWordControls();
+  document.querySelectorAll("#tabs [role=tab]").forEach((b) => (b.querySelector(".tab-name").textContent = VIEW_NAMES[b.dataset.view]));
+  for (const box of [$("#samples"), $("#opened")]) box.dataset.ids = "";
+  renderPictureButtons();
+  for (const b of Object.values(exportButtons)) labelExportButton(b);
+  if (state.model) fillControls();
+  renderStatus();
+  if (state.message) update({ message: null }); // said in the other language
+  announced = "";
+  update({ lang: lang() });
 }
 
 // ---- start
@@ -881,26 +927,30 @@ async function addSamples(wanted) {
 function fail(text) {
   debug.error = text;
   say("error", text);
-  $("#model-line").textContent = "The network could not be started.";
+  $("#model-line").textContent = UI.notStarted;
   checkIdle();
 }
 
 async function boot() {
   markPhase("boot");
+  update({ lang: chooseLang() });
+  applyStatic();
+  showLangSwitch();
   buildControls();
+  setupEnlarge();
   setupInput();
   renderStatus();
   let simd = false;
   try {
     simd = params.get("simd") !== "off" && WebAssembly.validate(SIMD_PROBE);
   } catch (e) {
-    fail("This browser has no WebAssembly, which camscope needs. Try a current Firefox, Chrome, Edge or Safari.");
+    fail(UI.noWasm);
     return;
   }
   debug.simd = simd;
   const weights = self.camscopeEmbeddedWeights;
   if (!weights) {
-    fail("The network's weights (weights.js) are missing: build the page with tools/build.sh.");
+    fail(UI.noWeights);
     return;
   }
   let started;
@@ -931,7 +981,7 @@ async function boot() {
       weights: { base64: weights.base64, encoding: weights.encoding || null }, weightsName: weights.name,
     });
   } catch (err) {
-    fail(`The network could not be started: ${err.message}`);
+    fail(UI.notStartedWhy(err.message));
     return;
   }
   const wanted = params.get("picture");
@@ -939,11 +989,12 @@ async function boot() {
   try {
     await started;
   } catch (err) {
-    fail(`The network could not be started: ${err.message}`);
+    fail(UI.notStartedWhy(err.message));
     return;
   }
   debug.mode = coreMode();
-  if (!simd) say("info", "This browser has no WebAssembly SIMD, so camscope uses its slower build — everything works, a little less quickly.");
+  update({ builtinVersion: state.model.version });
+  if (!simd) say("info", UI.slowCore);
   update({ layer: defaultLayer(state.model.info) });
   fillControls();
   await samplesAdded;

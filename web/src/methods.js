@@ -5,12 +5,12 @@
 // images; "wait": not there yet, with the key of its progress).
 import { state, methodInfo, chosenMethods, layerName } from "./state.js";
 import { extraSpec, extraKey } from "./engine.js";
-import { fusedTitle } from "./text.js";
+import { fusedTitle, METHOD_TITLES } from "./text.js";
 
 // "Grad-CAM" for "gradcam" (the core's title), or the name itself.
 export function methodTitle(name) {
   const m = methodInfo(name);
-  return m ? m.title : name;
+  return METHOD_TITLES[name] || (m ? m.title : name);
 }
 
 // The layer methods (from the kept activations and gradients) among `names`.

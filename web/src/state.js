@@ -4,6 +4,8 @@
 // never asks the worker again. Views read `state` and call update(); update() tells every
 // subscriber which keys changed.
 
+import { SHIPPED_CLASSES } from "./text.js";
+
 export const NORMS = Object.freeze([
   ["map", "per map"],
   ["shared", "shared by classes"],
@@ -63,6 +65,8 @@ export const state = {
   busy: 0,
   message: null, // {kind: "error"|"info", text}
   timings: { forwardMs: null, backwardMs: null, mapsMs: null, firstMapMs: null },
+  lang: "en", // the page's language (i18n.js; a redraw when it changes)
+  builtinVersion: -1, // model.version of the shipped model (its class names are translated)
 };
 
 // pictureId -> {version, prediction, layers: Map(layer -> maps result, methods merged as they
@@ -118,8 +122,12 @@ export function forgetResults() {
   results.clear();
 }
 
+// The class names as shown: the shipped model's in the page's language (SHIPPED_CLASSES), a
+// model the person loaded with its own names.
 export function classNames() {
-  return state.model ? state.model.info.classes : [];
+  if (!state.model) return [];
+  const names = state.model.info.classes;
+  return state.model.version === state.builtinVersion ? names.map((n) => SHIPPED_CLASSES[n] || n) : names;
 }
 
 // The class that weights, sorting and teaching follow.

@@ -1,639 +1,169 @@
-// The page's words that depend on what is shown (colour map, normalisation, the model's own
-// class names, warnings about a picture, export labels, names for screen readers), in one
-// place so that a translation finds them together. Plain functions of their inputs: nothing
-// here reads the page state or touches the DOM.
-import { fmt as number } from "./draw.js";
-import { percent as percentText } from "./dom.js";
+// The page's words in the current language (i18n.js): each export hands out text_en.js's or
+// text_zh.js's (the same names in both; tests/browser/i18n.test.mjs checks that), so views
+// import their words from here and never see the language. One line per export of
+// text_en.js (a table: follow(); a function: cur()'s); a new word goes into both text_en.js
+// and text_zh.js, then a line here (the i18n test fails while one is missing).
+import * as en from "./text_en.js";
+import * as zh from "./text_zh.js";
+import { isZh, follow } from "./i18n.js";
 
-// How each colour map shows "no evidence" (low) and "strong evidence" (high), in words.
-export const CMAP_WORDS = Object.freeze({
-  viridis: { low: "dark purple", high: "yellow", name: "Viridis" },
-  gray: { low: "black", high: "white", name: "Gray" },
-  turbo: { low: "dark blue", high: "dark red", name: "Turbo" },
-  jet: { low: "dark blue", high: "dark red", name: "Jet" },
-});
+import { layerWithGrid, exportFileName, pictureStem, fusedLayers, SANITY_STILL, score, share, meanSd, rhoText, evaluateCommand, dataFileName, againstRandom } from "./text_common.js";
 
-export function cmapWords(cmap) {
-  return CMAP_WORDS[cmap] || { low: "the low end of the colour scale", high: "its high end", name: cmap };
+export { layerWithGrid, exportFileName, pictureStem, fusedLayers, SANITY_STILL, score, share, meanSd, rhoText, evaluateCommand, dataFileName, againstRandom };
+
+const tables = { en, zh };
+const cur = () => (isZh() ? zh : en);
+
+export const CMAP_WORDS = follow(tables, "CMAP_WORDS");
+export function cmapWords(...a) {
+  return cur().cmapWords(...a);
 }
-
-// "cat and dog", "cat, dog and bird"; a long list is cut after a few names.
-export function classList(names) {
-  if (names.length === 0) return "no classes";
-  if (names.length > 6) return `${names.length} classes (${names.slice(0, 4).join(", ")}, …)`;
-  if (names.length === 1) return names[0];
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+export function classList(...a) {
+  return cur().classList(...a);
 }
-
-// Said beside every prediction: the network cannot answer "none of these".
-export function knowsOnly(names) {
-  const some = names.length === 2 ? "one of the two" : "one of them";
-  return `This network knows only ${classList(names)}: it always picks ${some}, even for a picture that shows none of them.`;
+export function knowsOnly(...a) {
+  return cur().knowsOnly(...a);
 }
-
-// The sentence under the maps: what the colours mean, in the colours of the map in use.
-export function evidenceSentence(cmap) {
-  const w = cmapWords(cmap);
-  return `${capital(w.high)} marks the parts of the picture that raised the class's score; ${w.low} marks none.`;
+export function evidenceSentence(...a) {
+  return cur().evidenceSentence(...a);
 }
-
-// What the normalisation does, for the note under the maps.
-export function normNote(norm) {
-  if (norm === "map") return "Each map is scaled to its own peak: compare where, not how strongly (a weak class's caption says how much it is scaled up).";
-  if (norm === "shared") return "The classes of a method share one scale: the weaker class looks weaker.";
-  return "Raw values, one scale per method (top: the stronger class's peak, or “Bar top” to compare pictures).";
+export function normNote(...a) {
+  return cur().normNote(...a);
 }
-
-// The normalisation in a few words, for labels and export subtitles.
-export function normShort(norm) {
-  return { map: "per map (each map to its own peak)", shared: "shared by the classes of a method", raw: "raw values" }[norm] || norm;
+export function normShort(...a) {
+  return cur().normShort(...a);
 }
-
-// A map's caption: its peak and, where the colours hide it, how it compares with the
-// strongest class of the same method. peak/strongest: raw values; norm as in state.norm.
-export function mapCaption({ empty, peak, strongest, strongestName, norm, isStrongest }) {
-  if (empty) return "all zero: no positive evidence";
-  let text = `peak ${number(peak)}`;
-  if (norm === "raw" || !(strongest > 0) || isStrongest) return text;
-  const share = Math.round((100 * peak) / strongest);
-  if (norm === "shared") return `${text} · ${share} % of the stronger class`;
-  const factor = strongest / peak;
-  return `${text} · ${share} % of ${strongestName}'s · colours scaled up ×${factor >= 10 ? Math.round(factor) : factor.toFixed(1)}`;
+export function mapCaption(...a) {
+  return cur().mapCaption(...a);
 }
-
-// Legend labels: [low, high] for one method's colour scale.
-export function legendEnds(norm, scale) {
-  if (norm === "map") return ["0", "each map's peak"];
-  return ["0", number(scale)];
+export function legendEnds(...a) {
+  return cur().legendEnds(...a);
 }
-
-// Warnings about a picture the network is likely to misread. input: the network's input
-// size [c, h, w]; stats: {width, height, originalWidth, originalHeight, flat}.
-export function pictureWarnings(p, input) {
-  const out = [];
-  const w = p.originalWidth || p.width;
-  const h = p.originalHeight || p.height;
-  const side = Math.min(input[1], input[2]);
-  if (Math.max(w, h) < side / 2) {
-    out.push(`Very small picture (${w} × ${h} px): the network sees it blown up ${Math.round(side / Math.max(w, h))}× to ${input[2]} × ${input[1]}, so there is little detail to go on.`);
-  }
-  const ratio = Math.max(w, h) / Math.min(w, h);
-  if (ratio >= 2.5) {
-    out.push(`Very ${w > h ? "wide" : "tall"} picture (${ratio.toFixed(1)} : 1): the network squeezes it into a ${input[2]} × ${input[1]} square, so shapes look distorted to it.`);
-  }
-  if (p.flat) out.push("The picture is almost one plain colour: there is nothing to recognise, yet the network still picks a class.");
-  return out;
+export function pictureWarnings(...a) {
+  return cur().pictureWarnings(...a);
 }
-
-// Screen-reader text for a map drawn on a picture.
-export function mapAlt({ method, className, picture, peak, empty }) {
-  return `${method} map for ${className} on ${picture}: ${empty ? "all zero, no positive evidence" : `peak ${number(peak)}`}`;
+export function mapAlt(...a) {
+  return cur().mapAlt(...a);
 }
-
-// Screen-reader announcement of a new prediction.
-export function predictionAnnouncement(picture, names, prediction) {
-  const p = prediction.probabilities;
-  const rest = names.map((n, c) => (c === prediction.predicted ? null : `${n} ${percentText(p[c])}`)).filter(Boolean);
-  return `${picture}: ${names[prediction.predicted]}, ${percentText(p[prediction.predicted])}${rest.length <= 3 && rest.length ? ` (${rest.join(", ")})` : ""}.`;
+export function predictionAnnouncement(...a) {
+  return cur().predictionAnnouncement(...a);
 }
-
-// The layer with its grid size, as exports and headings name it: "avgpool 6×6".
-export function layerWithGrid(name, shape) {
-  return `${name} ${shape[1]}×${shape[2]}`;
+export function saveName(...a) {
+  return cur().saveName(...a);
 }
-
-// Name of an export button (distinct for every button; starts with its visible text).
-export function saveName(what) {
-  return `Save PNG: ${what}`;
+export const METHOD_GROUPS = follow(tables, "METHOD_GROUPS");
+export function methodNote(...a) {
+  return cur().methodNote(...a);
 }
-
-function capital(s) {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+export function methodsSummary(...a) {
+  return cur().methodsSummary(...a);
 }
-
-// An export's file name from what it shows (view, picture, layer, method, class, step…):
-// "camscope_explain_cat_features.14-13x13_gradcam+layercam_shared.png". Each part is made
-// safe for a file name; a long part (a picture's name) is shortened with an ellipsis. A part
-// given as {text, max} may be longer (a list of methods: up to max characters).
-export function exportFileName(parts) {
-  const safe = parts
-    .filter((p) => p !== null && p !== undefined && p !== "" && !(typeof p === "object" && !p.text))
-    .map((p) => {
-      const max = typeof p === "object" ? p.max : 32;
-      const s = String(typeof p === "object" ? p.text : p).replace(/×/g, "x").replace(/[^\w.+-]+/g, "-").replace(/^-+|-+$/g, "");
-      return s.length > max ? `${s.slice(0, max - 1)}…` : s;
-    });
-  return `camscope_${safe.join("_")}.png`;
+export function methodsTooltip(...a) {
+  return cur().methodsTooltip(...a);
 }
-
-// A picture's name without its extension, for file names.
-export function pictureStem(name) {
-  return String(name).replace(/\.[a-z0-9]{2,5}$/i, "");
+export const METHOD_PICKER = follow(tables, "METHOD_PICKER");
+export function progressText(...a) {
+  return cur().progressText(...a);
 }
-
-// ---- methods (issue 9): the pickers, long jobs, pictures
-
-// The method groups of the pickers (state.js's methodGroup), in their order.
-export const METHOD_GROUPS = Object.freeze([
-  ["gradient", "Gradient methods"],
-  ["nogradient", "Without gradients"],
-  ["against", "Against the class (negative evidence)"],
-  ["picture", "Pictures at the input's resolution"],
-]);
-
-// A short note beside a method in the picker (what it costs or how it differs), or "".
-export function methodNote(name, { channels = 0, samples = 0 } = {}) {
-  if (name === "scorecam") return `extra passes: one forward pass per channel of the layer${channels ? ` (${channels})` : ""}`;
-  if (name === "smoothgrad") return `extra passes: a forward and a backward pass per noisy copy${samples ? ` (${samples})` : ""}`;
-  if (name === "eigencam") return "no gradient: the same map for every class";
-  if (name === "guidedgradcam") return "guided backpropagation × Grad-CAM at the layer";
-  if (name === "gradcam_neg" || name === "layercam_neg") return "where the evidence argues against the class";
-  return "";
+export function longWaitNote(...a) {
+  return cur().longWaitNote(...a);
 }
-
-// The methods picker's button ("Methods (2)") and its tooltip naming them.
-export function methodsSummary(titles) {
-  return `Methods (${titles.length})`;
+export const WAITING = follow(tables, "WAITING");
+export function gradientCaption(...a) {
+  return cur().gradientCaption(...a);
 }
-
-export function methodsTooltip(titles) {
-  return `Methods shown: ${titles.join(", ")}`;
+export function rgbLegend(...a) {
+  return cur().rgbLegend(...a);
 }
-
-export const METHOD_PICKER = Object.freeze({
-  legend: "Methods shown in Explain and as Compare's columns",
-  samples: "noisy copies",
-  noise: "noise (share of the input's range)",
-  close: "Done",
-  keepOne: "At least one method stays chosen.",
-});
-
-// A long job's progress, in words: "Score-CAM: 48 of 256 masked forward passes".
-export function progressText(name, title, done, total) {
-  const what = name === "scorecam" ? "masked forward passes" : "noisy copies";
-  return `${title}: ${done} of ${total} ${what}`;
+export function gradientAlt(...a) {
+  return cur().gradientAlt(...a);
 }
-
-// What a long method's cell says while it waits for its passes.
-export function longWaitNote(name, { channels = 0, samples = 0 } = {}) {
-  if (name === "scorecam") return ["Score-CAM is running", `${channels} forward passes, one per channel`];
-  return ["SmoothGrad is running", `${samples} forward and backward passes`];
+export const FUSE_TEXT = follow(tables, "FUSE_TEXT");
+export function fusedTitle(...a) {
+  return cur().fusedTitle(...a);
 }
-
-// A cell whose result has not arrived yet.
-export const WAITING = Object.freeze(["computing…", ""]);
-
-// Caption of a picture method's image: its largest absolute gradient.
-export function gradientCaption(peak) {
-  return peak > 0 ? `max |gradient| ${number(peak)}` : "all zero: no gradient reaches the picture";
+export const LAYER_GROUPS = follow(tables, "LAYER_GROUPS");
+export function layerOption(...a) {
+  return cur().layerOption(...a);
 }
-
-// How the RGB gradient image reads (its legend, one line).
-export function rgbLegend(title) {
-  return `${Array.isArray(title) ? title.join(", ") : title}: grey is the average gradient; a colour brighter than grey: more of it there raises the class score, darker: lowers it`;
+export function layerNote(...a) {
+  return cur().layerNote(...a);
 }
-
-// Screen-reader text of a picture method's image.
-export function gradientAlt({ method, className, picture, peak }) {
-  return `${method} for ${className} on ${picture}, at the picture's size: the gradient as an RGB image, max |gradient| ${number(peak)}`;
+export function layerHint(...a) {
+  return cur().layerHint(...a);
 }
-
-// The fused view: title, caption words, controls.
-export const FUSE_TEXT = Object.freeze({
-  summary: "Fuse layers",
-  legend: "Layers fused into one map (two or more)",
-  rule: "Combine",
-  method: "Method",
-  rules: { max: "element-wise maximum", mean: "mean" },
-  note: "Layer-CAM paper: each layer's map over its own peak, shallow layers scaled by tanh(2·M), then combined at the input's size.",
-});
-
-// The fused row's title: "Layer-CAM, fused (max)".
-export function fusedTitle(methodTitle, rule) {
-  return `${methodTitle}, fused (${rule})`;
+export function channelPage(...a) {
+  return cur().channelPage(...a);
 }
-
-// The fused layers, for captions and exports: "layer2 + layer3 + layer4".
-export function fusedLayers(names) {
-  return names.join(" + ");
+export const PAGE_BUTTONS = follow(tables, "PAGE_BUTTONS");
+export function weightOrder(...a) {
+  return cur().weightOrder(...a);
 }
-
-// ---- layers (issue 8): the picker's groups and labels, and how to choose
-
-export const LAYER_GROUPS = Object.freeze({
-  suggested: "Suggested",
-  blocks: "Blocks (module outputs)",
-  convs: "Convolutions",
-  pools: "Pools",
-});
-
-// An option of the layer picker: "layer4 = layer4.1 (layer4.1.relu#2) · default · 7×7 · 512 ch"
-// (the name people know, its other module names, the node).
-export function layerOption(choice) {
-  const roles = { default: "default", lastConv: "last conv", lastPool: "last pool" };
-  const what = choice.role.length
-    ? choice.role.map((r) => roles[r]).join(", ")
-    : { suggested: "", blocks: "block", convs: "conv", pools: "pool" }[choice.group];
-  const node = choice.name !== choice.node ? ` (${choice.node})` : "";
-  const also = (choice.aliases || []).map((a) => ` = ${a}`).join("");
-  return `${choice.name}${also}${node} · ${what} · ${choice.shape[1]}×${choice.shape[2]} · ${choice.shape[0]} ch`;
+export function modelLoaded(...a) {
+  return cur().modelLoaded(...a);
 }
-
-// The note on how to choose a layer.
-export function layerNote(name, shape, isDefault) {
-  const start = isDefault ? `Layer ${name} (${shape[1]}×${shape[2]}) is where camscope starts: the last layer with a grid. ` : `Layer ${name} (${shape[1]}×${shape[2]}). `;
-  return `${start}Deeper layers see whole objects on a coarse grid; earlier ones see edges and textures in finer detail, and their maps are noisier. [ ] step through the layers.`;
+export const TEACH_STEPS = follow(tables, "TEACH_STEPS");
+export const TEACH = follow(tables, "TEACH");
+export const TEACH_CAPTIONS = follow(tables, "TEACH_CAPTIONS");
+export const LABELS = follow(tables, "LABELS");
+export const METRICS = follow(tables, "METRICS");
+export const BASELINES = follow(tables, "BASELINES");
+export function baselineWords(...a) {
+  return cur().baselineWords(...a);
 }
-
-// The hint beside the layer's name in Explain (layerNote is its tooltip).
-export function layerHint(isDefault) {
-  return isDefault ? "the last layer with a grid; [ ] for others" : "deeper: whole objects, coarser; earlier: finer detail";
+export const STEP_CHOICES = follow(tables, "STEP_CHOICES");
+export const RIGHT_PARTS = follow(tables, "RIGHT_PARTS");
+export function versusRandom(...a) {
+  return cur().versusRandom(...a);
 }
-
-// ---- feature maps in pages
-
-export function channelPage(first, last, total) {
-  return `channels ${first}–${last} of ${total} in this order`;
+export function sanityVerdict(...a) {
+  return cur().sanityVerdict(...a);
 }
-
-export const PAGE_BUTTONS = Object.freeze({ previous: "◀ previous", next: "next ▶" });
-
-// The order picker's option for a method's channel weights.
-export function weightOrder(title, className) {
-  return `${title} weight for “${className}”, largest first`;
+export function sanityIntro(...a) {
+  return cur().sanityIntro(...a);
 }
-
-// Said when a dropped weights file has loaded.
-export function modelLoaded(file, info, layer, shape) {
-  return `Now explaining “${file}”: ${info.name}, classes ${classList(info.classes)}, starting at layer ${layer} (${shape[1]}×${shape[2]}).`;
+export function roadShort(...a) {
+  return cur().roadShort(...a);
 }
-
-// ---- "How it works": the steps for the other methods (issue 9), with this picture's numbers
-
-export const TEACH_STEPS = Object.freeze({
-  gradcampp: "Grad-CAM++",
-  eigencam: "Eigen-CAM",
-  scorecam: "Score-CAM",
-  guided: "Guided Grad-CAM",
-  all: "Every method",
-});
-
-export const TEACH = Object.freeze({
-  gradcamppIntro:
-    "Grad-CAM++ does not give every position the same say: it weighs the positive gradient at each position by a factor α made of the second and third powers of the gradient (as pytorch-grad-cam computes it), so that several separate parts of the object all count.",
-  gradcamppNumbers: ({ cname, layer, top, gcTop, positive, gcPositive, C, peak, gcPeak }) =>
-    `For “${cname}” at ${layer}: the strongest channel is k = ${top.k} (w = ${number(top.w)}; its Grad-CAM weight is ${number(top.gc)}); Grad-CAM's strongest is k = ${gcTop}. ${positive} of ${C} channels have a positive Grad-CAM++ weight (Grad-CAM: ${gcPositive}). Peak of the map: ${number(peak)} (Grad-CAM: ${number(gcPeak)}).`,
-  eigencamIntro: ({ positions, C }) =>
-    `Eigen-CAM uses no gradient at all. It reads the layer's activations as a table of ${positions} positions × ${C} channels, finds the direction in which the positions differ most — the first principal component, by a singular value decomposition — and maps each position's projection on it.`,
-  eigencamSign: "An SVD leaves the direction's sign open: camscope turns it so that the map goes with the layer's mean activation, i.e. it points to where the layer is most active.",
-  eigencamNumbers: ({ names, peaks, layer }) =>
-    `Without a gradient the map cannot depend on the class: at ${layer} its peak is ${names.map((n, c) => `${number(peaks[c])} for ${n}`).join(", ")} — the same map. It shows what the layer finds most distinctive in this picture, whichever class that serves.`,
-  scorecamIntro:
-    "Score-CAM asks the network itself. Each channel's map, stretched to the picture and scaled to [0, 1], masks the picture; the masked picture goes through the whole network again, and the class's probability on it is that channel's weight.",
-  scorecamCost: ({ C }) => `That is one forward pass per channel: ${C} here, run in batches, with no gradient.`,
-  scorecamNumbers: ({ cname, C, seconds, top }) =>
-    `The ${C} masked pictures took ${seconds} s. The channels whose masked picture makes the network most sure of “${cname}”: ${top.map((t) => `k = ${t.k} (${(100 * t.w).toFixed(1)} %)`).join(", ")}.`,
-  scorecamWait: "Running the masked forward passes…",
-  scorecamRun: ({ C }) => `Run Score-CAM: ${C} forward passes`,
-  scorecamNotRun: "Score-CAM has not run for this picture and layer yet: the picture alone",
-  guidedIntro:
-    "Grad-CAM is coarse: one value per cell of the layer's grid. Guided backpropagation follows the gradient back to the pixels, letting it through a ReLU only where both the ReLU's input and the gradient are positive: a picture as sharp as the input, but hardly different between classes.",
-  guidedProduct: "Guided Grad-CAM multiplies the two: sharp like the guided gradient, and only where Grad-CAM finds the class.",
-  guidedNumbers: ({ cname, guidedPeak, productPeak, gcPeak, grid, input }) =>
-    `For “${cname}”: largest |gradient| ${number(guidedPeak)} (guided backpropagation) and ${number(productPeak)} (Guided Grad-CAM); Grad-CAM's ${grid} map (peak ${number(gcPeak)}) is stretched to the input's ${input} before the product. The pictures are drawn at your picture's own size.`,
-  guidedWait: "Running the guided backward pass…",
-  allIntro: ({ cname, layer }) => `Every method camscope has, on this picture, for “${cname}” at ${layer}. Choose which ones Explain shows with “Methods”.`,
-  allHead: ["method", "formula", "peak"],
-  notComputed: "in Explain",
-});
-
-// Captions of the new steps' pictures.
-export const TEACH_CAPTIONS = Object.freeze({
-  guided: "guided backpropagation",
-  gradcamUp: "Grad-CAM, stretched to the input",
-  product: "Guided Grad-CAM",
-  masked: "the picture the channels' masks will cover",
-});
-
-// Labels of the new steps' pictures and charts (any method), and of other views' new parts.
-export const LABELS = Object.freeze({
-  mapAlt: (title, cname, picture, peak) => `${title} map for ${cname} on ${picture}, peak ${number(peak)}`,
-  rawAlt: (title, grid, peak) => `the raw ${grid} ${title} map, peak ${number(peak)}`,
-  onPicture: (title) => `${title} on the picture`,
-  raw: (grid) => `the raw ${grid} map`,
-  everyClass: "every class",
-  chartAlt: (title, C, cname) => `${title} weights of the ${C} channels for ${cname}, sorted`,
-  chartCaption: (title, cname) => `${title} weights w_k for “${cname}”, largest first`,
-  chartTitle: (cname, layer) => `w_k for ${cname} (${layer})`,
-  weightFor: (title, cname) => `${title} weight for ${cname}`,
-  sortedBy: (title, cname) => `sorted by the ${title} weight for ${cname}, largest first`,
-  fusedLine: (title, layers) => `${title}: layers ${layers}, at the network input's size`,
-  notYet: (titles) => `not yet computed: ${titles.join(", ")}`,
-  waitingAlt: (title, picture) => `${title} for ${picture}: computing…`,
-});
-// ---- "Is it right?" (view_right.js): the metrics' names, definitions and verdicts. The
-// definitions follow wasm/metrics/metrics.h, the one home of the rules; they are also
-// written into the CSV/JSON exports.
-
-// |ρ| at or above this once the whole network is re-initialised: "barely changes" (a rule of
-// thumb, stated as such on the page).
-export const SANITY_STILL = 0.5;
-
-// Each metric: its name, whether lower or higher is better, a short definition, the formula,
-// the paper, and a note where tools disagree.
-export const METRICS = Object.freeze({
-  deletion: {
-    name: "Deletion AUC",
-    short: "Deletion AUC",
-    better: "lower",
-    text: "The map's pixels are ordered from most to least relevant (ties in reading order). In K steps, step t replaces the first round(t·HW/K) of them, in every colour channel, by the deletion baseline; after each step the network gives the class's probability. The area under this curve (fraction removed 0 → 1, trapezoids) is small when removing what the map points at destroys the evidence quickly.",
-    formula: "AUC = Σₜ (pₜ₋₁ + pₜ) / 2K,  t = 1 … K,  pₜ = P(class | the first round(t·HW/K) pixels replaced)",
-    reference: "Petsiuk, Das & Saenko, “RISE: Randomized Input Sampling for Explanation of Black-box Models”, BMVC 2018.",
-    note: "Lower is better. RISE's defaults: zero baseline for deletion.",
-  },
-  insertion: {
-    name: "Insertion AUC",
-    short: "Insertion AUC",
-    better: "higher",
-    text: "The reverse: start from the insertion baseline and reveal the picture's own pixels in the map's order, K steps; the class's probability after each step. A large area means the pixels the map ranks first bring the evidence back quickly.",
-    formula: "AUC = Σₜ (pₜ₋₁ + pₜ) / 2K,  pₜ = P(class | the first round(t·HW/K) pixels revealed on the baseline)",
-    reference: "Petsiuk, Das & Saenko, “RISE”, BMVC 2018.",
-    note: "Higher is better. RISE's default: the blurred picture as the insertion baseline.",
-  },
-  drop: {
-    name: "Drop in confidence",
-    short: "Drop",
-    better: "lower",
-    text: "Y is the class's probability on the picture, O on the picture multiplied by the map scaled to [0, 1] (each value divided by the map's maximum). The drop is max(0, Y − O) / Y: how much of the original score is lost when only what the map shows is kept. Average Drop is 100 × its mean over pictures.",
-    formula: "drop = max(0, Y − O) / Y;  Average Drop = 100 · mean(drop) %",
-    reference: "Chattopadhyay, Sarkar, Howlader & Balasubramanian, “Grad-CAM++”, WACV 2018.",
-    note: "Lower is better. This is the paper's relative drop; some libraries report the absolute drop Y − O instead, so their numbers do not compare with these. A map that keeps most of the picture (a flat or random map keeps about half of every pixel) loses little and so scores a small drop: read it beside the deletion and insertion areas.",
-  },
-  increase: {
-    name: "Increase in confidence",
-    short: "Increase",
-    better: "higher",
-    text: "On the same masked picture: does the class's probability rise (O > Y)? Increase in Confidence is the share of pictures where it does, in %.",
-    formula: "increase = [O > Y];  Increase in Confidence = 100 · mean(increase) %",
-    reference: "Chattopadhyay et al., “Grad-CAM++”, WACV 2018.",
-    note: "Higher is better.",
-  },
-  road: {
-    name: "ROAD",
-    short: "ROAD",
-    better: "higher",
-    text: "At r % (10, 30, 50, 70, 90) the most relevant (MoRF) or least relevant (LeRF) r % of the pixels are removed and filled by noisy linear imputation: each removed value is the weighted mean of its 8 neighbours (1/6 sideways, 1/12 diagonally), solved as one sparse linear system per channel, plus Gaussian noise (sd 0.01). The class's probability at each r; combined = the mean over r of (LeRF − MoRF) / 2.",
-    formula: "combined = mean over r of (P_LeRF(r) − P_MoRF(r)) / 2",
-    reference: "Rong, Leemann, Borisov, Kasneci & Kasneci, “A Consistent and Efficient Evaluation Strategy for Attribution Methods” (ROAD), ICML 2022.",
-    note: "Higher is better. Command line only: the sparse solve takes about 0.1–0.8 s per percentage natively, too slow for this page.",
-  },
-  random: {
-    name: "Random map",
-    short: "random map",
-    better: "",
-    text: "A map of uniform noise (fixed seed), scored by every metric exactly like a method's map: the number a method has to beat. A method no better than the random map tells you nothing on that metric.",
-    formula: "map(x, y) ~ U[0, 1), seed fixed",
-    reference: "The baseline used in RISE and in the Grad-CAM++ and ROAD evaluations.",
-    note: "",
-  },
-  sanity: {
-    name: "Rank correlation ρ",
-    short: "ρ",
-    better: "lower",
-    text: "Cascading model randomisation: the network's layers with weights (convolutions, linear layers, batch norms) are re-initialised from the logits down, one more at each step (convolution and linear weights N(0, 2 / fan-in), biases 0, batch norm γ = 1 and β = 0, fixed seed). At each step the method's map at the chosen layer is compared with the original map by Spearman's rank correlation ρ (average ranks for ties; 0 when a map is constant). A map that does not change while the model is destroyed does not explain what the model learned.",
-    formula: "ρ = Pearson correlation of the ranks of the two maps' values",
-    reference: "Adebayo, Gilmer, Muelly, Goodfellow, Hardt & Kim, “Sanity Checks for Saliency Maps”, NeurIPS 2018.",
-    note: `Lower is better (the maps should change). Rule of thumb used on this page: |ρ| ≥ ${SANITY_STILL} once every layer is re-initialised means the maps barely changed.`,
-  },
-});
-
-// The baselines, as the page's selects and exports name them.
-export const BASELINES = Object.freeze([
-  ["zero", "zero (the training set's mean colour)"],
-  ["mean", "this picture's mean colour"],
-  ["blur", "blurred picture (11×11 Gaussian, σ 5)"],
-]);
-
-export function baselineWords(name) {
-  const b = BASELINES.find(([n]) => n === name);
-  return b ? b[1] : name;
+export function roadNote(...a) {
+  return cur().roadNote(...a);
 }
-
-// The steps offered: the papers' 50 and fewer, labelled as quicker and coarser.
-export const STEP_CHOICES = Object.freeze([
-  [50, "50 (as the papers)"],
-  [20, "20 (quicker)"],
-  [10, "10 (quick, coarse)"],
-]);
-
-// The view's three parts.
-export const RIGHT_PARTS = Object.freeze([
-  ["picture", "This picture"],
-  ["sanity", "Sanity check"],
-  ["set", "Over the pictures"],
-]);
-
-// A probability or an AUC with 3 decimals; "–" for nothing.
-export function score(v) {
-  return v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(3);
+export function rightProgressText(...a) {
+  return cur().rightProgressText(...a);
 }
-
-// A share in per cent (0.123 -> "12.3 %").
-export function share(v) {
-  return v === null || v === undefined || !Number.isFinite(v) ? "–" : `${(100 * v).toFixed(1)} %`;
+export const VIEW_NAMES = follow(tables, "VIEW_NAMES");
+export const NORM_NAMES = follow(tables, "NORM_NAMES");
+export const CMAP_GROUPS = follow(tables, "CMAP_GROUPS");
+export const SHIPPED_CLASSES = follow(tables, "SHIPPED_CLASSES");
+export const SAMPLE_TITLES = follow(tables, "SAMPLE_TITLES");
+export const LANG_SWITCH = follow(tables, "LANG_SWITCH");
+export const UI = follow(tables, "UI");
+export const EXPLAIN = follow(tables, "EXPLAIN");
+export const FEATURES = follow(tables, "FEATURES");
+export const COMPARE = follow(tables, "COMPARE");
+export const TEACH_UI = follow(tables, "TEACH_UI");
+export const METHOD_TITLES = follow(tables, "METHOD_TITLES");
+export const RIGHT = follow(tables, "RIGHT");
+export const PICTURE = follow(tables, "PICTURE");
+export const METHOD_FORMULAS = follow(tables, "METHOD_FORMULAS");
+export const REPORT = follow(tables, "REPORT");
+export const FOLDER = follow(tables, "FOLDER");
+export const CAMERA = follow(tables, "CAMERA");
+export function reportColours(...a) {
+  return cur().reportColours(...a);
 }
-
-// "0.123 ± 0.045"
-export function meanSd(m, sd, digits = 3) {
-  if (!Number.isFinite(m)) return "–";
-  return `${m.toFixed(digits)} ± ${Number.isFinite(sd) ? sd.toFixed(digits) : "–"}`;
+export function folderProgress(...a) {
+  return cur().folderProgress(...a);
 }
-
-// Whether a method's value beats the random map's, in words (never by colour alone).
-export function versusRandom(metric, value, random) {
-  if (!Number.isFinite(value) || !Number.isFinite(random)) return "";
-  if (value === random) return "same as the random map";
-  const better = METRICS[metric].better === "lower" ? value < random : value > random;
-  return better ? "better than the random map" : "not better than the random map";
+export function folderSummary(...a) {
+  return cur().folderSummary(...a);
 }
-
-// The verdict of the sanity check for one method: rho at the last step (all re-initialised).
-export function sanityVerdict(method, rho, layers) {
-  if (rho === null || rho === undefined || !Number.isFinite(rho)) return `${method}: no map on the randomised model.`;
-  const r = rhoText(rho);
-  if (Math.abs(rho) >= SANITY_STILL)
-    return `${method} FAILS: with all ${layers} layers re-initialised its map still has ρ = ${r} with the original — it barely changes when the learned weights are destroyed, so it shows the picture or the architecture, not what this model learned: it explains nothing about the model.`;
-  return `${method} passes: with all ${layers} layers re-initialised ρ = ${r} — its maps change when the learned weights are destroyed, so they depend on what the model learned.`;
+export function folderFigureText(...a) {
+  return cur().folderFigureText(...a);
 }
-
-// What the sanity check does, above its maps.
-export function sanityIntro(className) {
-  return `The model's layers with weights are re-initialised from the top (the logits) down, one more at each step. Under each map: Spearman's rank correlation ρ of the ${className} map with the original (1: the same order). Maps that do not change while the model is destroyed do not explain the model. Each map is scaled to its own peak.`;
+export function cameraStatus(...a) {
+  return cur().cameraStatus(...a);
 }
-
-// ρ under a map: "0.84", "−0.24" (a real minus sign), "–" for none.
-export function rhoText(rho) {
-  if (rho === null || rho === undefined || !Number.isFinite(rho)) return "–";
-  return rho < 0 ? `−${(-rho).toFixed(2)}` : rho.toFixed(2);
-}
-
-// The short note beside the command on the page (the definition has the reasons).
-export function roadShort() {
-  return "command line only (too slow for this page); for these pictures and settings:";
-}
-
-// The note in exports: ROAD is the CLI's.
-export function roadNote() {
-  return "ROAD is computed by the command line only (its imputation solves a sparse system per percentage: ~0.1–0.8 s each natively, too slow for this page). For these pictures and settings:";
-}
-
-// A file name or path quoted for a shell when it needs it.
-function shellWord(s) {
-  return /^[\w./+,:=@-]+$/.test(s) ? s : `'${String(s).replace(/'/g, "'\\''")}'`;
-}
-
-// The exact `camscope evaluate` command for the same settings (ROAD included by default).
-export function evaluateCommand({ pictures, weights, layer, methods, classes, steps, deletion, insertion }) {
-  return [
-    "camscope evaluate",
-    ...pictures.map(shellWord),
-    "--weights", shellWord(weights),
-    "--layer", shellWord(layer),
-    "--method", methods.join(","),
-    "--class", classes,
-    "--steps", String(steps),
-    "--deletion-baseline", deletion,
-    "--insertion-baseline", insertion,
-    "--out", "camscope_out",
-  ].join(" ");
-}
-
-// Progress of a long run, in words.
-export function rightProgressText(kind, done, total, seconds) {
-  const what = kind === "sanity" ? "randomisation steps" : kind === "set" ? "pictures" : "forward passes";
-  return `${done} of ${total} ${what} · ${seconds.toFixed(1)} s`;
-}
-
-// A file name for a data export (CSV, JSON) from the same parts as exportFileName.
-export function dataFileName(parts, ext) {
-  return exportFileName(parts).replace(/\.png$/, `.${ext}`);
-}
-
-// ---- The printable lab report (report.js, from the Compare view; issue 14)
-export const REPORT = Object.freeze({
-  button: "Print lab report",
-  buttonTitle: "Lay out the Compare view's figures with the model, layer, method, normalisation and colour scale, and print them (or save them as PDF from the print dialog)",
-  waiting: "Print lab report: the Compare view is still computing its rows",
-  title: "camscope lab report",
-  intro: "Class activation maps computed in the browser by camscope: no picture left this computer.",
-  model: "Model",
-  file: (bytes) => `${bytes.toLocaleString("en")} bytes`,
-  crc: "CRC-32",
-  sha: "SHA-256",
-  noSha: "not available in this browser context (served over plain http)",
-  builtIn: "the shipped model",
-  layer: "Layer",
-  methods: "Methods",
-  norm: "Normalisation",
-  colours: "Colour scale",
-  opacity: "Opacity",
-  pictures: "Pictures",
-  classes: "Classes",
-  printed: "Printed",
-  figureAlt: (title, picture) => `${title}: ${picture}`,
-  figureLine: (layer, norm) => `layer ${layer} · normalised ${norm}`,
-  top: "top of the scale",
-});
-
-// The colour scale in words, for the report: "Viridis: dark purple = 0, yellow = the top".
-export function reportColours(cmap) {
-  const w = cmapWords(cmap);
-  return `${w.name}: ${w.low} = 0, ${w.high} = the top of the scale`;
-}
-
-// ---- A whole folder at once (view_folder.js)
-export const FOLDER = Object.freeze({
-  open: "Folder…",
-  openTitle: "Predict every picture of a folder (or drop a folder, or many pictures, anywhere)",
-  heading: "Folder",
-  cancel: "Cancel",
-  close: "Close",
-  closeTitle: "Close the folder's table (its thumbnails are forgotten)",
-  csv: "Save CSV",
-  json: "Save JSON",
-  png: "Save figure (PNG)",
-  columns: Object.freeze({ index: "#", path: "picture", label: "true class", predicted: "prediction", confidence: "confidence", right: "right?" }),
-  sortBy: (column) => `Sort by ${column}`,
-  right: "right",
-  wrong: "wrong",
-  unlabelled: "–",
-  failed: "could not be read",
-  explainRow: (path) => `Explain ${path}`,
-  matrixTitle: "Confusion matrix",
-  matrixCorner: "true ↓ · predicted →",
-  noLabels: (classes) =>
-    `No right/wrong: name the folders by class (${classes.map((c) => `${c}/`).join(", ")}) to score the predictions.`,
-  nothing: "The folder holds no files.",
-  cancelled: (done, total) => `Cancelled after ${done} of ${total} pictures.`,
-});
-
-// "12 of 1000 pictures · 41.5 pictures/s"
-export function folderProgress(done, total, seconds) {
-  const rate = seconds > 0 ? ` · ${(done / seconds).toFixed(1)} pictures/s` : "";
-  return `${done} of ${total} pictures${rate}`;
-}
-
-// The folder's one-line summary: pictures, errors, accuracy over the labelled ones.
-export function folderSummary({ total, errors, labelled, correct }) {
-  const parts = [`${total} picture${total === 1 ? "" : "s"}`];
-  if (errors) parts.push(`${errors} could not be read`);
-  if (labelled) parts.push(`accuracy ${percentText(correct / labelled)} (${correct} of ${labelled} right)`);
-  return parts.join(" · ");
-}
-
-// The lab figure's title and lines (PNG export of the confusion matrix).
-export function folderFigureText({ model, total, labelled, correct, errors }) {
-  return {
-    title: `Confusion matrix — ${model}`,
-    lines: [
-      labelled ? `Accuracy ${percentText(correct / labelled)}: ${correct} of ${labelled} labelled pictures right` : "No labelled pictures",
-      `${total} pictures${errors ? `, ${errors} could not be read` : ""}; rows: true class (folder name), columns: predicted class`,
-    ],
-  };
-}
-
-// ---- Live camera (camera.js)
-export const CAMERA = Object.freeze({
-  open: "Camera",
-  openTitle: "Explain what your camera sees, live (the video never leaves this computer)",
-  heading: "Live camera",
-  stop: "Stop camera",
-  freeze: "Freeze",
-  freezeTitle: "Keep this frame as a picture, with every view",
-  method: "Map",
-  cls: "Class",
-  predicted: "the predicted class",
-  starting: "Starting the camera…",
-  frozenName: (stamp) => `camera ${stamp}.png`,
-  alt: "The camera's picture with the class's map over it",
-});
-
-// The live rate and the prediction, under the camera's picture.
-export function cameraStatus({ fps, className, probability, ms }) {
-  const rate = fps > 0 ? `${fps.toFixed(1)} frames/s` : "–";
-  return `${className} ${percentText(probability)} · ${rate} · ${Math.round(ms)} ms a frame`;
-}
-
-// Why the camera cannot start, in words: `reason` is "insecure" (no mediaDevices: the page
-// is not on https, localhost or, in some browsers, file://), a getUserMedia error's name, or
-// "frame" (the worker could not explain a frame: `detail` says why).
-export function cameraProblem(reason, detail = "") {
-  if (reason === "insecure")
-    return "This browser offers no camera to this page: cameras are allowed only on https, on localhost and, in some browsers, from a file opened from disk. Open the page from http://localhost (tools/demo.sh) or https.";
-  if (reason === "NotAllowedError" || reason === "SecurityError")
-    return "The camera was not allowed (permission refused, or blocked for this page). Allow the camera in the browser's site settings and try again.";
-  if (reason === "NotFoundError" || reason === "OverconstrainedError") return "No camera was found on this computer.";
-  if (reason === "NotReadableError" || reason === "AbortError") return "The camera is busy or could not be started (is another program using it?).";
-  if (reason === "frame") return `The live map stopped: ${detail}`;
-  return `The camera could not be started${detail ? `: ${detail}` : "."}`;
+export function cameraProblem(...a) {
+  return cur().cameraProblem(...a);
 }

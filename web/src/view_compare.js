@@ -10,8 +10,9 @@ import { methodTitle, layerMethods, rowResult } from "./methods.js";
 import { figureLines, remPx } from "./view_explain.js";
 import {
   mapCaption, mapAlt, layerWithGrid, saveName, cmapWords, normShort, gradientCaption, gradientAlt, rgbLegend, longWaitNote, WAITING,
-  progressText, LABELS, REPORT,
+  progressText, LABELS, REPORT, COMPARE, EXPLAIN, UI,
 } from "./text.js";
+import { lang } from "./i18n.js";
 
 const CELL = 220;
 let view = null; // {key, node, tables: [{title, header, rows, method | vs, legendBox}], data: Map}
@@ -27,7 +28,7 @@ function thumb(picture) {
   const c = makeCanvas(...fitSize(picture.width, picture.height, CELL));
   c.getContext("2d").drawImage(picture.canvas, 0, 0, c.width, c.height);
   c.setAttribute("role", "img");
-  c.setAttribute("aria-label", `the picture ${picture.name}`);
+  c.setAttribute("aria-label", COMPARE.picture(picture.name));
   return c;
 }
 
@@ -37,7 +38,7 @@ function tableCard(spec, pictures) {
     const cells = columns.map(() => {
       const canvas = makeCanvas(...fitSize(p.width, p.height, CELL));
       canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", `map for ${p.name}, not drawn yet`);
+      canvas.setAttribute("aria-label", COMPARE.notDrawn(p.name));
       const cap = h("div", { class: "cap" }, "…");
       return { canvas, cap };
     });
@@ -45,8 +46,8 @@ function tableCard(spec, pictures) {
     const predCap = h("span", { class: "cap" }, "…");
     const open = h(
       "button",
-      { type: "button", class: "row-open", "data-picture": p.id, title: `Explain ${p.name}`, onclick: () => actions.open && actions.open(p) },
-      h("span", { class: "sr-only" }, "Explain "),
+      { type: "button", class: "row-open", "data-picture": p.id, title: COMPARE.explain(p.name), onclick: () => actions.open && actions.open(p) },
+      h("span", { class: "sr-only" }, COMPARE.explainSr),
       h("span", { class: "rowname" }, p.name),
       predCap,
     );
@@ -61,7 +62,7 @@ function tableCard(spec, pictures) {
   });
   const legendBox = h("div", { class: "legend-slot" });
   const card = { ...spec, rows, legendBox };
-  const button = h("button", { type: "button", title: `Save the ${what} as a PNG picture`, "aria-label": saveName(`the ${what}`), onclick: () => download(card) }, "Save PNG");
+  const button = h("button", { type: "button", title: COMPARE.saveTitle(what), "aria-label": saveName(COMPARE.saveName(what)), onclick: () => download(card) }, UI.savePng);
   card.node = h(
     "div",
     { class: "card table-card" },
@@ -80,32 +81,32 @@ export async function renderCompare(root, { isStale }, exportButton) {
   const pictures = state.pictures.slice();
   const layer = state.layer;
   const extras = methods.map((m) => extraSpec(m, layer)).filter(Boolean);
-  const key = [state.model.version, layer, pictures.map((p) => p.id).join(","), state.large, methods.join("+"), state.smoothSamples, state.smoothNoise].join("|");
+  const key = [lang(), state.model.version, layer, pictures.map((p) => p.id).join(","), state.large, methods.join("+"), state.smoothSamples, state.smoothNoise].join("|");
   if (!view || view.key !== key || !root.contains(view.node)) {
     const l = state.model.info.layers[layer];
     const tables = methods.map((m) =>
-      tableCard({ title: methodTitle(m), header: ["picture", ...names], columns: names, method: m, what: `${methodTitle(m)} table` }, pictures),
+      tableCard({ title: methodTitle(m), header: [COMPARE.headPicture, ...names], columns: names, method: m, what: COMPARE.table(methodTitle(m)) }, pictures),
     );
-    const vsTitle = `${methods.map(methodTitle).join(" vs ")} — predicted class`;
+    const vsTitle = COMPARE.vsTitle(methods.map(methodTitle));
     tables.push(
       tableCard({
         title: vsTitle,
-        header: ["picture", ...methods.map(methodTitle)],
+        header: [COMPARE.headPicture, ...methods.map(methodTitle)],
         columns: methods,
         vs: true,
-        what: `${methods.length > 3 ? `${methods.length} methods side by side` : methods.map(methodTitle).join(" vs ")} table`,
-        note: "Each row uses the class the network predicted for that picture.",
+        what: COMPARE.table(methods.length > 3 ? COMPARE.sideBySide(methods.length) : COMPARE.vs(methods.map(methodTitle))),
+        note: COMPARE.vsNote,
       }, pictures),
     );
-    exportButton.setAttribute("aria-label", saveName(`all ${tables.length} tables`));
+    exportButton.setAttribute("aria-label", saveName(COMPARE.allTables(tables.length)));
     const node = h(
       "div",
       { class: "compare" },
       h(
         "div",
         { class: "view-head" },
-        h("h2", {}, `Compare pictures — layer ${layerWithGrid(layerName(state.model.info, layer), l.shape)}`),
-        h("span", { class: "muted small" }, "Rows: the sample pictures and the ones you opened — click a row to explain that picture. Drop more pictures to add rows."),
+        h("h2", {}, COMPARE.title(layerWithGrid(layerName(state.model.info, layer), l.shape))),
+        h("span", { class: "muted small" }, COMPARE.rows),
         h("span", { class: "spacer" }),
         exportButton,
         printButton(),
@@ -152,7 +153,7 @@ function rawScales() {
 // The ends of a table's colour scale, in words or numbers.
 function legendEnds(m, scales) {
   if (state.norm === "raw") return ["0", String(Number(scales[m].toPrecision(3)))];
-  return ["0", state.norm === "map" ? "each map's peak" : "stronger class's peak"];
+  return ["0", state.norm === "map" ? COMPARE.eachPeak : COMPARE.strongerPeak];
 }
 
 // Whether a method's results are drawn as RGB gradient images (no colour scale).
@@ -212,7 +213,7 @@ function redraw() {
       const c = makeCanvas(10, 10);
       c.className = "colourbar";
       c.setAttribute("role", "img");
-      c.setAttribute("aria-label", `${g.label} colour scale: ${cmapWords(state.cmap).low} = ${g.low}, ${cmapWords(state.cmap).high} = ${g.high}`);
+      c.setAttribute("aria-label", EXPLAIN.colourScale(g.label, cmapWords(state.cmap).low, g.low, cmapWords(state.cmap).high, g.high));
       table.legendBox.append(c);
       drawLegend(c, lut, { low: g.low, high: g.high, label: g.label, font });
     }
@@ -233,7 +234,7 @@ function redraw() {
       const { prediction } = row;
       const verdict = `${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}`;
       r.predCap.textContent = verdict;
-      r.pic.setAttribute("aria-label", `the picture ${r.picture.name}, predicted ${verdict}`);
+      r.pic.setAttribute("aria-label", COMPARE.predictedAlt(r.picture.name, verdict));
       const jobs = table.vs ? view.methods.map((m) => [m, prediction.predicted]) : names.map((n, c) => [table.method, c]);
       jobs.forEach(([m, c], i) => {
         const cell = r.cells[i];
@@ -255,6 +256,7 @@ function redraw() {
         const strongest = Math.max(...peaks);
         const scale = raw ? scales[m] : mapScale(state.norm, classMaps, c);
         const drawn = renderMap(cell.canvas, r.picture.canvas, classMaps[c], res.shape, {
+          empty: LABELS.emptyMap,
           scale,
           lut,
           cmap: state.cmap,
@@ -274,7 +276,7 @@ function redraw() {
 // A table row as composeTable's cells: the picture, then each result with its caption.
 function rowCells(table, r, names) {
   return [
-    { canvas: r.pic, caption: `predicted ${r.predCap.textContent}` },
+    { canvas: r.pic, caption: COMPARE.predicted(r.predCap.textContent) },
     ...r.cells.map((c, i) => ({ canvas: c.canvas, caption: `${table.vs ? methodTitle(view.methods[i]) : `${methodTitle(table.method)} · ${names[i]}`} · ${c.cap.textContent}` })),
   ];
 }
@@ -286,9 +288,9 @@ function tableFigure(table) {
   const scales = state.norm === "raw" ? rawScales() : {};
   const ms = table.vs ? view.methods : [table.method];
   return composeTable({
-    title: `camscope — ${table.title}: ${rows.length} pictures`,
+    title: COMPARE.figTitle(table.title, rows.length),
     lines: [
-      table.vs ? "each picture's predicted class" : `classes: ${names.join(", ")}`,
+      table.vs ? COMPARE.eachPredicted : COMPARE.classes(names),
       ...figureLines({ layer: view.layer, shape, norm: state.norm, methods: ms }),
       ...ms.filter(isRgb).map((m) => rgbLegend(methodTitle(m))),
     ],
@@ -297,7 +299,7 @@ function tableFigure(table) {
     labels: rows.map((r) => r.picture.name),
     cell: CELL,
     legends: tableLegends(table, scales),
-    footer: [`model ${state.model.name} · normalised ${normShort(state.norm)}`],
+    footer: [COMPARE.footer(state.model.name, normShort(state.norm))],
   });
 }
 

@@ -7,20 +7,28 @@ import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, max
 import { methodTitle, explainRows, rowResult, fusedLayerNames } from "./methods.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
-  saveName, pictureStem, layerNote, layerHint, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers, LABELS,
+  saveName, pictureStem, layerNote, layerHint, longWaitNote, WAITING, progressText, gradientCaption, rgbLegend, gradientAlt, fusedLayers, LABELS, EXPLAIN, UI,
 } from "./text.js";
+import { lang } from "./i18n.js";
 
 export const MAP_SIDE = 560;
 // Below this side (CSS px) maps are too small to read: the view scrolls instead, with maps of
 // up to SCROLL_SIDE.
 const MIN_FIT_SIDE = 100;
 const SCROLL_SIDE = 300;
+// Narrower than this (CSS px: phones, a small tablet upright) the maps are one column as wide
+// as the card, each with its method and class above it, and the page scrolls down.
+export const PHONE_WIDTH = 640;
+// Up to this width (a tablet upright; style.css stacks the picture above the maps there) the
+// maps take the width, as large as it allows, and the page scrolls down rather than shrink
+// them to fit the height.
+export const TABLET_WIDTH = 820;
 
 let built = null; // {key, rows, canvases: {row: [canvas per class]}, legends: {row: canvas}, ...}
 
 // "features.14 13×13 (256 channels)"
 export function layerLabel(maps) {
-  return `${layerWithGrid(layerName(state.model.info, maps.layer), maps.shape)} (${maps.shape[0]} channels)`;
+  return EXPLAIN.layerLabel(layerWithGrid(layerName(state.model.info, maps.layer), maps.shape), maps.shape[0]);
 }
 
 // The page's type size in CSS pixels (1 rem): canvas text follows it (large type).
@@ -51,8 +59,8 @@ function predictionBlock(picture, prediction, note) {
       ),
       h(
         "p",
-        { class: "logits", title: "The raw class scores y^c (logits); the probabilities are their softmax. The maps explain these scores." },
-        "scores y: ",
+        { class: "logits", title: EXPLAIN.logitsTitle },
+        EXPLAIN.scores,
         names.map((n, c) => `${n} ${prediction.logits[c].toFixed(2)}`).join(" · "),
       ),
     ),
@@ -74,9 +82,22 @@ function predictionBlock(picture, prediction, note) {
 function arrange(b, rows, names, aspect) {
   const M = rows.length;
   const C = names.length;
+  if (window.innerWidth < PHONE_WIDTH) {
+    b.node.classList.remove("band");
+    fitPicture(b, Infinity);
+    place(b, rows, names, "list", 100, aspect);
+    const size = Math.max(80, Math.floor(b.grid.clientWidth));
+    place(b, rows, names, "list", size, aspect);
+    b.pictureCanvas.style.maxWidth = "";
+    b.grid.dataset.layout = "list";
+    b.grid.dataset.scroll = "yes";
+    b.node.dataset.picture = "above";
+    b.node.dataset.tried = `list ${size}`;
+    return;
+  }
   const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
   const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
-  const trial = (band, mode, fitHeight = true) => {
+  const trial = (band, mode, fitHeight = true, cap = SCROLL_SIDE) => {
     b.node.classList.toggle("band", band);
     fitPicture(b, fitHeight ? bottom() : Infinity);
     const gridRows = mode === "grid" ? M : mode === "columns" ? C : 1;
@@ -89,7 +110,7 @@ function arrange(b, rows, names, aspect) {
       for (const el of b.grid.children) right = Math.max(right, el.getBoundingClientRect().right);
       const roomW = (b.grid.clientWidth - (right - g.left)) / cols;
       const roomH = fitHeight ? ((bottom() - b.mapsCard.getBoundingClientRect().bottom - window.scrollY) * aspect) / gridRows : Infinity;
-      const next = Math.max(80, Math.min(fitHeight ? Infinity : SCROLL_SIDE, Math.floor(size + Math.min(roomW, roomH))));
+      const next = Math.max(80, Math.min(fitHeight ? Infinity : cap, Math.floor(size + Math.min(roomW, roomH))));
       if (Math.abs(next - size) < 1) break;
       size = next;
     }
@@ -103,6 +124,15 @@ function arrange(b, rows, names, aspect) {
     }
     return size;
   };
+  if (window.innerWidth <= TABLET_WIDTH) {
+    const size = trial(false, "grid", false, Infinity);
+    b.pictureCanvas.style.maxWidth = "";
+    b.grid.dataset.layout = "grid";
+    b.grid.dataset.scroll = "yes";
+    b.node.dataset.picture = "above";
+    b.node.dataset.tried = `tablet grid ${size}`;
+    return;
+  }
   const modes = ["grid"];
   if (M > C) modes.push("columns");
   if (M * C <= 6) modes.push("strip");
@@ -162,6 +192,10 @@ function place(b, rows, names, mode, size, aspect) {
     grid.style.gridTemplateColumns = `auto repeat(${rows.length}, ${size}px)`;
     append(grid, [h("div"), rows.map((r) => h("div", { class: "col-head method-head", title: r.title }, r.title))]);
     names.forEach((n, c) => append(grid, [h("div", { class: "row-head", "data-class": c, style: { maxHeight: `${height}px` } }), rows.map((r) => cell(r, c))]));
+  } else if (mode === "list") {
+    // one column: a method's name, then each class's heading and map
+    grid.style.gridTemplateColumns = `${size}px`;
+    for (const r of rows) append(grid, [h("div", { class: "group-head" }, r.title), names.map((n, c) => [colHead(c), cell(r, c)])]);
   } else {
     grid.style.gridTemplateColumns = rows.map(() => `repeat(${C}, ${size}px)`).join(" ");
     append(grid, [rows.map((r) => h("div", { class: "group-head", style: { gridColumn: `span ${C}` } }, r.title))]);
@@ -181,7 +215,7 @@ function drawHeads(b) {
     clear(el).append(
       h("span", {}, names[c]),
       h("span", { class: "p" }, percent(prediction.probabilities[c])),
-      c === prediction.predicted ? h("span", { class: "star", title: "the predicted class" }, "★", h("span", { class: "sr-only" }, "predicted")) : "",
+      c === prediction.predicted ? h("span", { class: "star", title: UI.predictedClass }, "★", h("span", { class: "sr-only" }, EXPLAIN.predicted)) : "",
     );
   });
 }
@@ -214,12 +248,12 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
   const rows = explainRows();
   const info = state.model.info;
   const lname = layerName(info, maps.layer);
-  const key = [picture.id, state.model.version, maps.layer, names.length, window.innerWidth, window.innerHeight, state.large, rows.map((r) => r.id).join("+"), rows.map((r) => r.title).join("+")].join("|");
+  const key = [lang(), picture.id, state.model.version, maps.layer, names.length, window.innerWidth, window.innerHeight, state.large, rows.map((r) => r.id).join("+"), rows.map((r) => r.title).join("+")].join("|");
   if (!built || built.key !== key || !root.contains(built.node)) {
     const [mw, mh] = fitSize(picture.width, picture.height, MAP_SIDE);
     const pictureCanvas = makeCanvas(...fitSize(picture.width, picture.height, 480));
     pictureCanvas.getContext("2d").drawImage(picture.canvas, 0, 0, pictureCanvas.width, pictureCanvas.height);
-    pictureCanvas.setAttribute("aria-label", `the picture ${picture.name}`);
+    pictureCanvas.setAttribute("aria-label", EXPLAIN.picture(picture.name));
     pictureCanvas.setAttribute("role", "img");
     pictureCanvas.className = "picture";
     const canvases = {};
@@ -235,7 +269,9 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
         canvas.dataset.method = r.id;
         canvas.dataset.class = String(c);
         canvas.setAttribute("role", "img");
-        canvas.setAttribute("aria-label", `${r.title} map for ${name}`);
+        canvas.setAttribute("aria-label", EXPLAIN.mapFor(r.title, name));
+        canvas.dataset.enlarge = "";
+        canvas.title = UI.enlarge;
         const cap = h("div", { class: "cap" });
         canvases[r.id].push(canvas);
         captions[r.id].push(cap);
@@ -256,7 +292,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
         "div",
         { class: "view-head" },
         // One line: the question gives way before the layer's name does.
-        h("h2", { class: "one-line" }, h("span", { class: "question" }, "Where is the evidence for each class?"), h("span", { class: "muted layer-name" }, `layer ${layerWithGrid(lname, maps.shape)}`)),
+        h("h2", { class: "one-line" }, h("span", { class: "question" }, EXPLAIN.question), h("span", { class: "muted layer-name" }, EXPLAIN.layer(layerWithGrid(lname, maps.shape)))),
         // How to choose a layer: a short hint in the room the heading leaves (it gives way
         // first), the whole note as its tooltip.
         h("span", { class: "layer-hint", "data-testid": "layer-note", title: layerNote(lname, maps.shape, maps.layer === info.defaultLayer) }, layerHint(maps.layer === info.defaultLayer)),
@@ -274,7 +310,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
       h("div", { class: "picture-text" }, h("p", { class: "picture-name", title: picture.name }, pictureInfo(picture)), predictionBlock(picture, prediction, note)),
     );
     const node = h("div", { class: "explain" }, pictureCard, mapsCard);
-    exportButton.setAttribute("aria-label", saveName("these maps"));
+    exportButton.setAttribute("aria-label", saveName(EXPLAIN.thesemaps));
     clear(root).append(node);
     built = {
       key, rows, node, canvases, captions, cells, legends, rgbNote, grid, note, pictureCanvas, pictureCard, mapsCard, prediction,
@@ -312,6 +348,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
     classMaps.forEach((map, c) => {
       const scale = mapScale(state.norm, classMaps, c, state.rawMax);
       const res = renderMap(built.canvases[r.id][c], picture.canvas, map, result.shape, {
+        empty: LABELS.emptyMap,
         scale,
         lut,
         cmap: state.cmap,
@@ -327,7 +364,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
     legend.dataset.font = String(font);
     legend.dataset.low = low;
     legend.dataset.high = high;
-    legend.setAttribute("aria-label", `${r.title} colour scale: ${cmapWords(state.cmap).low} = ${low}, ${cmapWords(state.cmap).high} = ${high}`);
+    legend.setAttribute("aria-label", EXPLAIN.colourScale(r.title, cmapWords(state.cmap).low, low, cmapWords(state.cmap).high, high));
   }
   const rgbRows = rows.filter((r) => built.results[r.id].type === "rgb").map((r) => r.title);
   built.rgbNote.hidden = !rgbRows.length;
@@ -348,8 +385,8 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
 }
 
 export function pictureInfo(picture) {
-  const size = `${picture.width} × ${picture.height} px`;
-  const orig = picture.originalWidth && picture.originalWidth !== picture.width ? ` (from ${picture.originalWidth} × ${picture.originalHeight})` : "";
+  const size = EXPLAIN.size(picture.width, picture.height);
+  const orig = picture.originalWidth && picture.originalWidth !== picture.width ? EXPLAIN.from(picture.originalWidth, picture.originalHeight) : "";
   return `${picture.name} · ${size}${orig}`;
 }
 
@@ -359,10 +396,10 @@ export function figureLines({ picture, prediction, layer, shape, norm, methods }
   const names = classNames();
   const w = cmapWords(state.cmap);
   const lines = [];
-  if (picture) lines.push(`picture: ${picture.name} (${picture.width} × ${picture.height} px)${prediction ? ` · predicted ${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}` : ""}`);
-  lines.push(`layer ${layerWithGrid(layerName(state.model.info, layer), shape)} (${shape[0]} channels)${methods ? ` · ${methods.map(methodTitle).join(", ")}` : ""}`);
-  lines.push(`normalised ${normShort(norm)}`);
-  lines.push(`colours ${w.name}: ${w.low} = 0, ${w.high} = the top of the scale · opacity ${Math.round(state.opacity * 100)} %`);
+  if (picture) lines.push(EXPLAIN.linePicture(picture.name, picture.width, picture.height, prediction ? `${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}` : ""));
+  lines.push(EXPLAIN.lineLayer(layerWithGrid(layerName(state.model.info, layer), shape), shape[0], methods ? methods.map(methodTitle) : null));
+  lines.push(EXPLAIN.lineNorm(normShort(norm)));
+  lines.push(EXPLAIN.lineColours(w.name, w.low, w.high, Math.round(state.opacity * 100)));
   return lines;
 }
 
@@ -383,7 +420,7 @@ export function exportExplain({ picture, prediction, maps }) {
   const names = classNames();
   const rows = built.rows.filter((r) => built.results[r.id] && built.results[r.id].type !== "wait");
   const waiting = built.rows.filter((r) => !rows.includes(r)).map((r) => r.title);
-  const header = ["picture", ...names.map((n, c) => `${n} ${percent(prediction.probabilities[c])}`)];
+  const header = [EXPLAIN.headPicture, ...names.map((n, c) => `${n} ${percent(prediction.probabilities[c])}`)];
   const figureRows = rows.map((r) => {
     const row = [{ canvas: built.pictureCanvas, caption: picture.name }];
     built.canvases[r.id].forEach((canvas, c) => row.push({ canvas, caption: `${r.title} · ${names[c]} · ${built.captions[r.id][c].textContent}` }));
@@ -405,7 +442,7 @@ export function exportExplain({ picture, prediction, maps }) {
     labels: rows.map((r) => r.title),
     cell: 280,
     legends: figureLegends(mapRows.map((r) => r.id), (id) => built.results[id].classMaps, state.norm, (id) => rows.find((r) => r.id === id).title),
-    footer: [`model ${state.model.name}`],
+    footer: [EXPLAIN.model(state.model.name)],
   });
   const lname = layerName(state.model.info, maps.layer);
   const methodPart = rows.filter((r) => !r.fuse).map((r) => r.method).join("+");

@@ -8,7 +8,9 @@ import {
 } from "./draw.js";
 import { methodTitle } from "./methods.js";
 import { extraKey } from "./engine.js";
-import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder, LABELS } from "./text.js";
+import { TABLET_WIDTH } from "./view_explain.js";
+import { cmapWords, layerWithGrid, saveName, pictureStem, channelPage, PAGE_BUTTONS, weightOrder, LABELS, FEATURES, EXPLAIN } from "./text.js";
+import { lang } from "./i18n.js";
 
 // Tiles per page: a layer wider than this (ResNet50's 2048 channels) is shown a page at a time.
 export const PAGE = 256;
@@ -54,7 +56,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   const cols = Math.ceil(Math.sqrt(Math.min(c, PAGE)));
   const lname = layerName(state.model.info, acts.layer);
 
-  const key = [picture.id, state.model.version, acts.layer].join("|");
+  const key = [lang(), picture.id, state.model.version, acts.layer].join("|");
   if (!view || view.key !== key || !root.contains(view.node)) {
     const grid = makeCanvas(10, 10);
     grid.tabIndex = 0;
@@ -65,7 +67,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
     big.setAttribute("role", "img");
     plain.setAttribute("role", "img");
     const about = h("p", { class: "small muted" });
-    const orderSel = h("select", { "aria-label": "Order of the tiles" });
+    const orderSel = h("select", { "aria-label": FEATURES.orderLabel });
     const shared = h("input", { type: "checkbox" });
     const title = h("h2");
     const info = h("dl");
@@ -84,9 +86,9 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
         h(
           "div",
           { class: "feature-tools" },
-          h("label", { class: "control" }, h("span", {}, "Order"), orderSel),
-          h("label", { class: "control" }, shared, h("span", {}, "one colour range for all channels")),
-          h("span", { class: "muted small" }, "Click a tile to enlarge it; with the grid focused, ← → ↑ ↓ Home End PgUp PgDn move."),
+          h("label", { class: "control" }, h("span", {}, FEATURES.order), orderSel),
+          h("label", { class: "control" }, shared, h("span", {}, FEATURES.oneRange)),
+          h("span", { class: "muted small" }, FEATURES.howTo),
         ),
         pager,
         grid,
@@ -100,7 +102,7 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
         about,
       ),
     );
-    exportButton.setAttribute("aria-label", saveName("all channels and the enlarged one"));
+    exportButton.setAttribute("aria-label", saveName(FEATURES.saveWhat));
     orderSel.addEventListener("change", () => update({ featureOrder: orderSel.value }));
     shared.addEventListener("change", () => update({ featureShared: shared.checked }));
     const pick = (event) => {
@@ -116,12 +118,10 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   }
 
   const words = cmapWords(state.cmap);
-  view.about.textContent =
-    `A channel is one feature detector: ${words.high} where the pattern it responds to appears, ${words.low} where it is weakest (each tile is scaled to its own range unless “one colour range” is ticked). ` +
-    "Its Grad-CAM weight says how much more of it would raise the class score (positive) or lower it (negative).";
-  view.title.textContent = `All ${c} channels of ${lname} (${hh}×${ww} each)`;
+  view.about.textContent = FEATURES.about(words.high, words.low);
+  view.title.textContent = FEATURES.title(c, lname, hh, ww);
   append(clear(view.orderSel), [
-    h("option", { value: "index", selected: by === "index" }, "channel number"),
+    h("option", { value: "index", selected: by === "index" }, FEATURES.byNumber),
     Object.entries(sets).map(([value, set]) => h("option", { value, selected: by === value }, weightOrder(set.title, names[cls]))),
   ]);
   view.shared.checked = state.featureShared;
@@ -142,19 +142,22 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   const below = view.grid.parentElement.getBoundingClientRect().bottom - view.grid.getBoundingClientRect().bottom +
     parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
   const availH = Math.max(200, window.innerHeight - view.grid.getBoundingClientRect().top - window.scrollY - below - 4);
-  let width = Math.floor(Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height));
+  // A phone or a tablet upright (one column: style.css) scrolls down: the grid takes the
+  // card's width (a tap enlarges a tile below).
+  const phone = window.innerWidth <= TABLET_WIDTH;
+  let width = Math.floor(phone ? rect.width - 24 : Math.min(rect.width - 32, (availH * view.grid.width) / view.grid.height));
   view.grid.style.width = `${width}px`;
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 && !phone; i++) {
     const over = document.documentElement.scrollHeight - window.innerHeight;
     if (over <= 0 || width <= 160) break;
     width = Math.max(160, Math.floor(width - (over * view.grid.width) / view.grid.height) - 1);
     view.grid.style.width = `${width}px`;
   }
   const rank = order.indexOf(selected);
-  const pageWords = pages > 1 ? `page ${page + 1} of ${pages} (${channelPage(page * PAGE + 1, page * PAGE + shown.length, c)}), ` : "";
+  const pageWords = pages > 1 ? FEATURES.pageWords(page + 1, pages, channelPage(page * PAGE + 1, page * PAGE + shown.length, c)) : "";
   view.grid.setAttribute(
     "aria-label",
-    `${c} feature maps of ${lname}, ${pageWords}${gridSize(view)} tiles; channel ${selected} selected, ${rank + 1} of ${c} in this order. Arrow keys, Home, End, Page Up and Page Down move.`,
+    FEATURES.gridLabel(c, lname, pageWords, gridSize(view), selected, rank + 1),
   );
 
   // The enlarged channel: over the picture, and on its own.
@@ -167,23 +170,23 @@ export function renderFeatures(root, { picture, prediction, maps, acts, extras }
   const ctx = view.plain.getContext("2d");
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(heatCanvas(shifted, ww, hh, hi - lo, lut), 0, 0, view.plain.width, view.plain.height);
-  clear(view.heading).append(`Channel ${selected}`);
-  const range = `activation range ${fmt(lo)} to ${fmt(hi)}, weight for ${names[cls]} ${fmt(maps.weights[cls][selected], 4)}`;
-  view.big.setAttribute("aria-label", `channel ${selected} of ${lname} over the picture ${picture.name}: ${range}`);
-  view.plain.setAttribute("aria-label", `channel ${selected} of ${lname} on its own, ${hh}×${ww}: ${range}`);
+  clear(view.heading).append(FEATURES.heading(selected));
+  const range = FEATURES.range(fmt(lo), fmt(hi), names[cls], fmt(maps.weights[cls][selected], 4));
+  view.big.setAttribute("aria-label", FEATURES.bigAlt(selected, lname, picture.name, range));
+  view.plain.setAttribute("aria-label", FEATURES.plainAlt(selected, lname, `${hh}×${ww}`, range));
   append(clear(view.info), [
-    names.map((n, k) => [h("dt", {}, `Grad-CAM weight for ${n}`), h("dd", {}, fmt(maps.weights[k][selected], 4))]),
+    names.map((n, k) => [h("dt", {}, FEATURES.gcWeightFor(n)), h("dd", {}, fmt(maps.weights[k][selected], 4))]),
     by !== "index" && by !== "weight" ? [h("dt", {}, LABELS.weightFor(byTitle, names[cls])), h("dd", {}, fmt(weights[selected], 4))] : null,
-    h("dt", {}, "activation range"),
+    h("dt", {}, FEATURES.activationRange),
     h("dd", {}, `${fmt(lo)} … ${fmt(hi)}`),
-    h("dt", {}, "place in this order"),
-    h("dd", {}, `${rank + 1} of ${c}`),
+    h("dt", {}, FEATURES.place),
+    h("dd", {}, FEATURES.rankOf(rank + 1, c)),
   ]);
   // The enlarged channel's card, filled, can be the taller one (a toolbar on two rows): its
   // pictures give way too.
   const pair = view.big.closest(".pair");
   pair.style.maxWidth = "";
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 3 && !phone; i++) {
     const over = document.documentElement.scrollHeight - window.innerHeight;
     if (over <= 0) break;
     const w = pair.getBoundingClientRect().width;
@@ -207,7 +210,7 @@ function turnPage(d) {
 
 // "16 by 16": the tile grid's columns and rows, for its text alternative.
 function gridSize(v) {
-  return v.layout ? `${v.layout.cols} by ${v.layout.rows}` : "";
+  return v.layout ? FEATURES.gridSize(v.layout.cols, v.layout.rows) : "";
 }
 
 // ← / → : the previous / next channel in the current order.
@@ -256,21 +259,21 @@ export function exportFeatures({ picture, acts, maps }) {
   const [lo, hi] = minMax(plane);
   const pages = Math.ceil(c / PAGE);
   const pageText = pages > 1 ? ` · ${channelPage(view.page * PAGE + 1, view.page * PAGE + view.shown.length, c)}` : "";
-  const orderText = `${view.by !== "index" ? LABELS.sortedBy(view.byTitle, names[view.cls]) : "in channel-number order"}${pageText}`;
+  const orderText = `${view.by !== "index" ? LABELS.sortedBy(view.byTitle, names[view.cls])   : FEATURES.byChannel}${pageText}`;
   const canvas = composeTable({
-    title: `camscope — ${picture.name}: the ${c} channels of ${layerWithGrid(layer.name, acts.shape)}`,
+    title: FEATURES.figTitle(picture.name, c, layerWithGrid(layer.name, acts.shape)),
     lines: [
-      `picture: ${picture.name} (${picture.width} × ${picture.height} px) · layer ${layerWithGrid(layer.name, acts.shape)}, ${c} channels, ${orderText}`,
+      FEATURES.figLine(picture.name, picture.width, picture.height, layerWithGrid(layer.name, acts.shape), c, orderText),
       state.featureShared
-        ? "every tile shares one colour range (the whole layer's min to max); the number in a tile's corner is its channel"
-        : "each tile is scaled on its own (its channel's min to max); the number in a tile's corner is its channel",
-      `colours ${words.name}: ${words.low} = low activation, ${words.high} = high · channel ${view.selected}: range ${fmt(lo)} to ${fmt(hi)}, Grad-CAM weight for ${names[view.cls]} ${fmt(maps.weights[view.cls][view.selected], 4)}`,
+        ? FEATURES.figShared
+        : FEATURES.figOwn,
+      FEATURES.figColours(words.name, words.low, words.high, view.selected, fmt(lo), fmt(hi), names[view.cls], fmt(maps.weights[view.cls][view.selected], 4)),
     ],
-    header: ["all channels (numbered)", `channel ${view.selected} on the picture`, `channel ${view.selected}, ${hh}×${ww}`],
+    header: [FEATURES.headAll, FEATURES.headOver(view.selected), FEATURES.headPlain(view.selected, `${hh}×${ww}`)],
     rows: [[{ canvas: numbered }, { canvas: view.big }, { canvas: view.plain }]],
     cell: Math.min(1400, Math.max(420, numbered.width)),
-    legends: [{ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: state.featureShared ? fmt(minMax(acts.data)[0]) : "tile's min", high: state.featureShared ? fmt(minMax(acts.data)[1]) : "tile's max" }],
-    footer: [`model ${state.model.name}`],
+    legends: [{ lut: state.model.luts[state.cmap], label: FEATURES.activation, low: state.featureShared ? fmt(minMax(acts.data)[0]) : FEATURES.tileMin, high: state.featureShared ? fmt(minMax(acts.data)[1]) : FEATURES.tileMax }],
+    footer: [EXPLAIN.model(state.model.name)],
   });
   // Where each channel number sits in the figure (for the tests: the saved file is read back).
   const at = canvas.figure.images[0];

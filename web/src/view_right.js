@@ -18,8 +18,10 @@ import { remPx } from "./view_explain.js";
 import { methodTitle } from "./methods.js";
 import {
   METRICS, BASELINES, STEP_CHOICES, RIGHT_PARTS, SANITY_STILL, baselineWords, score, share, meanSd, versusRandom, sanityVerdict,
-  roadNote, roadShort, sanityIntro, rhoText, evaluateCommand, rightProgressText, dataFileName, layerWithGrid, saveName, pictureStem, cmapWords,
+  roadNote, roadShort, sanityIntro, rhoText, evaluateCommand, rightProgressText, dataFileName, layerWithGrid, saveName, pictureStem, cmapWords, RIGHT, againstRandom,
+  LABELS,
 } from "./text.js";
+import { lang } from "./i18n.js";
 
 const DEL_COLOUR = BAR_POSITIVE; // vermillion (Okabe-Ito): deletion
 const INS_COLOUR = BAR_NEGATIVE; // blue: insertion
@@ -310,7 +312,7 @@ function select(label, id, value, options, onChange) {
 
 // A metric's name as a button that opens its definition.
 function defButton(metric, text = METRICS[metric].name) {
-  return h("button", { type: "button", class: "linkish def", "data-def": metric, title: `What is “${METRICS[metric].name}”? (definition, formula, paper)`, onclick: (e) => openDefinition(metric, e.currentTarget) }, text);
+  return h("button", { type: "button", class: "linkish def", "data-def": metric, title: RIGHT.defTitle(METRICS[metric].name), onclick: (e) => openDefinition(metric, e.currentTarget) }, text);
 }
 
 function openDefinition(metric, opener) {
@@ -319,10 +321,10 @@ function openDefinition(metric, opener) {
   clear(box).append(
     h("h2", { id: "right-def-title" }, d.name),
     h("p", {}, d.text),
-    h("p", { class: "def-formula" }, d.formula),
-    d.note ? h("p", { class: "def-note" }, d.note) : null,
-    h("p", { class: "small muted" }, `Reference: ${d.reference}`),
-    h("p", {}, h("button", { type: "button", class: "primary", onclick: () => box.close() }, "Close")),
+    h("p", { class: "def-formula", translate: "no" }, d.formula),
+    d.note ? h("p", { class: "def-note" }, d.note) : "", // (append would write null as "null")
+    h("p", { class: "small muted" }, RIGHT.reference, h("span", { translate: "no" }, d.reference)),
+    h("p", {}, h("button", { type: "button", class: "primary", onclick: () => box.close() }, RIGHT.close)),
   );
   box.onclose = () => opener && opener.isConnected && opener.focus();
   box.showModal();
@@ -334,23 +336,23 @@ function build(root, ctx, exportButton, key) {
   const l = state.model.info.layers[maps.layer];
   const parts = h(
     "div",
-    { class: "right-parts", role: "group", "aria-label": "Is it right? parts" },
+    { class: "right-parts", role: "group", "aria-label": RIGHT.parts },
     RIGHT_PARTS.map(([p, t]) => h("button", { type: "button", "data-part": p, "data-focus": `part-${p}`, "aria-pressed": String(p === state.rightPart), onclick: () => update({ rightPart: p }) }, t)),
   );
-  const run = h("button", { type: "button", class: "run", "data-focus": "run", onclick: toggleRun }, "Run");
-  const bar = h("progress", { max: "1", value: "0", "aria-label": "progress of the computation" });
+  const run = h("button", { type: "button", class: "run", "data-focus": "run", onclick: toggleRun }, RIGHT.run);
+  const bar = h("progress", { max: "1", value: "0", "aria-label": RIGHT.progress });
   const status = h("span", { class: "right-status small" });
   const said = h("span", { class: "sr-only", role: "status", "aria-live": "polite" });
-  const controls = h("div", { class: "right-settings", role: "group", "aria-label": "What to compute" });
+  const controls = h("div", { class: "right-settings", role: "group", "aria-label": RIGHT.whatToCompute });
   const body = h("div", { class: "right-body" });
   const dialog = h("dialog", { class: "right-def", "aria-labelledby": "right-def-title" });
-  exportButton.setAttribute("aria-label", saveName(`the “${RIGHT_PARTS.find(([p]) => p === state.rightPart)[1]}” part`));
+  exportButton.setAttribute("aria-label", saveName(RIGHT.partSave(RIGHT_PARTS.find(([p]) => p === state.rightPart)[1])));
   const node = h(
     "div",
     { class: "right", "data-part": state.rightPart },
     // The layer is the toolbar's (and every export says it): the heading stays short so that
     // the parts, Run / Cancel and the progress share its line.
-    h("div", { class: "view-head" }, h("h2", { title: `layer ${layerWithGrid(l.name, maps.shape)}` }, "Is it right?"), parts, h("div", { class: "right-run" }, run, bar, status, said), exportButton),
+    h("div", { class: "view-head" }, h("h2", { title: RIGHT.layerTitle(layerWithGrid(l.name, maps.shape)) }, RIGHT.title), parts, h("div", { class: "right-run" }, run, bar, status, said), exportButton),
     controls,
     body,
     dialog,
@@ -364,7 +366,7 @@ function build(root, ctx, exportButton, key) {
 export function renderRight(root, ctx, exportButton) {
   const { picture, maps } = ctx;
   const names = classNames();
-  const key = [picture.id, state.model.version, maps.layer, state.rightPart, state.large, window.innerWidth, window.innerHeight, names.length, methodsShown().join(",")].join("|");
+  const key = [lang(), picture.id, state.model.version, maps.layer, state.rightPart, state.large, window.innerWidth, window.innerHeight, names.length, methodsShown().join(",")].join("|");
   // A part button pressed from the keyboard keeps the focus in the new part (data-focus).
   if (!built || built.key !== key || !root.contains(built.node)) keepFocus(root, () => build(root, ctx, exportButton, key));
   built.ctx = ctx;
@@ -377,15 +379,15 @@ function buildControls() {
   const names = classNames();
   const b = built;
   const had = document.activeElement && b.controls.contains(document.activeElement) ? document.activeElement.id : null;
-  const steps = select("Steps", "right-steps", state.rightSteps, STEP_CHOICES, (v) => update({ rightSteps: Number(v) }));
-  const del = select("Deletion baseline", "right-deletion", state.rightDeletion, BASELINES.map(([v]) => [v, v]), (v) => update({ rightDeletion: v }));
-  const ins = select("Insertion baseline", "right-insertion", state.rightInsertion, BASELINES.map(([v]) => [v, v]), (v) => update({ rightInsertion: v }));
+  const steps = select(RIGHT.steps, "right-steps", state.rightSteps, STEP_CHOICES, (v) => update({ rightSteps: Number(v) }));
+  const del = select(RIGHT.deletionBaseline, "right-deletion", state.rightDeletion, BASELINES.map(([v]) => [v, RIGHT.baselineShort[v] || v]), (v) => update({ rightDeletion: v }));
+  const ins = select(RIGHT.insertionBaseline, "right-insertion", state.rightInsertion, BASELINES.map(([v]) => [v, RIGHT.baselineShort[v] || v]), (v) => update({ rightInsertion: v }));
   const focus = focusClassOf(b.ctx.prediction);
-  const many = names.length > MAX_ALL_CLASSES ? `the ${MAX_ALL_CLASSES} most likely classes` : "every class";
+  const many = names.length > MAX_ALL_CLASSES ? RIGHT.mostLikely(MAX_ALL_CLASSES) : RIGHT.everyClass;
   let extra = [];
-  if (b.part === "picture") extra = [select("Classes", "right-classes", state.rightClasses, [["all", many], ["focus", `${names[focus]} only`]], (v) => update({ rightClasses: v }))];
-  else if (b.part === "set") extra = [select("Classes", "right-set-classes", state.rightSetClasses, [["predicted", "each picture's predicted class"], ["all", "every class"]], (v) => update({ rightSetClasses: v }))];
-  else extra = [h("span", { class: "small muted" }, `class ${names[focus]} (the Class control) · `, defButton("sanity", "what is ρ?"))];
+  if (b.part === "picture") extra = [select(RIGHT.classes, "right-classes", state.rightClasses, [["all", many], ["focus", RIGHT.only(names[focus])]], (v) => update({ rightClasses: v }))];
+  else if (b.part === "set") extra = [select(RIGHT.classes, "right-set-classes", state.rightSetClasses, [["predicted", RIGHT.eachPredicted], ["all", RIGHT.everyClass]], (v) => update({ rightSetClasses: v }))];
+  else extra = [h("span", { class: "small muted" }, RIGHT.sanityClass(names[focus]), defButton("sanity", RIGHT.whatIsRho))];
   clear(b.controls).append(...(b.part === "sanity" ? [] : [steps, del, ins]), ...extra);
   if (had) {
     const again = b.controls.querySelector(`#${had}`);
@@ -404,10 +406,10 @@ function showStatus() {
   const complete = isComplete(ctx);
   const done = last[part] && last[part].key === key ? last[part] : null;
   const n = setPictures().length;
-  b.run.textContent = running ? "Cancel" : part === "set" ? `Score ${n === 1 ? "the picture" : `the ${n} pictures`}` : "Run";
+  b.run.textContent = running ? RIGHT.cancel : part === "set" ? RIGHT.scoreSet(n) : RIGHT.run;
   b.run.classList.toggle("cancel", !!running);
   b.run.setAttribute("aria-disabled", String(!running && complete));
-  b.run.title = running ? "Stop this computation" : complete ? "Computed for these settings" : "Compute for these settings";
+  b.run.title = running ? RIGHT.stopTitle : complete ? RIGHT.computedTitle : RIGHT.computeTitle;
   b.bar.hidden = !running;
   let text = "";
   if (running) {
@@ -416,19 +418,19 @@ function showStatus() {
       const [d, t] = running.step;
       b.bar.max = running.total || 1;
       b.bar.value = running.done + (t ? d / t : 0);
-      text = `${rightProgressText("set", running.done, running.total, secs)} (this one ${t ? Math.round((100 * d) / t) : 0} %)`;
+      text = `${rightProgressText("set", running.done, running.total, secs)}${RIGHT.thisOne(t ? Math.round((100 * d) / t) : 0)}`;
     } else {
       b.bar.max = running.total || 1;
       b.bar.value = running.done;
-      text = running.total ? rightProgressText(part, running.done, running.total, secs) : `starting… ${secs.toFixed(1)} s`;
+      text = running.total ? rightProgressText(part, running.done, running.total, secs) : RIGHT.starting(secs.toFixed(1));
     }
-  } else if ((done && done.status === "cancelled") || (!complete && stopped.has(key))) text = "Cancelled. Run computes the rest.";
-  else if (done && done.status === "failed") text = `Failed: ${done.error}`;
-  else if (complete && done) text = `Done in ${(done.ms / 1000).toFixed(1)} s.`;
-  else if (complete) text = "Done (kept from before).";
-  else if (part === "set") text = `Scores every picture of Compare (${n}); a 50-step run takes several seconds per picture.`;
+  } else if ((done && done.status === "cancelled") || (!complete && stopped.has(key))) text = RIGHT.cancelled;
+  else if (done && done.status === "failed") text = RIGHT.failed(done.error);
+  else if (complete && done) text = RIGHT.doneIn((done.ms / 1000).toFixed(1));
+  else if (complete) text = RIGHT.kept;
+  else if (part === "set") text = RIGHT.setHint(n);
   b.status.textContent = text;
-  const said = running ? "Computing…" : done ? { done: "Done.", cancelled: "Cancelled.", failed: `Failed: ${done.error}` }[done.status] : "";
+  const said = running ? RIGHT.computing : done ? { done: RIGHT.done, cancelled: RIGHT.cancelledShort, failed: RIGHT.failed(done.error) }[done.status] : "";
   if (b.said.textContent !== said) b.said.textContent = said;
 }
 
@@ -456,21 +458,21 @@ function verdictMark(metric, value, random) {
 
 function numbersTable(method, row, rnd) {
   const cell = (metric, v, r, show) => h("td", { class: "num" }, row ? show(v) : "…", row && rnd ? verdictMark(metric, metric === "increase" ? Number(v) : v, metric === "increase" ? Number(r) : r) : null);
-  const yes = (v) => (v ? "yes" : "no");
+  const yes = (v) => (v ? RIGHT.yes : RIGHT.no);
   const c = row && row.confidence;
   const rc = rnd && rnd.confidence;
   const line = (metric, v, r, show) =>
     h(
       "tr",
       {},
-      h("th", { scope: "row" }, defButton(metric, METRICS[metric].short), h("span", { class: "better", title: `${METRICS[metric].better} is better` }, METRICS[metric].better === "lower" ? " ↓" : " ↑", h("span", { class: "sr-only" }, ` (${METRICS[metric].better} is better)`))),
+      h("th", { scope: "row" }, defButton(metric, METRICS[metric].short), h("span", { class: "better", title: RIGHT.better(METRICS[metric].better) }, METRICS[metric].better === "lower" ? " ↓" : " ↑", h("span", { class: "sr-only" }, ` (${RIGHT.better(METRICS[metric].better)})`))),
       cell(metric, v, r, show),
       h("td", { class: "num muted" }, rnd ? show(r) : "…"),
     );
   return h(
     "table",
     { class: "right-numbers" },
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, h("span", { class: "sr-only" }, "metric")), h("th", { scope: "col" }, methodTitle(method)), h("th", { scope: "col" }, defButton("random", "random")))),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, h("span", { class: "sr-only" }, RIGHT.metric)), h("th", { scope: "col" }, methodTitle(method)), h("th", { scope: "col" }, defButton("random", RIGHT.random)))),
     h(
       "tbody",
       {},
@@ -483,10 +485,10 @@ function numbersTable(method, row, rnd) {
 }
 
 function curveAlt(method, name, row, rnd) {
-  if (!row) return `${method}, ${name}: deletion and insertion curves, not computed yet`;
+  if (!row) return RIGHT.notYetCurves(method, name);
   const d = row.deletion;
   const i = row.insertion;
-  return `${method}, ${name}: deletion curve from ${score(d[0])} to ${score(d[d.length - 1])}, area ${score(row.deletionAuc)}${rnd ? ` (random map ${score(rnd.deletionAuc)})` : ""}; insertion curve from ${score(i[0])} to ${score(i[i.length - 1])}, area ${score(row.insertionAuc)}${rnd ? ` (random map ${score(rnd.insertionAuc)})` : ""}`;
+  return RIGHT.curvesAlt(method, name, score(d[0]), score(d[d.length - 1]), score(row.deletionAuc), rnd ? score(rnd.deletionAuc) : "", score(i[0]), score(i[i.length - 1]), score(row.insertionAuc), rnd ? score(rnd.insertionAuc) : "");
 }
 
 // Deletion and insertion curves of one map (and the random map's, dashed) on a canvas of
@@ -526,7 +528,7 @@ export function drawCurves(canvas, row, rnd, { w, h, font = 12, ratio = window.d
     ctx.fillText(`${Math.round(t * 100)} %`, X(t), top + ph + 3);
   }
   ctx.textAlign = "center";
-  const caption = ellipsize(ctx, "pixels removed / revealed", pw);
+  const caption = ellipsize(ctx, RIGHT.axis, pw);
   ctx.fillText(caption, left + pw / 2, top + ph + 3 + font * 1.2);
   const path = (curve) => {
     ctx.beginPath();
@@ -558,7 +560,7 @@ export function drawCurves(canvas, row, rnd, { w, h, font = 12, ratio = window.d
   if (!row) {
     ctx.fillStyle = "#5a6375";
     ctx.textBaseline = "middle";
-    ctx.fillText("computing…", left + pw / 2, top + ph / 2);
+    ctx.fillText(RIGHT.chartComputing, left + pw / 2, top + ph / 2);
   }
 }
 
@@ -568,10 +570,10 @@ function curveKey() {
   return h(
     "p",
     { class: "right-key small" },
-    sw("del", "deletion (area shaded)"),
-    sw("ins", "insertion (area shaded)"),
-    sw("rnd", "random map (dashed)"),
-    h("span", { class: "muted" }, "✓ / ✗ / =: better than / not better than / the same as the random map."),
+    sw("del", RIGHT.keyDeletion),
+    sw("ins", RIGHT.keyInsertion),
+    sw("rnd", RIGHT.keyRandom),
+    h("span", { class: "muted" }, RIGHT.keyMarks),
   );
 }
 
@@ -596,7 +598,7 @@ function drawPicture(b) {
         cells.push({ m, c, canvas, slot, node });
         grid.append(node);
       }
-    const cmd = h("input", { type: "text", readonly: true, class: "cmd", id: "right-road-command", "aria-label": "camscope evaluate command that also computes ROAD", onfocus: (e) => e.target.select() });
+    const cmd = h("input", { type: "text", readonly: true, class: "cmd", id: "right-road-command", "aria-label": RIGHT.roadCommand, translate: "no", onfocus: (e) => e.target.select() });
     const road = h("div", { class: "road-note small" }, h("p", {}, defButton("road"), `: ${roadShort()}`), cmd);
     const baselines = h("p", { class: "small muted baselines" });
     clear(b.body).append(baselines, grid, curveKey(), road);
@@ -607,7 +609,7 @@ function drawPicture(b) {
     b.fitted = fitted;
     b.needsFit = true;
   }
-  b.baselines.textContent = `Deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps · each number beside the random map's.`;
+  b.baselines.textContent = RIGHT.baselines(baselineWords(s.deletion), baselineWords(s.insertion), s.steps);
   b.baselines.title = b.baselines.textContent; // large type cuts it to one line
   for (const cell of b.cells) {
     const row = rowOf(picture, s, cell.m, cell.c);
@@ -714,9 +716,9 @@ function drawSanity(b) {
       const head = h(
         "tr",
         {},
-        h("th", { scope: "col" }, "method"),
-        h("th", { scope: "col", class: "orig" }, "original"),
-        steps.map((st, i) => h("th", { scope: "col", class: "node", title: `step ${i + 1}: ${st.node} and every layer above it re-initialised` }, h("span", {}, `${i + 1} ${st.node}`))),
+        h("th", { scope: "col" }, RIGHT.method),
+        h("th", { scope: "col", class: "orig" }, RIGHT.original),
+        steps.map((st, i) => h("th", { scope: "col", class: "node", title: RIGHT.stepTitle(i + 1, st.node) }, h("span", {}, `${i + 1} ${st.node}`))),
       );
       const thumbs = {};
       const rows = methods.map((m) => {
@@ -737,8 +739,8 @@ function drawSanity(b) {
   }
   clear(b.verdicts);
   if (!result) {
-    b.verdicts.append(h("p", { class: "muted" }, "Computing the maps of the randomised models…"));
-    b.rhoChart.setAttribute("aria-label", "rank correlation chart, not computed yet");
+    b.verdicts.append(h("p", { class: "muted" }, RIGHT.computingMaps));
+    b.rhoChart.setAttribute("aria-label", RIGHT.rhoNotYet);
     drawRho(b.rhoChart, null, methods, { w: 300, h: 160, font: 12 });
     rightDebug.sanity = null;
     return;
@@ -758,11 +760,12 @@ function drawSanity(b) {
       const node = t.step < 0 ? "" : result.steps[t.step].node;
       if (!raw) {
         t.canvas.getContext("2d").clearRect(0, 0, t.canvas.width, t.canvas.height);
-        t.cap.textContent = "no map";
-        t.canvas.setAttribute("aria-label", `${methodTitle(m)}: no map at step ${t.step + 1}`);
+        t.cap.textContent = RIGHT.noMap;
+        t.canvas.setAttribute("aria-label", RIGHT.noMapAt(methodTitle(m), t.step + 1));
         return;
       }
       const r = renderMap(t.canvas, picture.canvas, raw, shape, {
+        empty: LABELS.emptyMap,
         scale: maxOf(raw),
         lut,
         cmap: state.cmap,
@@ -774,17 +777,17 @@ function drawSanity(b) {
       t.canvas.setAttribute(
         "aria-label",
         t.step < 0
-          ? `${methodTitle(m)} map for ${names[cls]} on the trained model${r.empty ? ": all zero" : ""}`
-          : `${methodTitle(m)} map for ${names[cls]} with ${node} and the layers above it re-initialised: ρ = ${Number.isFinite(rho) ? rho.toFixed(2) : "none"}${r.empty ? ", all zero" : ""}`,
+          ? RIGHT.trainedAlt(methodTitle(m), names[cls], r.empty)
+          : RIGHT.randomisedAlt(methodTitle(m), names[cls], node, Number.isFinite(rho) ? rho.toFixed(2) : RIGHT.none, r.empty),
       );
     });
   }
   const font = Math.round(0.72 * remPx());
   drawRho(b.rhoChart, result, methods, { w: b.rhoSize.w, h: b.rhoSize.h, font });
-  b.rhoChart.setAttribute("aria-label", `rank correlation with the original map at each step: ${methods.map((m) => `${methodTitle(m)} ${result.steps.map((st) => (Number.isFinite(st.rho[m]) ? st.rho[m].toFixed(2) : "none")).join(", ")}`).join("; ")}`);
+  b.rhoChart.setAttribute("aria-label", RIGHT.rhoAlt(methods.map((m) => `${methodTitle(m)} ${result.steps.map((st) => (Number.isFinite(st.rho[m]) ? st.rho[m].toFixed(2) : RIGHT.none)).join(", ")}`).join("; ")));
   const w = cmapWords(state.cmap);
-  b.legend.setAttribute("aria-label", `colour scale: ${w.low} = 0, ${w.high} = each map's own peak`);
-  drawLegend(b.legend, lut, { low: "0", high: "each map's own peak", label: "", font });
+  b.legend.setAttribute("aria-label", RIGHT.legendAlt(w.low, w.high));
+  drawLegend(b.legend, lut, { low: "0", high: RIGHT.ownPeak, label: "", font });
   rightDebug.sanity = {
     pictureId: picture.id,
     cls,
@@ -871,11 +874,11 @@ export function drawRho(canvas, result, methods, { w, h, font = 12, ratio = wind
   ctx.setLineDash([]);
   ctx.textAlign = "left";
   ctx.textBaseline = "top";
-  ctx.fillText("ρ with the original map", left, 2);
+  ctx.fillText(RIGHT.rhoAxis, left, 2);
   ctx.textAlign = "center";
   const every = Math.max(1, Math.ceil((n * font * 1.6) / pw));
   for (let i = 0; i <= n; i += every) ctx.fillText(String(i), X(i), top + ph + 3);
-  ctx.fillText("layers re-initialised (steps)", left + pw / 2, top + ph + 3 + font * 1.2);
+  ctx.fillText(RIGHT.stepsAxis, left + pw / 2, top + ph + 3 + font * 1.2);
   if (!result) return;
   methods.forEach((m, k) => {
     const colour = RHO_COLOURS[k % RHO_COLOURS.length];
@@ -946,10 +949,10 @@ function drawSet(b) {
     b.setButtons = h(
       "div",
       { class: "set-buttons" },
-      h("button", { type: "button", "data-focus": "csv", onclick: () => saveSet("csv"), title: "Save the table as CSV (with the model, its hash, layer, settings and the metrics' definitions)" }, "Save CSV"),
-      h("button", { type: "button", "data-focus": "json", onclick: () => saveSet("json"), title: "Save the table as JSON (with the model, its hash, layer, settings, definitions and the curves)" }, "Save JSON"),
+      h("button", { type: "button", "data-focus": "csv", onclick: () => saveSet("csv"), title: RIGHT.saveCsvTitle }, RIGHT.saveCsv),
+      h("button", { type: "button", "data-focus": "json", onclick: () => saveSet("json"), title: RIGHT.saveJsonTitle }, RIGHT.saveJson),
     );
-    b.setCmd = h("input", { type: "text", readonly: true, class: "cmd", id: "right-set-command", "aria-label": "camscope evaluate command for these pictures, with ROAD", onfocus: (e) => e.target.select() });
+    b.setCmd = h("input", { type: "text", readonly: true, class: "cmd", id: "right-set-command", "aria-label": RIGHT.setCommand, translate: "no", onfocus: (e) => e.target.select() });
     clear(b.body).append(
       h("p", { class: "small muted baselines" }),
       b.setSummary,
@@ -959,14 +962,14 @@ function drawSet(b) {
     );
     b.fitted = b.key;
   }
-  b.body.querySelector(".baselines").textContent = `${t.rows.filter((r) => r.row && r.method !== "random").length ? "" : "Not scored yet. "}Deletion baseline ${baselineWords(s.deletion)}; insertion baseline ${baselineWords(s.insertion)}; ${s.steps} steps; ${state.rightSetClasses === "all" ? "every class" : "each picture's predicted class"}. Mean ± sd over the pictures scored (sd over n, as the command line's summary).`;
-  const head = (metric) => h("th", { scope: "col" }, defButton(metric, metric === "drop" ? "Average Drop" : metric === "increase" ? "Increase in Confidence" : METRICS[metric].name), METRICS[metric].better === "lower" ? " ↓" : " ↑");
+  b.body.querySelector(".baselines").textContent = RIGHT.setBaselines(t.rows.filter((r) => r.row && r.method !== "random").length > 0, baselineWords(s.deletion), baselineWords(s.insertion), s.steps, state.rightSetClasses === "all" ? RIGHT.everyClass : RIGHT.eachPredicted);
+  const head = (metric) => h("th", { scope: "col" }, defButton(metric, metric === "drop" ? RIGHT.averageDrop : metric === "increase" ? RIGHT.increaseConf : METRICS[metric].name), METRICS[metric].better === "lower" ? " ↓" : " ↑");
   clear(b.setSummary).append(
     h(
       "table",
       { class: "lab right-table", "data-testid": "set-summary" },
-      h("caption", {}, `Mean ± sd per method over ${new Set(t.rows.filter((r) => r.row).map((r) => r.picture.id)).size} of ${setPictures().length} pictures`),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "method"), h("th", { scope: "col" }, "n"), head("deletion"), head("insertion"), head("drop"), head("increase"))),
+      h("caption", {}, RIGHT.meanCaption(new Set(t.rows.filter((r) => r.row).map((r) => r.picture.id)).size, setPictures().length)),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, RIGHT.method), h("th", { scope: "col" }, "n"), head("deletion"), head("insertion"), head("drop"), head("increase"))),
       h(
         "tbody",
         {},
@@ -975,7 +978,7 @@ function drawSet(b) {
           return h(
             "tr",
             { "data-method": m },
-            h("th", { scope: "row" }, m === "random" ? defButton("random", "random map") : methodTitle(m)),
+            h("th", { scope: "row" }, m === "random" ? defButton("random", RIGHT.randomMap) : methodTitle(m)),
             h("td", { class: "num" }, String(r.n)),
             h("td", { class: "num" }, meanSd(r.deletion.mean, r.deletion.sd)),
             h("td", { class: "num" }, meanSd(r.insertion.mean, r.insertion.sd)),
@@ -1006,15 +1009,15 @@ function drawSet(b) {
             ? h(
                 "th",
                 { scope: "rowgroup", rowspan: String(list.length) },
-                h("button", { type: "button", class: "linkish", title: `Explain ${r.picture.name}`, onclick: () => actions.open && actions.open(r.picture) }, r.picture.name),
-                h("span", { class: "small muted" }, r.cls >= 0 ? ` ${names[r.cls]}${pred ? ` ${percent(pred.probabilities[r.cls])}` : ""}` : " not scored yet"),
+                h("button", { type: "button", class: "linkish", title: RIGHT.explain(r.picture.name), onclick: () => actions.open && actions.open(r.picture) }, r.picture.name),
+                h("span", { class: "small muted" }, r.cls >= 0 ? ` ${names[r.cls]}${pred ? ` ${percent(pred.probabilities[r.cls])}` : ""}` : RIGHT.notScored),
               )
             : null,
-          h("td", {}, r.method === "random" ? "random map" : methodTitle(r.method)),
+          h("td", {}, r.method === "random" ? RIGHT.randomMap : methodTitle(r.method)),
           h("td", { class: "num" }, r.row ? score(r.row.deletionAuc) : "–"),
           h("td", { class: "num" }, r.row ? score(r.row.insertionAuc) : "–"),
           h("td", { class: "num" }, r.row ? share(r.row.confidence.drop) : "–"),
-          h("td", { class: "num" }, r.row ? (r.row.confidence.increase ? "yes" : "no") : "–"),
+          h("td", { class: "num" }, r.row ? (r.row.confidence.increase ? RIGHT.yes : RIGHT.no) : "–"),
         ),
       ),
     );
@@ -1023,8 +1026,8 @@ function drawSet(b) {
     h(
       "table",
       { class: "lab right-table", "data-testid": "set-rows" },
-      h("caption", {}, "Per picture"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "picture, class"), h("th", { scope: "col" }, "method"), h("th", { scope: "col" }, "Deletion AUC"), h("th", { scope: "col" }, "Insertion AUC"), h("th", { scope: "col" }, "drop"), h("th", { scope: "col" }, "increase"))),
+      h("caption", {}, RIGHT.perPicture),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, RIGHT.pictureClass), h("th", { scope: "col" }, RIGHT.method), h("th", { scope: "col" }, METRICS.deletion.name), h("th", { scope: "col" }, METRICS.insertion.name), h("th", { scope: "col" }, RIGHT.drop), h("th", { scope: "col" }, RIGHT.increase))),
       bodies,
     ),
   );
@@ -1228,18 +1231,17 @@ function settingsLines(picture, prediction, methods, classes) {
   const s = settings();
   const l = state.model.info.layers[s.layer];
   return [
-    `picture: ${picture.name} (${picture.width} × ${picture.height} px) · predicted ${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}`,
-    `model ${state.model.info.name} (${state.model.name})`,
-    `layer ${layerWithGrid(l.name, l.shape)} · methods ${methods.map(methodTitle).join(", ")} · classes ${classes.map((c) => names[c]).join(", ")}`,
-    `deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps`,
+    RIGHT.figPicture(picture.name, picture.width, picture.height, `${names[prediction.predicted]} ${percent(prediction.probabilities[prediction.predicted])}`),
+    RIGHT.figModel(state.model.info.name, state.model.name),
+    RIGHT.figLayer(layerWithGrid(l.name, l.shape), methods.map(methodTitle).join(", "), classes.map((c) => names[c]).join(", ")),
+    RIGHT.figBaselines(baselineWords(s.deletion), baselineWords(s.insertion), s.steps),
   ];
 }
 
 // ✓, ✗ or = for a number against the random map's (the words say which).
 function markOf(metric, value, random) {
-  const words = versusRandom(metric, value, random);
-  if (!words) return "";
-  return words.startsWith("same") ? " =" : words.startsWith("better") ? " ✓" : " ✗";
+  const kind = againstRandom(METRICS[metric].better, value, random);
+  return kind === "same" ? " =" : kind === "better" ? " ✓" : kind === "worse" ? " ✗" : "";
 }
 
 function exportPicturePart(b) {
@@ -1255,14 +1257,14 @@ function exportPicturePart(b) {
   const width = pad * 3 + chartW + textW;
   const f = figureWriter(width, 400 + methods.length * classes.length * (chartH + 60) + 400);
   let y = pad;
-  y += f.text(`camscope — Is it right? ${picture.name}: deletion and insertion`, pad, y, width - 2 * pad, 22, 600) + 6;
+  y += f.text(RIGHT.figTitle(picture.name), pad, y, width - 2 * pad, 22, 600) + 6;
   for (const line of settingsLines(picture, prediction, methods, classes)) y += f.para(line, pad, y, width - 2 * pad, 15, 400, "#3d4556", 2);
-  y += f.para("Every number beside the random map's (uniform noise, fixed seed): the baseline a method must beat. ✓ better than, ✗ not better than, = the same as the random map.", pad, y, width - 2 * pad, 15);
+  y += f.para(RIGHT.figRandom, pad, y, width - 2 * pad, 15);
   y += 8;
   let x = pad;
-  x += f.swatch(x, y, DEL_COLOUR, "deletion curve (lower area is better)");
-  x += f.swatch(x, y, INS_COLOUR, "insertion curve (higher area is better)");
-  f.swatch(x, y, "#5a6375", "random map (dashed)", true);
+  x += f.swatch(x, y, DEL_COLOUR, RIGHT.figDeletionKey);
+  x += f.swatch(x, y, INS_COLOUR, RIGHT.figInsertionKey);
+  f.swatch(x, y, "#5a6375", RIGHT.keyRandom, true);
   y += 30;
   for (const m of methods)
     for (const c of classes) {
@@ -1276,17 +1278,17 @@ function exportPicturePart(b) {
       ty += f.text(`${methodTitle(m)} · ${names[c]} (${percent(prediction.probabilities[c])})`, tx, ty, textW, 18, 600) + 4;
       const mark = markOf;
       if (row && rnd) {
-        ty += f.text(`Deletion AUC ${score(row.deletionAuc)} (random map ${score(rnd.deletionAuc)})${mark("deletion", row.deletionAuc, rnd.deletionAuc)}`, tx, ty, textW, 15);
-        ty += f.text(`Insertion AUC ${score(row.insertionAuc)} (random map ${score(rnd.insertionAuc)})${mark("insertion", row.insertionAuc, rnd.insertionAuc)}`, tx, ty, textW, 15);
-        ty += f.text(`Drop in confidence ${share(row.confidence.drop)} (random map ${share(rnd.confidence.drop)})${mark("drop", row.confidence.drop, rnd.confidence.drop)}`, tx, ty, textW, 15);
-        ty += f.text(`Confidence increased: ${row.confidence.increase ? "yes" : "no"} (random map: ${rnd.confidence.increase ? "yes" : "no"})${mark("increase", Number(row.confidence.increase), Number(rnd.confidence.increase))}`, tx, ty, textW, 15);
-        ty += f.text(`Y = ${score(row.confidence.original)}, O (picture × map) = ${score(row.confidence.masked)}`, tx, ty, textW, 14, 400, "#3d4556");
-      } else ty += f.text("not computed yet", tx, ty, textW, 15);
+        ty += f.text(RIGHT.figDeletion(score(row.deletionAuc), score(rnd.deletionAuc), mark("deletion", row.deletionAuc, rnd.deletionAuc)), tx, ty, textW, 15);
+        ty += f.text(RIGHT.figInsertion(score(row.insertionAuc), score(rnd.insertionAuc), mark("insertion", row.insertionAuc, rnd.insertionAuc)), tx, ty, textW, 15);
+        ty += f.text(RIGHT.figDrop(share(row.confidence.drop), share(rnd.confidence.drop), mark("drop", row.confidence.drop, rnd.confidence.drop)), tx, ty, textW, 15);
+        ty += f.text(RIGHT.figIncrease(row.confidence.increase, rnd.confidence.increase, mark("increase", Number(row.confidence.increase), Number(rnd.confidence.increase))), tx, ty, textW, 15);
+        ty += f.text(RIGHT.figYO(score(row.confidence.original), score(row.confidence.masked)), tx, ty, textW, 14, 400, "#3d4556");
+      } else ty += f.text(RIGHT.figNotYet, tx, ty, textW, 15);
       y += Math.max(chartH, ty - y) + 18;
     }
-  y += f.para("Deletion / insertion: RISE (Petsiuk et al., BMVC 2018). Drop and increase in confidence: Grad-CAM++ (Chattopadhyay et al., WACV 2018), the relative drop max(0, Y − O) / Y — some libraries report the absolute drop Y − O.", pad, y, width - 2 * pad, 14);
+  y += f.para(RIGHT.figRefs, pad, y, width - 2 * pad, 14);
   y += f.para(`${roadNote()} ${b.cmd ? b.cmd.value : ""}`, pad, y, width - 2 * pad, 13, 400, "#3d4556", 5);
-  y += f.text(`model ${state.model.name}`, pad, y + 4, width - 2 * pad, 13, 400, "#3d4556") + pad;
+  y += f.text(RIGHT.figModelLine(state.model.name), pad, y + 4, width - 2 * pad, 13, 400, "#3d4556") + pad;
   const l = state.model.info.layers[s.layer];
   return {
     canvas: f.finish(y),
@@ -1309,10 +1311,10 @@ function exportSanityPart(b) {
   const f = figureWriter(width, 1400 + methods.length * 200);
   let y = pad;
   const l = state.model.info.layers[maps.layer];
-  y += f.text(`camscope — Is it right? Sanity check (cascading randomisation): ${picture.name}`, pad, y, width - 2 * pad, 22, 600) + 6;
-  y += f.text(`picture: ${picture.name} (${picture.width} × ${picture.height} px) · class ${names[cls]} (${percent(prediction.probabilities[cls])})`, pad, y, width - 2 * pad, 15, 400, "#3d4556");
-  y += f.text(`model ${state.model.info.name} (${state.model.name}) · layer ${layerWithGrid(l.name, l.shape)} · methods ${methods.map(methodTitle).join(", ")}`, pad, y, width - 2 * pad, 15, 400, "#3d4556");
-  y += f.para("The layers with weights are re-initialised from the logits down, one more per step; ρ = Spearman rank correlation of each map with the original. Each map is scaled to its own peak.", pad, y, width - 2 * pad, 15);
+  y += f.text(RIGHT.figSanityTitle(picture.name), pad, y, width - 2 * pad, 22, 600) + 6;
+  y += f.text(RIGHT.figSanityPicture(picture.name, picture.width, picture.height, names[cls], percent(prediction.probabilities[cls])), pad, y, width - 2 * pad, 15, 400, "#3d4556");
+  y += f.text(RIGHT.figSanityModel(state.model.info.name, state.model.name, layerWithGrid(l.name, l.shape), methods.map(methodTitle).join(", ")), pad, y, width - 2 * pad, 15, 400, "#3d4556");
+  y += f.para(RIGHT.figSanityIntro, pad, y, width - 2 * pad, 15);
   y += 6;
   for (const m of methods) {
     const rho = result.steps[n - 1] ? result.steps[n - 1].rho[m] : null;
@@ -1327,14 +1329,14 @@ function exportSanityPart(b) {
     f.swatch(pad + 590, ky, RHO_COLOURS[k % RHO_COLOURS.length], `${methodTitle(m)}`, k % 2 === 1);
     ky += 24;
   });
-  ky += f.scale(pad + 590, ky + 6, state.model.luts[state.cmap], "map colours", "0", "each map's own peak");
+  ky += f.scale(pad + 590, ky + 6, state.model.luts[state.cmap], RIGHT.figMapColours, "0", RIGHT.ownPeak);
   y += 250;
   // The strips: header (step number, node name), then a row per method.
   const x0 = pad + labelW;
   const colX = (i) => x0 + i * (cell + 6);
   f.text("original", colX(0), y, cell, 13, 600);
   result.steps.forEach((st, i) => {
-    f.text(`step ${i + 1}`, colX(i + 1), y, cell, 13, 600);
+    f.text(RIGHT.figStep(i + 1), colX(i + 1), y, cell, 13, 600);
     f.text(st.node, colX(i + 1), y + 17, cell, 12, 400, "#3d4556");
   });
   y += 38;
@@ -1348,8 +1350,8 @@ function exportSanityPart(b) {
     });
     y += th + 26;
   }
-  y += f.para(`Adebayo et al., “Sanity Checks for Saliency Maps”, NeurIPS 2018. Rule of thumb used here: |ρ| ≥ ${SANITY_STILL} with every layer re-initialised means the maps barely changed.`, pad, y + 6, width - 2 * pad, 13) + 6;
-  y += f.text(`model ${state.model.name}`, pad, y, width - 2 * pad, 13, 400, "#3d4556") + pad;
+  y += f.para(RIGHT.figSanityRef(SANITY_STILL), pad, y + 6, width - 2 * pad, 13) + 6;
+  y += f.text(RIGHT.figModelLine(state.model.name), pad, y, width - 2 * pad, 13, 400, "#3d4556") + pad;
   return {
     canvas: f.finish(y),
     parts: ["right-sanity", pictureStem(picture.name), names[cls], layerWithGrid(l.name, l.shape), methods.join("+")],
@@ -1367,9 +1369,9 @@ function exportSetPart() {
   const f = figureWriter(width, 600 + t.rows.length * 24 + t.methods.length * 30);
   let y = pad;
   const scored = new Set(t.rows.filter((r) => r.row).map((r) => r.picture.id)).size;
-  y += f.text(`camscope — Is it right? ${scored} pictures: mean ± sd per method`, pad, y, width - 2 * pad, 22, 600) + 6;
-  y += f.text(`model ${state.model.info.name} (${state.model.name}) · layer ${layerWithGrid(l.name, l.shape)} · methods ${methodsShown().map(methodTitle).join(", ")} + random map`, pad, y, width - 2 * pad, 15, 400, "#3d4556");
-  y += f.para(`deletion baseline: ${baselineWords(s.deletion)} · insertion baseline: ${baselineWords(s.insertion)} · ${s.steps} steps · classes: ${state.rightSetClasses === "all" ? "every class" : "each picture's predicted class"}`, pad, y, width - 2 * pad, 15, 400, "#3d4556", 2);
+  y += f.text(RIGHT.figSetTitle(scored), pad, y, width - 2 * pad, 22, 600) + 6;
+  y += f.text(RIGHT.figSetModel(state.model.info.name, state.model.name, layerWithGrid(l.name, l.shape), methodsShown().map(methodTitle).join(", ")), pad, y, width - 2 * pad, 15, 400, "#3d4556");
+  y += f.para(RIGHT.figSetSettings(baselineWords(s.deletion), baselineWords(s.insertion), s.steps, state.rightSetClasses === "all" ? RIGHT.everyClass : RIGHT.eachPredicted), pad, y, width - 2 * pad, 15, 400, "#3d4556", 2);
   y += 10;
   const row = (cells, weight = 400, size = 15) => {
     let x = pad;
@@ -1379,20 +1381,20 @@ function exportSetPart() {
     });
     y += size * 1.5;
   };
-  row(["method", "n", "Deletion AUC ↓", "Insertion AUC ↑", "Average Drop ↓", "Increase in Conf. ↑"], 600);
+  row(RIGHT.figSetHead, 600);
   for (const m of t.methods) {
     const r = t.summary[m];
-    row([m === "random" ? "random map" : methodTitle(m), String(r.n), meanSd(r.deletion.mean, r.deletion.sd), meanSd(r.insertion.mean, r.insertion.sd), `${meanSd(r.drop.mean, r.drop.sd, 1)} %`, `${meanSd(r.increase.mean, r.increase.sd, 1)} %`]);
+    row([m === "random" ? RIGHT.randomMap : methodTitle(m), String(r.n), meanSd(r.deletion.mean, r.deletion.sd), meanSd(r.insertion.mean, r.insertion.sd), `${meanSd(r.drop.mean, r.drop.sd, 1)} %`, `${meanSd(r.increase.mean, r.increase.sd, 1)} %`]);
   }
   y += 14;
-  row(["picture · class", "method", "Deletion AUC", "Insertion AUC", "drop", "increase"], 600);
+  row(RIGHT.figRowsHead, 600);
   for (const r of t.rows) {
     if (!r.row) continue;
-    row([`${r.picture.name} · ${names[r.cls]}`, r.method === "random" ? "random map" : methodTitle(r.method), score(r.row.deletionAuc), score(r.row.insertionAuc), share(r.row.confidence.drop), r.row.confidence.increase ? "yes" : "no"], 400, 14);
+    row([`${r.picture.name} · ${names[r.cls]}`, r.method === "random" ? RIGHT.randomMap : methodTitle(r.method), score(r.row.deletionAuc), score(r.row.insertionAuc), share(r.row.confidence.drop), r.row.confidence.increase ? RIGHT.yes : RIGHT.no], 400, 14);
   }
   y += 8;
-  y += f.para("Deletion / insertion: RISE (Petsiuk et al., BMVC 2018). Average Drop / Increase in Confidence: Grad-CAM++ (Chattopadhyay et al., WACV 2018), relative drop max(0, Y − O) / Y — some libraries report the absolute drop. sd over n. ROAD: command line only (camscope evaluate).", pad, y, width - 2 * pad, 13);
-  y += f.text(`model ${state.model.name}`, pad, y + 4, width - 2 * pad, 13, 400, "#3d4556") + pad;
+  y += f.para(RIGHT.figSetRefs, pad, y, width - 2 * pad, 13);
+  y += f.text(RIGHT.figModelLine(state.model.name), pad, y + 4, width - 2 * pad, 13, 400, "#3d4556") + pad;
   return {
     canvas: f.finish(y),
     parts: ["right-table", `${scored}-pictures`, layerWithGrid(l.name, l.shape), methodsShown().join("+"), `${s.steps}-steps`, `${s.deletion}-${s.insertion}`],

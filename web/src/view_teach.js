@@ -7,26 +7,23 @@ import {
   makeCanvas, fitSize, renderMap, drawBars, heatCanvas, minMax, fmt, maxOf, composeTable, drawGradientImage, BAR_POSITIVE, BAR_NEGATIVE,
 } from "./draw.js";
 import { channelOrder } from "./view_features.js";
-import { figureLines } from "./view_explain.js";
+import { figureLines, TABLET_WIDTH } from "./view_explain.js";
 import { methodTitle, rowResult } from "./methods.js";
 import { extraKey, cachedExtra } from "./engine.js";
 import {
-  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS,
+  cmapWords, knowsOnly, layerWithGrid, saveName, pictureStem, TEACH_STEPS, TEACH, TEACH_CAPTIONS, progressText, gradientAlt, rgbLegend, LABELS, TEACH_UI, EXPLAIN, METHOD_FORMULAS,
 } from "./text.js";
 
-export const STEPS = [
-  "The network’s guess",
-  "Feature maps",
-  "Channel weights",
-  "The Grad-CAM map",
-  "Layer-CAM",
-  TEACH_STEPS.gradcampp,
-  TEACH_STEPS.eigencam,
-  TEACH_STEPS.scorecam,
-  TEACH_STEPS.guided,
-  TEACH_STEPS.all,
-  "Reading the numbers",
-];
+// Rich text (text_en.js TEACH_UI) as nodes: strings as they are, [tag, text] as elements.
+function rich(parts) {
+  return parts.map((p) => (Array.isArray(p) ? h(p[0], {}, p[1]) : p));
+}
+
+// The steps' titles in the current language (a Proxy would do, but a function is plain).
+export const STEP_COUNT = 11;
+export function stepTitles() {
+  return [...TEACH_UI.steps, TEACH_STEPS.gradcampp, TEACH_STEPS.eigencam, TEACH_STEPS.scorecam, TEACH_STEPS.guided, TEACH_STEPS.all, TEACH_UI.numbersStep];
+}
 const STEP = { gradcampp: 5, eigencam: 6, scorecam: 7, guided: 8, all: 9, numbers: 10 };
 // "model version|pictureId|layer" where the person started Score-CAM from its step (it runs
 // hundreds of forward passes, so the step asks first; a result Explain already has is shown
@@ -66,19 +63,20 @@ const F = {
   gradcamppWeight:
     '<var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> = <span class="op">Σ</span><sub><var>i</var>,<var>j</var></sub> <var>α</var><span class="ss"><sup><var>kc</var></sup><sub><var>ij</var></sub></span> <span class="fn">ReLU</span>(<var>g</var>),&ensp; <var>L</var><span class="ss"><sup><var>c</var></sup><sub>Grad-CAM++</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> <var>A</var><sup><var>k</var></sup> )',
   eigencam:
-    '<var>L</var><sub>Eigen-CAM</sub> = <span class="fn">ReLU</span>( (<var>A</var> − <span style="text-decoration: overline"><var>A</var></span>) <var>v</var><sub>1</sub> ),&ensp; <var>A</var> − <span style="text-decoration: overline"><var>A</var></span> = <var>U</var> <var>Σ</var> <var>V</var><sup>T</sup>,&ensp; <var>v</var><sub>1</sub> = the first column of <var>V</var>',
+    '<var>L</var><sub>Eigen-CAM</sub> = <span class="fn">ReLU</span>( (<var>A</var> − <span style="text-decoration: overline"><var>A</var></span>) <var>v</var><sub>1</sub> ),&ensp; <var>A</var> − <span style="text-decoration: overline"><var>A</var></span> = <var>U</var> <var>Σ</var> <var>V</var><sup>T</sup>,&ensp; <var>v</var><sub>1</sub> = {firstColumn} <var>V</var>',
   scorecam:
     '<var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> = <span class="fn">softmax</span>( <var>f</var>( <var>X</var> ⊙ <span class="fn">norm</span>(<span class="fn">up</span>(<var>A</var><sup><var>k</var></sup>)) ) )<sub><var>c</var></sub>,&ensp; <var>L</var><span class="ss"><sup><var>c</var></sup><sub>Score-CAM</sub></span> = <span class="fn">ReLU</span>( <span class="op">Σ</span><sub><var>k</var></sub> <var>w</var><span class="ss"><sup><var>c</var></sup><sub><var>k</var></sub></span> <var>A</var><sup><var>k</var></sup> )',
   guided:
     '<var>G</var><sup><var>c</var></sup> = <span class="frac"><span>∂<sup>guided</sup><var>y</var><sup><var>c</var></sup></span><span>∂<var>X</var></span></span>,&ensp; Guided Grad-CAM = <var>G</var><sup><var>c</var></sup> ⊙ <span class="fn">up</span>(<var>L</var><span class="ss"><sup><var>c</var></sup><sub>Grad-CAM</sub></span>)',
 };
 
-const formula = (name) => h("div", { class: "formula", html: F[name], role: "math", "aria-label": name });
+// Formulas stay as they are in every language (translate="no"); one phrase is a word.
+const formula = (name) => h("div", { class: "formula", html: F[name].replace("{firstColumn} <var>V</var>", `${TEACH_UI.firstColumn[0]} <var>V</var> ${TEACH_UI.firstColumn[1]}`), role: "math", "aria-label": name, translate: "no" });
 
 // A map of any method (raw at `shape`) over the picture, scaled to its own peak.
 function anyMapCanvas(picture, map, shape, key, side = 420) {
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
-  renderMap(canvas, picture.canvas, map, shape, { scale: maxOf(map), lut: state.model.luts[state.cmap], cmap: state.cmap, alpha: state.opacity, key });
+  renderMap(canvas, picture.canvas, map, shape, { scale: maxOf(map), lut: state.model.luts[state.cmap], cmap: state.cmap, alpha: state.opacity, key, empty: LABELS.emptyMap });
   canvas.setAttribute("role", "img");
   return canvas;
 }
@@ -103,6 +101,7 @@ function mapCanvas(picture, maps, method, cls, side = 520, alpha = state.opacity
   const canvas = makeCanvas(...fitSize(picture.width, picture.height, side));
   const classMaps = maps.maps[method];
   renderMap(canvas, picture.canvas, classMaps[cls], maps.shape, {
+    empty: LABELS.emptyMap,
     scale: maxOf(classMaps[cls]),
     lut: state.model.luts[state.cmap],
     cmap: state.cmap,
@@ -123,14 +122,16 @@ function planeCanvas(plane, hh, ww, side) {
 }
 
 function figure(canvas, caption) {
+  canvas.dataset.enlarge = "";
   return h("figure", {}, canvas, h("figcaption", {}, caption));
 }
 
 export function renderTeach(root, { picture, prediction, maps, acts, extras }, exportButton) {
+  const STEPS = stepTitles();
   const names = classNames();
   const cls = focusClassOf(prediction);
   const cname = names[cls];
-  const step = Math.max(0, Math.min(STEPS.length - 1, state.teachStep));
+  const step = Math.max(0, Math.min(STEP_COUNT - 1, state.teachStep));
   const layer = { ...state.model.info.layers[maps.layer], name: layerName(state.model.info, maps.layer) };
   const [C, H, W] = maps.shape;
   const Z = H * W;
@@ -149,83 +150,83 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
 
   if (step === 0) {
     text.push(
-      h("p", {}, "The network looked at the whole picture (shrunk to ", `${state.model.info.input[2]}×${state.model.info.input[1]}`, " pixels) and gave each class a ", h("b", {}, "score"), " y", h("sup", {}, "c"), ":"),
+      h("p", {}, rich(TEACH_UI.guess(`${state.model.info.input[2]}×${state.model.info.input[1]}`))),
       h("table", { class: "numbers" }, h("tbody", {}, names.map((n, c) =>
-        h("tr", {}, h("td", {}, n), h("td", {}, "score y = ", y(c)), h("td", {}, "probability ", h("b", {}, percent(prediction.probabilities[c]))))))),
-      h("p", { style: { marginTop: "0.8rem" } }, "The probabilities come from the scores by the softmax:"),
+        h("tr", {}, h("td", {}, n), h("td", {}, TEACH_UI.scoreY, y(c)), h("td", {}, TEACH_UI.probability, h("b", {}, percent(prediction.probabilities[c]))))))),
+      h("p", { style: { marginTop: "0.8rem" } }, TEACH_UI.softmaxLead),
       formula("softmax"),
-      h("p", {}, "So it says ", h("b", {}, names[prediction.predicted]), ". But ", h("i", {}, "why"), "? Which parts of the picture raised the score of each class? The maps answer that, and they explain the ", h("b", {}, "score y"), h("sup", {}, "c"), ", not the probability."),
+      h("p", {}, rich(TEACH_UI.why(names[prediction.predicted]))),
       h("p", { class: "small muted" }, knowsOnly(names)),
     );
     const pic = makeCanvas(...fitSize(picture.width, picture.height, 520));
     pic.getContext("2d").drawImage(picture.canvas, 0, 0, pic.width, pic.height);
     pic.setAttribute("role", "img");
-    pic.setAttribute("aria-label", `the picture ${picture.name}`);
+    pic.setAttribute("aria-label", TEACH_UI.picture(picture.name));
     visual = [figure(pic, picture.name)];
     last.push({ canvas: pic, caption: picture.name });
   } else if (step === 1) {
     text.push(
-      h("p", {}, "Inside, each layer turns the picture into many ", h("b", {}, "feature maps"), " A", h("sup", {}, "k"), ". Layer ", h("code", {}, layer.name), ` has ${C} of them, each ${H}×${W}: one number per region of the picture.`),
-      h("p", {}, `Each channel k is a pattern detector: ${words.high} where its pattern (an edge, a texture, a part of an object…) appears, ${words.low} where it does not (each tile on its own scale). Deeper layers detect larger, more meaningful patterns, on a coarser grid.`),
-      h("p", {}, `Here are the ${Math.min(8, C)} channels that matter most for “${cname}” (see the next step). The “Feature maps” tab shows all ${C}.`),
+      h("p", {}, rich(TEACH_UI.inside(layer.name, C, H, W))),
+      h("p", {}, TEACH_UI.detector(words.high, words.low)),
+      h("p", {}, TEACH_UI.topChannels(Math.min(8, C), cname, C)),
     );
     const tiles = order.slice(0, 8).map((k) => {
       const c = planeCanvas(acts.data.subarray(k * Z, (k + 1) * Z), H, W, 156);
       c.setAttribute("role", "img");
-      c.setAttribute("aria-label", `channel ${k} of ${layer.name}, weight ${fmt(weights[k])}`);
-      last.push({ canvas: c, caption: `channel ${k} · w = ${fmt(weights[k])}` });
+      c.setAttribute("aria-label", TEACH_UI.channelAlt(k, layer.name, fmt(weights[k])));
+      last.push({ canvas: c, caption: TEACH_UI.channelCap(k, fmt(weights[k])) });
       return figure(c, `k = ${k} · w = ${fmt(weights[k])}`);
     });
     visual = [h("div", { class: `tiles${tiles.length > 8 ? " many" : ""}` }, tiles)];
   } else if (step === 2) {
     const top = order.slice(0, 3);
     text.push(
-      h("p", {}, "How much does each channel matter for class ", h("b", {}, cname), "? Backpropagation gives the gradient ∂y", h("sup", {}, "c"), "/∂A", h("sup", {}, "k"), ": how the score would change if that channel were brighter at that place. Grad-CAM averages it over the ", `${H}×${W} = ${Z}`, " positions (Z):"),
+      h("p", {}, rich(TEACH_UI.howMuch(cname, `${H}×${W} = ${Z}`))),
       formula("weight"),
-      h("p", {}, `For “${cname}” at ${layer.name}: ${positive} of ${C} channels have a positive weight (orange bars, up), ${C - positive} negative (blue bars, down). The strongest: `,
+      h("p", {}, TEACH_UI.signs(cname, layer.name, positive, C),
         top.map((k, i) => [i ? ", " : "", h("b", {}, `k = ${k}`), ` (${fmt(weights[k])})`])),
     );
-    const bars = h("canvas", { class: "bars", role: "img", "aria-label": `Grad-CAM weights of the ${C} channels for ${cname}, sorted` });
-    visual = [h("figure", {}, bars, h("figcaption", {}, `Grad-CAM weights w_k for “${cname}”, all ${C} channels, largest first`))];
+    const bars = h("canvas", { class: "bars", role: "img", "aria-label": TEACH_UI.barsAlt(C, cname) });
+    visual = [h("figure", {}, bars, h("figcaption", {}, TEACH_UI.barsCap(cname, C)))];
     requestAnimationFrame(() => {
       const big = document.documentElement.classList.contains("large");
-      drawBars(bars, weights, order, { title: `w_k for ${cname} (${layer.name})`, mark: top, font: Math.round((big ? 18 : 14) * teachScale(root)) });
+      drawBars(bars, weights, order, { title: TEACH_UI.barsTitle(cname, layer.name), mark: top, font: Math.round((big ? 18 : 14) * teachScale(root)) });
     });
-    last.push({ canvas: bars, caption: `Grad-CAM weights for ${cname}, largest first` });
+    last.push({ canvas: bars, caption: TEACH_UI.barsExport(cname) });
   } else if (step === 3) {
     const [, peak] = gcMap ? minMax(gcMap) : [0, 0];
     text.push(
-      h("p", {}, "The Grad-CAM map adds the feature maps up, each multiplied by its weight, and keeps only the positive part (ReLU): places that ", h("i", {}, "raise"), " the score."),
+      h("p", {}, rich(TEACH_UI.gcAdds)),
       formula("gradcam"),
-      h("p", {}, `The result is ${H}×${W}, like the layer; it is stretched (bilinear) onto the picture and coloured. Its largest value here is ${fmt(peak)} — in units of the score's sensitivity; the colours are scaled to that peak.`),
-      h("p", { "data-testid": "colour-words" }, `${words.high.charAt(0).toUpperCase()}${words.high.slice(1)}: strong evidence for `, h("b", {}, cname), `. ${words.low.charAt(0).toUpperCase()}${words.low.slice(1)}: no evidence (zero). (Colours: ${words.name}.)`),
+      h("p", {}, TEACH_UI.gcResult(`${H}×${W}`, fmt(peak))),
+      h("p", { "data-testid": "colour-words" }, rich(TEACH_UI.colourWords(`${words.high.charAt(0).toUpperCase()}${words.high.slice(1)}`, cname, `${words.low.charAt(0).toUpperCase()}${words.low.slice(1)}`, words.name))),
     );
     if (gcMap) {
       const over = mapCanvas(picture, maps, "gradcam", cls);
       const plain = planeCanvas(gcMap, H, W, 250);
       over.setAttribute("role", "img");
-      over.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(peak)}`);
+      over.setAttribute("aria-label", LABELS.mapAlt("Grad-CAM", cname, picture.name, peak));
       plain.setAttribute("role", "img");
-      plain.setAttribute("aria-label", `the raw ${H}×${W} Grad-CAM map for ${cname}, peak ${fmt(peak)}`);
-      visual = [h("div", { class: "pair" }, figure(over, `Grad-CAM for “${cname}” on the picture`), figure(plain, `the raw ${H}×${W} map`))];
-      last.push({ canvas: over, caption: `Grad-CAM · ${cname} · on the picture` }, { canvas: plain, caption: `Grad-CAM · ${cname} · the raw ${H}×${W} map` });
+      plain.setAttribute("aria-label", TEACH_UI.rawGcAlt(`${H}×${W}`, cname, fmt(peak)));
+      visual = [h("div", { class: "pair" }, figure(over, TEACH_UI.gcOver(cname)), figure(plain, TEACH_UI.rawMap(`${H}×${W}`)))];
+      last.push({ canvas: over, caption: TEACH_UI.gcOverExport(cname) }, { canvas: plain, caption: `Grad-CAM · ${cname} · ${TEACH_UI.rawMap(`${H}×${W}`)}` });
       lastMethods = ["gradcam"];
     }
   } else if (step === 4) {
     text.push(
-      h("p", {}, "Layer-CAM does not average the gradient into one weight per channel: it keeps it ", h("b", {}, "at every position"), ", and only where it is positive:"),
+      h("p", {}, rich(TEACH_UI.layercamIntro)),
       formula("layercam"),
-      h("p", {}, "(⊙ multiplies position by position.) A channel then counts only where it actually helps the class, so the map keeps finer detail — most visible on earlier layers. Try changing the layer above."),
+      h("p", {}, TEACH_UI.layercamMore),
     );
     if (gcMap && lcMap) {
       const a = mapCanvas(picture, maps, "gradcam", cls, 420);
       const b = mapCanvas(picture, maps, "layercam", cls, 420);
       a.setAttribute("role", "img");
-      a.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(gcMap))}`);
+      a.setAttribute("aria-label", LABELS.mapAlt("Grad-CAM", cname, picture.name, maxOf(gcMap)));
       b.setAttribute("role", "img");
-      b.setAttribute("aria-label", `Layer-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(lcMap))}`);
+      b.setAttribute("aria-label", LABELS.mapAlt("Layer-CAM", cname, picture.name, maxOf(lcMap)));
       visual = [h("div", { class: "pair" }, figure(a, `Grad-CAM · ${cname}`), figure(b, `Layer-CAM · ${cname}`))];
-      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `Layer-CAM · ${cname} · peak ${fmt(maxOf(lcMap))}` });
+      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` }, { canvas: b, caption: `Layer-CAM · ${cname} · ${TEACH_UI.peak(fmt(maxOf(lcMap)))}` });
       lastMethods = ["gradcam", "layercam"];
     }
   } else if (step === STEP.gradcampp) {
@@ -247,7 +248,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       b.setAttribute("role", "img");
       b.setAttribute("aria-label", LABELS.mapAlt(methodTitle("gradcampp"), cname, picture.name, maxOf(ppMap)));
       visual = [h("div", { class: "pair" }, figure(a, `${methodTitle("gradcam")} · ${cname}`), figure(b, `${methodTitle("gradcampp")} · ${cname}`))];
-      last.push({ canvas: a, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` }, { canvas: b, caption: `${methodTitle("gradcampp")} · ${cname} · peak ${fmt(maxOf(ppMap))}` });
+      last.push({ canvas: a, caption: `${methodTitle("gradcam")} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` }, { canvas: b, caption: `${methodTitle("gradcampp")} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(ppMap)))}` });
       lastMethods = ["gradcam", "gradcampp"];
     }
   } else if (step === STEP.eigencam) {
@@ -262,7 +263,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       plain.setAttribute("role", "img");
       plain.setAttribute("aria-label", LABELS.rawAlt(methodTitle("eigencam"), `${H}×${W}`, maxOf(eig[cls])));
       visual = [h("div", { class: "pair" }, figure(over, LABELS.onPicture(methodTitle("eigencam"))), figure(plain, LABELS.raw(`${H}×${W}`)))];
-      last.push({ canvas: over, caption: `${methodTitle("eigencam")} · ${LABELS.everyClass} · peak ${fmt(maxOf(eig[cls]))}` }, { canvas: plain, caption: `${methodTitle("eigencam")} · ${LABELS.raw(`${H}×${W}`)}` });
+      last.push({ canvas: over, caption: `${methodTitle("eigencam")} · ${LABELS.everyClass} · ${TEACH_UI.peak(fmt(maxOf(eig[cls])))}` }, { canvas: plain, caption: `${methodTitle("eigencam")} · ${LABELS.raw(`${H}×${W}`)}` });
       lastMethods = ["eigencam"];
     }
   } else if (step === STEP.scorecam) {
@@ -275,7 +276,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       const pic = makeCanvas(...fitSize(picture.width, picture.height, 420));
       pic.getContext("2d").drawImage(picture.canvas, 0, 0, pic.width, pic.height);
       pic.setAttribute("role", "img");
-      pic.setAttribute("aria-label", `the picture ${picture.name}`);
+      pic.setAttribute("aria-label", TEACH_UI.picture(picture.name));
       visual = [figure(pic, TEACH_CAPTIONS.masked)];
       last.push({ canvas: pic, caption: TEACH_CAPTIONS.masked });
       lastLines.push(TEACH.scorecamNotRun);
@@ -303,7 +304,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       const bars = h("canvas", { class: "bars", role: "img", "aria-label": LABELS.chartAlt(title, C, cname) });
       visual = [figure(over, `${title} · ${cname}`), h("figure", {}, bars, h("figcaption", {}, LABELS.chartCaption(title, cname)))];
       requestAnimationFrame(() => drawBars(bars, w, channelOrder(C, w, "weight"), { title: LABELS.chartTitle(cname, layer.name), mark: top.map((t) => t.k), font: Math.round(14 * teachScale(root)) }));
-      last.push({ canvas: over, caption: `${title} · ${cname} · peak ${fmt(maxOf(map))}` });
+      last.push({ canvas: over, caption: `${title} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(map)))}` });
       lastMethods = ["scorecam"];
     }
   } else if (step === STEP.guided) {
@@ -332,7 +333,7 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
       visual = [h("div", { class: "tiles three" }, figure(g, TEACH_CAPTIONS.guided), figure(m, TEACH_CAPTIONS.gradcamUp), figure(p, TEACH_CAPTIONS.product))];
       last.push(
         { canvas: g, caption: `${TEACH_CAPTIONS.guided} · ${cname}` },
-        { canvas: m, caption: `${methodTitle("gradcam")} · ${cname} · peak ${fmt(maxOf(gcMap))}` },
+        { canvas: m, caption: `${methodTitle("gradcam")} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` },
         { canvas: p, caption: `${TEACH_CAPTIONS.product} · ${cname}` },
       );
       lastMethods = ["gradcam"];
@@ -349,53 +350,54 @@ export function renderTeach(root, { picture, prediction, maps, acts, extras }, e
     text.push(
       h("table", { class: "numbers methods-table", "data-testid": "all-methods" },
         h("thead", {}, h("tr", {}, TEACH.allHead.map((t) => h("th", { scope: "col" }, t)))),
-        h("tbody", {}, catalog.map((m) => h("tr", { "data-method": m.name }, h("td", {}, m.title), h("td", { class: "plain-formula" }, m.formula), h("td", { class: "num" }, m.kind === "picture" ? TEACH.notComputed : peakOf(m)))))),
+        h("tbody", {}, catalog.map((m) => h("tr", { "data-method": m.name }, h("td", {}, methodTitle(m.name)), h("td", { class: "plain-formula", translate: "no" }, METHOD_FORMULAS[m.name] || m.formula), h("td", { class: "num" }, m.kind === "picture" ? TEACH.notComputed : peakOf(m)))))),
     );
     const tiles = catalog.filter((m) => maps.maps[m.name]).map((m) => {
       const c = mapCanvas(picture, maps, m.name, cls, 200);
       c.setAttribute("role", "img");
-      c.setAttribute("aria-label", LABELS.mapAlt(m.title, cname, picture.name, maxOf(maps.maps[m.name][cls])));
-      last.push({ canvas: c, caption: `${m.title} · ${cname} · peak ${fmt(maxOf(maps.maps[m.name][cls]))}` });
+      c.setAttribute("aria-label", LABELS.mapAlt(methodTitle(m.name), cname, picture.name, maxOf(maps.maps[m.name][cls])));
+      last.push({ canvas: c, caption: `${methodTitle(m.name)} · ${cname} · ${TEACH_UI.peak(fmt(maxOf(maps.maps[m.name][cls])))}` });
       lastMethods.push(m.name);
-      return figure(c, m.title);
+      return figure(c, methodTitle(m.name));
     });
     visual = [h("div", { class: `tiles${tiles.length > 8 ? " many" : ""}` }, tiles)];
   } else {
     const t = state.timings;
+    const R = TEACH_UI.rows;
     const row = (what, value, meaning) => h("tr", {}, h("td", {}, what), h("td", { class: "num" }, value), h("td", {}, meaning));
     text.push(
       h("table", { class: "numbers" }, h("tbody", {},
-        row("probability", percent(prediction.probabilities[cls]), `how sure the network is that this is a ${cname} (softmax of the scores; all classes add up to 100 %)`),
-        row("score y", prediction.logits[cls].toFixed(3), "the raw output for the class before softmax; the maps explain this number"),
-        row("weight w", order.length ? fmt(weights[order[0]]) : "–", "Grad-CAM: how much one channel matters (the largest is shown)"),
-        row("peak", gcMap ? fmt(maxOf(gcMap)) : "–", "the largest map value; “per map” colours scale each map to its own peak"),
-        row("grid", `${H}×${W}`, `the map's resolution at ${layer.name}; each cell covers about ${Math.round(state.model.info.input[2] / W)} input pixels`),
-        row("time", `${ms(t.forwardMs)} + ${ms(t.backwardMs)}`, "forward pass + backward pass on this computer, in WebAssembly"),
+        row(R.probability[0], percent(prediction.probabilities[cls]), R.probability[1](cname)),
+        row(R.score[0], prediction.logits[cls].toFixed(3), R.score[1]),
+        row(R.weight[0], order.length ? fmt(weights[order[0]]) : "–", R.weight[1]),
+        row(R.peak[0], gcMap ? fmt(maxOf(gcMap)) : "–", R.peak[1]),
+        row(R.grid[0], `${H}×${W}`, R.grid[1](layer.name, Math.round(state.model.info.input[2] / W))),
+        row(R.time[0], `${ms(t.forwardMs)} + ${ms(t.backwardMs)}`, R.time[1]),
       )),
-      h("p", { style: { marginTop: "0.8rem" } }, "A heatmap shows where the network found evidence — not that it is right. A confident wrong answer has a map too."),
+      h("p", { style: { marginTop: "0.8rem" } }, TEACH_UI.caution),
     );
     if (gcMap) {
       const a = mapCanvas(picture, maps, "gradcam", cls, 420);
       a.setAttribute("role", "img");
-      a.setAttribute("aria-label", `Grad-CAM map for ${cname} on ${picture.name}, peak ${fmt(maxOf(gcMap))}`);
+      a.setAttribute("aria-label", LABELS.mapAlt("Grad-CAM", cname, picture.name, maxOf(gcMap)));
       visual = [figure(a, `Grad-CAM · ${cname} · ${layer.name}`)];
-      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · peak ${fmt(maxOf(gcMap))}` });
+      last.push({ canvas: a, caption: `Grad-CAM · ${cname} · ${TEACH_UI.peak(fmt(maxOf(gcMap)))}` });
       lastMethods = ["gradcam"];
     }
   }
 
   // The step buttons stay focusable at the ends (aria-disabled, not disabled), and the
   // element that had the focus gets it back after the step is redrawn.
-  const go = (i) => update({ teachStep: Math.max(0, Math.min(STEPS.length - 1, i)) });
-  exportButton.setAttribute("aria-label", saveName(`step ${step + 1} as a picture`));
+  const go = (i) => update({ teachStep: Math.max(0, Math.min(STEP_COUNT - 1, i)) });
+  exportButton.setAttribute("aria-label", saveName(TEACH_UI.stepSave(step + 1)));
   const nav = h(
     "div",
     { class: "teach-nav" },
-    h("button", { type: "button", "data-focus": "prev", onclick: () => go(step - 1), "aria-disabled": step === 0 ? "true" : null, "aria-label": "Previous step" }, "←"),
+    h("button", { type: "button", "data-focus": "prev", onclick: () => go(step - 1), "aria-disabled": step === 0 ? "true" : null, "aria-label": TEACH_UI.prev }, "←"),
     h("div", { class: "dots" }, STEPS.map((s, i) =>
-      h("button", { type: "button", "data-focus": `step-${i}`, title: s, "aria-label": `Step ${i + 1}: ${s}`, "aria-current": i === step ? "step" : false, onclick: () => go(i) }, String(i + 1)))),
-    h("button", { type: "button", "data-focus": "next", onclick: () => go(step + 1), "aria-disabled": step === STEPS.length - 1 ? "true" : null, "aria-label": "Next step" }, "→"),
-    h("span", { class: "label" }, `class “${cname}” · layer ${layerWithGrid(layer.name, maps.shape)} · keys ← →`),
+      h("button", { type: "button", "data-focus": `step-${i}`, title: s, "aria-label": TEACH_UI.stepLabel(i + 1, s), "aria-current": i === step ? "step" : false, onclick: () => go(i) }, String(i + 1)))),
+    h("button", { type: "button", "data-focus": "next", onclick: () => go(step + 1), "aria-disabled": step === STEP_COUNT - 1 ? "true" : null, "aria-label": TEACH_UI.next }, "→"),
+    h("span", { class: "label" }, TEACH_UI.navLabel(cname, layerWithGrid(layer.name, maps.shape))),
     h("span", { style: { flex: 1 } }),
     exportButton,
   );
@@ -417,6 +419,12 @@ function teachScale(root) {
 // the text shrinks (to 60 % at the least) while the page would still scroll.
 function fitTeach(root) {
   root.style.setProperty("--teach-scale", "1");
+  // A phone or a tablet upright (one column: style.css) scrolls down instead: its text stays
+  // readable.
+  if (window.innerWidth <= TABLET_WIDTH) {
+    root.style.removeProperty("--visual-max");
+    return;
+  }
   const visual = root.querySelector(".visual");
   const below = parseFloat(getComputedStyle(document.querySelector("main")).paddingBottom) + document.querySelector("footer").offsetHeight;
   const room = () => Math.max(120, window.innerHeight - visual.getBoundingClientRect().top - window.scrollY - below - 2.5 * parseFloat(getComputedStyle(visual).fontSize));
@@ -432,28 +440,29 @@ function fitTeach(root) {
 }
 
 export function exportTeach({ picture, prediction, maps }) {
-  const step = Math.max(0, Math.min(STEPS.length - 1, state.teachStep));
+  const STEPS = stepTitles();
+  const step = Math.max(0, Math.min(STEP_COUNT - 1, state.teachStep));
   if (!last || !last.length) return null;
   const names = classNames();
   const cls = focusClassOf(prediction);
   const layer = { name: layerName(state.model.info, maps.layer) };
   const lines = figureLines({ picture, prediction, layer: maps.layer, shape: maps.shape, norm: "map", methods: lastMethods.length ? lastMethods : null });
-  const legends = lastMethods.map((m) => ({ lut: state.model.luts[state.cmap], label: methodTitle(m), low: "0", high: "the map's peak" }));
-  if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: "activation (per tile)", low: "tile's min", high: "tile's max" });
-  if (step === 2) legends.push({ label: "Grad-CAM weight", swatches: [{ colour: BAR_POSITIVE, text: "positive" }, { colour: BAR_NEGATIVE, text: "negative" }] });
-  if (step === 0) lines.push("the picture as the network gets it: no map and no colour scale in this step");
+  const legends = lastMethods.map((m) => ({ lut: state.model.luts[state.cmap], label: methodTitle(m), low: "0", high: TEACH_UI.mapPeak }));
+  if (step === 1) legends.push({ lut: state.model.luts[state.cmap], label: TEACH_UI.activation, low: TEACH_UI.tileMin, high: TEACH_UI.tileMax });
+  if (step === 2) legends.push({ label: TEACH_UI.gcWeight, swatches: [{ colour: BAR_POSITIVE, text: TEACH_UI.positive }, { colour: BAR_NEGATIVE, text: TEACH_UI.negative }] });
+  if (step === 0) lines.push(TEACH_UI.noMap);
   lines.push(...lastLines);
   if (step === 1) {
     const w = cmapWords(state.cmap);
-    lines.splice(-2, 2, `the ${last.length} channels with the largest Grad-CAM weight for ${names[cls]}; each tile scaled on its own`, `colours ${w.name}: ${w.low} = a tile's min, ${w.high} = its max`);
+    lines.splice(-2, 2, TEACH_UI.tilesLine(last.length, names[cls]), TEACH_UI.tilesColours(w.name, w.low, w.high));
   }
   const canvas = composeTable({
-    title: `camscope — How it works, step ${step + 1}: ${STEPS[step]}`,
-    lines: [`class ${names[cls]}${state.focusClass < 0 ? " (the predicted class)" : ""}`, ...lines],
+    title: TEACH_UI.figTitle(step + 1, STEPS[step]),
+    lines: [TEACH_UI.figClass(names[cls], state.focusClass < 0), ...lines],
     rows: [last],
     cell: Math.min(720, Math.max(...last.map((c) => Math.max(c.canvas.width, c.canvas.height)))),
     legends,
-    footer: [`model ${state.model.name}`],
+    footer: [EXPLAIN.model(state.model.name)],
   });
   const parts = ["how-it-works", `step-${step + 1}-${STEPS[step]}`, pictureStem(picture.name), layerWithGrid(layer.name, maps.shape), names[cls], { text: lastMethods.join("+"), max: 200 }];
   return { canvas, parts };
