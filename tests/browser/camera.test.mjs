@@ -6,12 +6,10 @@
 // releases the tracks; refused permission, no camera and no mediaDevices get their note.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import vm from "node:vm";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { startServer, idle, lastMaps, CHROMIUM, WEB, FILE_URL, SHIPPED_WEIGHTS } from "./helpers.mjs";
+import { startServer, idle, lastMaps, CHROMIUM, FILE_URL, SHIPPED_WEIGHTS, pageCore } from "./helpers.mjs";
 import { axeViolations } from "./audit_helpers.mjs";
 
 const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"];
@@ -47,12 +45,7 @@ after(async () => {
 
 // The shipped model's maps on `rgba` with the core the page loads, run in Node.
 async function coreMaps(rgba, width, height, layer, methods) {
-  const box = { self: {} };
-  vm.runInNewContext(readFileSync(join(WEB, "camscope_core_simd.js"), "utf8"), box);
-  const factory = new Function("require", "module", "exports", "__filename", "__dirname", `${box.self.camscopeCoreSource}\nreturn createCamscope;`)(
-    createRequire(import.meta.url), {}, undefined, "x.js", ".",
-  );
-  const core = await factory();
+  const core = await pageCore();
   const s = new core.Session();
   assert.equal(s.loadWeights(readFileSync(SHIPPED_WEIGHTS)), "");
   assert.equal(s.setPicture(rgba, width, height), "");

@@ -11,13 +11,11 @@
 // the core binds no normalisation (the page and the core's overlay take maps already in [0, 1]).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
-import vm from "node:vm";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WEB, CLI, SHIPPED_WEIGHTS, existsSync, readNpy } from "./helpers.mjs";
+import { WEB, CLI, SHIPPED_WEIGHTS, existsSync, readNpy, pageCore } from "./helpers.mjs";
 
 const CMAPS = ["viridis", "gray", "turbo", "jet"];
 const ALPHAS = [0, 0.35, 0.5, 1];
@@ -28,12 +26,7 @@ let draw;
 let session;
 let info;
 before(async () => {
-  const box = { self: {} };
-  vm.runInNewContext(readFileSync(join(WEB, "camscope_core_simd.js"), "utf8"), box);
-  const factory = new Function("require", "module", "exports", "__filename", "__dirname", `${box.self.camscopeCoreSource}\nreturn createCamscope;`)(
-    createRequire(import.meta.url), {}, undefined, "x.js", ".",
-  );
-  core = await factory();
+  core = await pageCore();
   session = new core.Session();
   assert.equal(session.loadWeights(readFileSync(SHIPPED_WEIGHTS)), "");
   info = JSON.parse(session.info());

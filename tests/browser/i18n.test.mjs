@@ -68,7 +68,7 @@ test("every word is in both dictionaries, with the same shape", () => {
 // Words that stay as they are in Chinese: method names, units, formats, keys, names.
 const ALLOWED = new Set(
   `camscope Grad-CAM Layer-CAM Grad-CAM++ XGrad-CAM HiResCAM Eigen-CAM Eigen-Grad-CAM Score-CAM Guided SmoothGrad WebAssembly SIMD Worker
-  PNG CSV JSON ReLU softmax SVD logits logit AUC ROAD MoRF LeRF Average Drop Increase in Confidence Viridis Gray Turbo Jet px ms
+  PNG PDF CSV JSON ReLU softmax SVD logits logit AUC ROAD MoRF LeRF Average Drop Increase in Confidence Viridis Gray Turbo Jet px ms
   Spearman Pearson RISE Esc Home End PgUp PgDn Page Up Down tanh Firefox Chrome Edge Safari JavaScript pytorch-grad-cam fan-in
   English Switch to AA csw CRC SHA RGB max min mean
   round HW JPEG WebP BMP GIF Petsiuk Chattopadhyay Adebayo BMVC WACV NeurIPS ICML et al`.split(/\s+/),
