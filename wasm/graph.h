@@ -76,11 +76,13 @@ struct Node {
   // Large linear layers stored int8 in the file keep the int8 values (OUT, IN) and one scale
   // per row instead of `weight` (left empty); the kernels dequantise as float(q) * scale,
   // exactly as the loader would. Natively from 2^20 weights (a quarter of the bytes to read);
-  // in WebAssembly only from 2^24 (64 MiB as float32): there V8's int8 -> float widening
-  // makes the GEMV compute-bound and slower (README "Performance"), so int8 is kept only
-  // where float32 would cost memory a tab cannot spare (VGG16's 25088 x 4096 layer).
+  // in WebAssembly only from 2^26 (256 MiB as float32): there V8's int8 -> float widening
+  // makes the GEMV compute-bound and slower (README "Performance": torchvision AlexNet's
+  // 9216 x 4096 and 4096 x 4096 layers as float32 took its forward from 197 to 138 ms), so
+  // int8 is kept only where float32 would cost memory a tab cannot spare (VGG16's
+  // 25088 x 4096 layer; its 4096 x 4096 one costs 64 MiB as float32).
 #if defined(__wasm__)
-  static constexpr size_t kKeepInt8MinWeights = size_t{1} << 24;
+  static constexpr size_t kKeepInt8MinWeights = size_t{1} << 26;
 #else
   static constexpr size_t kKeepInt8MinWeights = size_t{1} << 20;
 #endif
