@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "preprocess.h"
 #include "session.h"
 
@@ -21,16 +22,8 @@ using namespace camscope;
 
 namespace {
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::vector<uint8_t> read_file(const char* path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
+using bench::now_ms;
+using bench::read_file;
 
 double median(std::vector<double> t) {
   std::sort(t.begin(), t.end());

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "colormap.h"
 #include "maps.h"
 #include "session.h"
@@ -18,16 +19,8 @@ using namespace camscope;
 
 namespace {
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::vector<uint8_t> read_file(const char* path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
+using bench::now_ms;
+using bench::read_file;
 
 struct Stat {
   std::vector<double> t;

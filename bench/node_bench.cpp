@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "plan.h"
 #include "preprocess.h"
 #include "weights_io.h"
@@ -24,16 +25,8 @@ using namespace camscope;
 
 namespace {
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::vector<uint8_t> read_file(const char* path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
-}
+using bench::now_ms;
+using bench::read_file;
 
 template <class F>
 double median_ms(F&& f, int reps) {
