@@ -60,14 +60,21 @@ void f32_gemv__avx2_fma(size_t m, size_t k, const float* w, size_t ldw, const fl
     }
     y[o] = y0, y[o + 1] = y1, y[o + 2] = y2, y[o + 3] = y3;
   }
+  // The rows left over take each row's operations of the four-row loop, in the same order, so
+  // that a row's result does not depend on the rows it was grouped with (the threaded build
+  // splits the rows anywhere: KernelsThreaded tests bit-identity for every thread count).
   for (; o < m; ++o) {
     const float* r = w + o * ldw;
-    __m256 s = _mm256_setzero_ps();
+    __m256 s = _mm256_setzero_ps(), t = s;
     size_t i = 0;
+    for (; i < k16; i += 16) {
+      s = _mm256_fmadd_ps(_mm256_loadu_ps(r + i), _mm256_loadu_ps(x + i), s);
+      t = _mm256_fmadd_ps(_mm256_loadu_ps(r + i + 8), _mm256_loadu_ps(x + i + 8), t);
+    }
     for (; i < k8; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(r + i), _mm256_loadu_ps(x + i), s);
-    float t = hsum(s);
-    for (; i < k; ++i) t = t + r[i] * x[i];
-    y[o] = t;
+    float v = hsum(_mm256_add_ps(s, t));
+    for (; i < k; ++i) v = v + r[i] * x[i];
+    y[o] = v;
   }
 }
 
