@@ -48,9 +48,10 @@ for (let r = 0; r < reps; r++) {
     picture = (picture + 1) % samples.length;
     await page.click(`button[data-sample="${samples[picture]}"]`);
     await idle(page);
-    // The steps go straight into the page state (no run for other steps first).
-    await page.evaluate((n) => (window.camscopeDebug.state.rightSteps = n), steps);
+    // The view opens with the last steps; choosing others cancels that run and starts anew
+    // (the run measured is the last one done, with these steps: checked below).
     await page.keyboard.press("5");
+    await page.selectOption("#right-steps", String(steps));
     await idle(page);
     const run = await page.evaluate(() => {
       const runs = window.camscopeDebug.right.runs.filter((x) => x.kind === "picture" && x.status === "done");
