@@ -86,8 +86,9 @@ std::string usage_text() {
       "  camscope classify IMG... --weights FILE   (one line per picture: file, class, "
       "probabilities)\n"
       "  camscope decode IMG OUT.npy   (the RGB pixels the network is given: uint8, H x W x 3)\n"
-    "  camscope evaluate DIR|IMG... --weights FILE [--method LIST] ...   (are the maps right?\n"
-    "                  deletion / insertion, Average Drop, ROAD, sanity: camscope evaluate --help)\n"
+      "  camscope evaluate DIR|IMG... --weights FILE [--method LIST] ...   (are the maps right?\n"
+      "                  deletion / insertion, Average Drop, ROAD, sanity: camscope evaluate "
+      "--help)\n"
       "\n"
       "--method: comma-separated names, or all (default gradcam,layercam):\n";
   u += method_lines(true, "  maps at a layer:    ");

@@ -89,9 +89,10 @@ struct Confidence {
 };
 Confidence confidence(double original, double masked);
 
-// Noisy linear imputation (ROAD; native builds only, see road.cpp): x with the positions where removed[p] != 0 filled, per
-// channel, by the solution of the neighbour-mean system, plus noise * N(0, 1) from `seed`
-// (splitmix64 + Box-Muller, as the SmoothGrad noise). False if the solver does not converge.
+// Noisy linear imputation (ROAD; native builds only, see road.cpp): x with the positions where
+// removed[p] != 0 filled, per channel, by the solution of the neighbour-mean system, plus noise *
+// N(0, 1) from `seed` (splitmix64 + Box-Muller, as the SmoothGrad noise). False if the solver does
+// not converge.
 bool impute(const Tensor& x, const std::vector<uint8_t>& removed, float noise, uint64_t seed,
             std::vector<float>& out);
 // ROAD at the given percentages: removed = the first (MoRF) or last (LeRF) round(r n / 100)
