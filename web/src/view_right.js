@@ -491,21 +491,23 @@ function curveAlt(method, name, row, rnd) {
   return RIGHT.curvesAlt(method, name, score(d[0]), score(d[d.length - 1]), score(row.deletionAuc), rnd ? score(rnd.deletionAuc) : "", score(i[0]), score(i[i.length - 1]), score(row.insertionAuc), rnd ? score(rnd.insertionAuc) : "");
 }
 
-// Deletion and insertion curves of one map (and the random map's, dashed) on a canvas of
-// w x h CSS pixels: x = share of the pixels removed / revealed, y = the class's probability.
-export function drawCurves(canvas, row, rnd, { w, h, font = 12, ratio = window.devicePixelRatio || 1 }) {
+// A chart's canvas at w x h CSS pixels (device pixels by `ratio`), cleared to white, and its
+// plot area inside the margins (CSS pixels, rounded): {ctx, left, top, pw, ph}.
+function chartFrame(canvas, w, h, ratio, margins) {
   canvas.width = Math.round(w * ratio);
   canvas.height = Math.round(h * ratio);
   const ctx = canvas.getContext("2d");
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, w, h);
-  const left = Math.round(font * 2.6);
-  const bottom = Math.round(font * 2.6);
-  const top = Math.round(font * 0.6);
-  const right = Math.round(font * 0.8);
-  const pw = w - left - right;
-  const ph = h - top - bottom;
+  const [left, top, right, bottom] = [margins.left, margins.top, margins.right, margins.bottom].map(Math.round);
+  return { ctx, left, top, pw: w - left - right, ph: h - top - bottom };
+}
+
+// Deletion and insertion curves of one map (and the random map's, dashed) on a canvas of
+// w x h CSS pixels: x = share of the pixels removed / revealed, y = the class's probability.
+export function drawCurves(canvas, row, rnd, { w, h, font = 12, ratio = window.devicePixelRatio || 1 }) {
+  const { ctx, left, top, pw, ph } = chartFrame(canvas, w, h, ratio, { left: font * 2.6, bottom: font * 2.6, top: font * 0.6, right: font * 0.8 });
   const X = (t) => left + t * pw;
   const Y = (p) => top + (1 - Math.max(0, Math.min(1, p))) * ph;
   ctx.strokeStyle = "#c9ced8";
@@ -842,18 +844,7 @@ function fitSanity(b) {
 // ρ against the step, one line per method; x labels: the step numbers (the table names the
 // nodes). null: an empty frame.
 export function drawRho(canvas, result, methods, { w, h, font = 12, ratio = window.devicePixelRatio || 1 }) {
-  canvas.width = Math.round(w * ratio);
-  canvas.height = Math.round(h * ratio);
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, w, h);
-  const left = Math.round(font * 2.8);
-  const bottom = Math.round(font * 2.8);
-  const top = Math.round(font * 1.8);
-  const right = Math.round(font * 0.8);
-  const pw = w - left - right;
-  const ph = h - top - bottom;
+  const { ctx, left, top, pw, ph } = chartFrame(canvas, w, h, ratio, { left: font * 2.8, bottom: font * 2.8, top: font * 1.8, right: font * 0.8 });
   const n = result ? result.steps.length : 1;
   const X = (i) => left + (i / Math.max(1, n)) * pw;
   const Y = (r) => top + ((1 - Math.max(-1, Math.min(1, r))) / 2) * ph;
