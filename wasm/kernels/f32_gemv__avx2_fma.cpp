@@ -1,6 +1,7 @@
 // Matrix-vector product, AVX2 + FMA (fast class): four rows at a time, two 8-wide running
 // sums per row (eight independent FMA chains), summed across lanes at the end.
 // Compiled with -mavx2 -mfma (CMakeLists.txt); run only where the CPU has both (config.cpp).
+#include "avx2_sum.h"
 #include "ukernels.h"
 
 // Empty where compiled without -mavx2 -mfma (e.g. a build listing wasm/kernels/*.cpp).
@@ -9,17 +10,6 @@
 
 namespace camscope {
 namespace kernels {
-namespace {
-
-// The eight lanes of v added (any order: the fast class is held to a tolerance).
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-}  // namespace
 
 void f32_gemv__avx2_fma(size_t m, size_t k, const float* w, size_t ldw, const float* x, float* y) {
   const size_t k16 = k & ~size_t{15}, k8 = k & ~size_t{7};
@@ -50,8 +40,8 @@ void f32_gemv__avx2_fma(size_t m, size_t k, const float* w, size_t ldw, const fl
       s2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + i), x0, s2);
       s3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + i), x0, s3);
     }
-    float y0 = hsum(_mm256_add_ps(s0, t0)), y1 = hsum(_mm256_add_ps(s1, t1));
-    float y2 = hsum(_mm256_add_ps(s2, t2)), y3 = hsum(_mm256_add_ps(s3, t3));
+    float y0 = avx2_hsum(_mm256_add_ps(s0, t0)), y1 = avx2_hsum(_mm256_add_ps(s1, t1));
+    float y2 = avx2_hsum(_mm256_add_ps(s2, t2)), y3 = avx2_hsum(_mm256_add_ps(s3, t3));
     for (; i < k; ++i) {
       y0 = y0 + r0[i] * x[i];
       y1 = y1 + r1[i] * x[i];
@@ -72,7 +62,7 @@ void f32_gemv__avx2_fma(size_t m, size_t k, const float* w, size_t ldw, const fl
       t = _mm256_fmadd_ps(_mm256_loadu_ps(r + i + 8), _mm256_loadu_ps(x + i + 8), t);
     }
     for (; i < k8; i += 8) s = _mm256_fmadd_ps(_mm256_loadu_ps(r + i), _mm256_loadu_ps(x + i), s);
-    float v = hsum(_mm256_add_ps(s, t));
+    float v = avx2_hsum(_mm256_add_ps(s, t));
     for (; i < k; ++i) v = v + r[i] * x[i];
     y[o] = v;
   }

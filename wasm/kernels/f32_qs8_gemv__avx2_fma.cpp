@@ -3,6 +3,7 @@
 // scale applied once per row instead of per weight: a different rounding order from the
 // exact class's float(q) * scale per weight, within the fast class's tolerance).
 // Compiled with -mavx2 -mfma (CMakeLists.txt); run only where the CPU has both (config.cpp).
+#include "avx2_sum.h"
 #include "ukernels.h"
 
 // Empty where compiled without -mavx2 -mfma (e.g. a build listing wasm/kernels/*.cpp).
@@ -12,13 +13,6 @@
 namespace camscope {
 namespace kernels {
 namespace {
-
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
 
 // Eight int8 values at p as floats.
 inline __m256 widen8(const int8_t* p) {
@@ -46,7 +40,7 @@ void f32_qs8_gemv__avx2_fma(size_t m, size_t k, const int8_t* q, const float* sc
       s2 = _mm256_fmadd_ps(widen8(r2 + i), xv, s2);
       s3 = _mm256_fmadd_ps(widen8(r3 + i), xv, s3);
     }
-    float y0 = hsum(s0), y1 = hsum(s1), y2 = hsum(s2), y3 = hsum(s3);
+    float y0 = avx2_hsum(s0), y1 = avx2_hsum(s1), y2 = avx2_hsum(s2), y3 = avx2_hsum(s3);
     for (; i < k; ++i) {
       y0 = y0 + static_cast<float>(r0[i]) * x[i];
       y1 = y1 + static_cast<float>(r1[i]) * x[i];
@@ -61,7 +55,7 @@ void f32_qs8_gemv__avx2_fma(size_t m, size_t k, const int8_t* q, const float* sc
     __m256 s = _mm256_setzero_ps();
     size_t i = 0;
     for (; i < k8; i += 8) s = _mm256_fmadd_ps(widen8(r + i), _mm256_loadu_ps(x + i), s);
-    float t = hsum(s);
+    float t = avx2_hsum(s);
     for (; i < k; ++i) t = t + static_cast<float>(r[i]) * x[i];
     y[o] = t * scale[o];
   }
