@@ -104,6 +104,27 @@ TEST(Weights, Crc32KnownValue) {
   EXPECT_EQ(crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
 }
 
+// The eight-bytes-at-a-time CRC against the bit-by-bit definition, at every length and start
+// around its step and its 64 KiB stretches (tails, unaligned starts, a stretch's end).
+TEST(Weights, Crc32MatchesBitwise) {
+  std::vector<uint8_t> b(70000);
+  uint32_t x = 12345;
+  for (uint8_t& v : b) v = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 24);
+  const auto bitwise = [](const uint8_t* p, size_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) {
+      c ^= p[i];
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+  };
+  for (size_t start = 0; start < 9; ++start)
+    for (size_t n = 0; n < 40; ++n)
+      ASSERT_EQ(crc32(b.data() + start, n), bitwise(b.data() + start, n)) << start << " " << n;
+  for (size_t n : {65535, 65536, 65537, 65543, 69990})
+    EXPECT_EQ(crc32(b.data() + 3, n), bitwise(b.data() + 3, n)) << n;
+}
+
 struct Bad {
   const char* what;
   std::string desc;    // replaces the description ("" keeps it)

@@ -673,17 +673,24 @@ class Parser {
 
 namespace {
 
-const std::array<uint32_t, 256>& crc_table() {
-  static const std::array<uint32_t, 256> table = [] {
-    std::array<uint32_t, 256> t{};
+// The CRC's tables for eight bytes at a time ("slicing by 8"): table[0] is the usual
+// byte-wise table; table[k][b] is the CRC of byte b followed by k zero bytes, so that the
+// eight bytes of one step are looked up independently and XORed (4-5x fewer dependent
+// steps than byte by byte: the loader's CRC was a fifth of its time).
+using CrcTables = std::array<std::array<uint32_t, 256>, 8>;
+const CrcTables& crc_tables() {
+  static const CrcTables tables = [] {
+    CrcTables t{};
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i;
       for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
+      t[0][i] = c;
     }
+    for (int k = 1; k < 8; ++k)
+      for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
     return t;
   }();
-  return table;
+  return tables;
 }
 
 // One stretch of the CRC. Called per 64 KiB and never inlined (through a volatile pointer:
@@ -691,8 +698,18 @@ const std::array<uint32_t, 256>& crc_table() {
 // the tier it started in (no on-stack replacement), so one call over a whole file would stay
 // in baseline code while later short calls take the optimised code.
 __attribute__((noinline)) uint32_t crc32_update(uint32_t c, const uint8_t* data, size_t size) {
-  const std::array<uint32_t, 256>& table = crc_table();
-  for (size_t i = 0; i < size; ++i) c = table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  const CrcTables& t = crc_tables();
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    // Bytes in file order, little-endian words by construction (no type punning).
+    const uint32_t lo = c ^ (uint32_t{data[i]} | uint32_t{data[i + 1]} << 8 |
+                             uint32_t{data[i + 2]} << 16 | uint32_t{data[i + 3]} << 24);
+    const uint32_t hi = uint32_t{data[i + 4]} | uint32_t{data[i + 5]} << 8 |
+                        uint32_t{data[i + 6]} << 16 | uint32_t{data[i + 7]} << 24;
+    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
+        t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+  }
+  for (; i < size; ++i) c = t[0][(c ^ data[i]) & 0xFF] ^ (c >> 8);
   return c;
 }
 
