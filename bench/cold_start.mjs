@@ -22,8 +22,8 @@ const urls = option("--url", FILE_URL).split(",");
 
 // The phases in the order the page goes through them (absent ones are skipped).
 const ORDER = [
-  "domContentLoaded", "boot", "coreScript", "weightsDecoded", "workerCreated", "workerStart", "initReceived",
-  "compiled", "weightsLoaded", "warmedUp", "ready", "initAnswered", "samples", "forward", "backward", "firstMap",
+  "domContentLoaded", "boot", "coreScript", "workerCreated", "workerStart", "initReceived", "weightsScript", "weightsReceived", "weightsDecoded",
+  "drawingWarmedUp", "compiled", "weightsLoaded", "warmedUp", "ready", "initAnswered", "samples", "forward", "backward", "firstMap",
 ];
 
 const median = (xs) => {

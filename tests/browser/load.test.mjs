@@ -99,3 +99,37 @@ test("the page's built-in weights are the shipped file (web/weights.js is up to 
   const same = (gzipped ? gunzipSync(bytes) : bytes).equals(readFileSync(SHIPPED_WEIGHTS));
   assert.ok(same, "web/weights.js differs from weights/camscope_catsdogs_int8.csw: run tools/build.sh");
 });
+
+// The built-in parts load side by side (main.js boot): a page missing one says which, and
+// one missing only its samples still starts (the core and weights do not wait for them).
+test("a page built without its weights or its samples says so", async () => {
+  const { mkdtempSync, cpSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { pathToFileURL } = await import("node:url");
+  for (const [missing, expected] of [["weights.js", /weights \(weights\.js\) are missing/], ["samples.js", /sample pictures \(samples\.js\) are missing/]]) {
+    const dir = mkdtempSync(join(tmpdir(), "camscope-page-"));
+    try {
+      cpSync(WEB, dir, { recursive: true, filter: (src) => !src.endsWith(missing) && !src.includes("node_modules") });
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(join(dir, "index.html")).href);
+      await page.waitForFunction((re) => new RegExp(re).test(document.body.textContent), expected.source, { timeout: 60000 });
+      if (missing === "samples.js") {
+        // The core still starts: a picture the person opens is explained.
+        await page.waitForFunction(() => window.camscopeDebug && window.camscopeDebug.ready, null, { timeout: 60000 });
+        const d = await page.evaluate(() => ({ error: window.camscopeDebug.error, mode: window.camscopeDebug.mode }));
+        assert.equal(d.error, null);
+        assert.equal(d.mode, "worker");
+      } else {
+        const d = await page.evaluate(() => window.camscopeDebug.error);
+        assert.match(d, expected);
+      }
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});

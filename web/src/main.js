@@ -12,7 +12,7 @@ import {
   startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
   markPhase, startupPhases,
 } from "./engine.js";
-import { downloadCanvas, forgetMapCaches } from "./draw.js";
+import { downloadCanvas, forgetMapCaches, warmUpDrawing } from "./draw.js";
 import { needsOf, layerMethods } from "./methods.js";
 import { renderExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
@@ -931,8 +931,71 @@ function fail(text) {
   checkIdle();
 }
 
+// The core's parts from its script (camscope_core_*.js), taken off the page's globals.
+function takeCore(threads) {
+  markPhase("coreScript");
+  const core = { coreSource: self.camscopeCoreSource, coreWasm: self.camscopeCoreWasm, threads };
+  delete self.camscopeCoreSource;
+  delete self.camscopeCoreWasm;
+  delete self.camscopeCoreThreadSource;
+  return core;
+}
+
+// The built-in parts are scripts loaded side by side (async: Chromium parses them off the
+// page's thread), so that the worker starts compiling the core while the 4.6 MB weights
+// script still parses, and the first sample decodes meanwhile.
 async function boot() {
   markPhase("boot");
+  let simd = false;
+  let wasmOk = true;
+  try {
+    simd = params.get("simd") !== "off" && WebAssembly.validate(SIMD_PROBE);
+  } catch (e) {
+    wasmOk = false;
+  }
+  const threadsWanted = simd && self.crossOriginIsolated && params.get("threads") !== "off" && params.get("worker") !== "off";
+  const coreLoaded = wasmOk ? loadScript(threadsWanted ? "camscope_core_mt.js" : simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js") : null;
+  if (coreLoaded) coreLoaded.catch(() => {}); // said below
+  // The weights' script only after the core's: a 4.6 MB script would hold the core's up.
+  const weightsLoaded = wasmOk
+    ? coreLoaded.catch(() => {}).then(() => loadScript("weights.js")).then(() => {
+        const weights = self.camscopeEmbeddedWeights;
+        delete self.camscopeEmbeddedWeights;
+        if (!weights) throw new Error(UI.noWeights);
+        return { base64: weights.base64, encoding: weights.encoding || null, name: weights.name };
+      }, () => {
+        throw new Error(UI.noWeights);
+      })
+    : null;
+  if (weightsLoaded) weightsLoaded.catch(() => {}); // said below
+  const samplesLoaded = (coreLoaded || Promise.resolve()).catch(() => {}).then(() => loadScript("samples.js")).catch(() => say("error", UI.noSamples));
+  let started = null;
+  let startFailure = null;
+  if (wasmOk) try {
+    // Threads need shared memory, which only a cross-origin isolated page has (served by
+    // tools/serve.py; never from file://); where that build is missing, the SIMD core.
+    // Otherwise the worker starts now and gets the core's text when its script is in.
+    let core;
+    if (threadsWanted) {
+      let threads = null;
+      try {
+        await coreLoaded;
+        threads = { coreSource: self.camscopeCoreSource, threadSource: self.camscopeCoreThreadSource, count: navigator.hardwareConcurrency || 2 };
+      } catch (e) {
+        threads = null; // not built: the single-threaded core
+      }
+      if (!threads) await loadScript("camscope_core_simd.js");
+      core = takeCore(threads);
+    } else {
+      core = coreLoaded.then(() => takeCore(null));
+    }
+    // The worker compiles the core while the weights' script parses, then decodes them,
+    // while this thread decodes the first sample and draws.
+    started = startCore({ core, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off", weights: weightsLoaded });
+  } catch (err) {
+    startFailure = err;
+  }
+  // The page's controls and words while the worker starts.
   update({ lang: chooseLang() });
   applyStatic();
   showLangSwitch();
@@ -940,56 +1003,26 @@ async function boot() {
   setupEnlarge();
   setupInput();
   renderStatus();
-  let simd = false;
-  try {
-    simd = params.get("simd") !== "off" && WebAssembly.validate(SIMD_PROBE);
-  } catch (e) {
+  if (!wasmOk) {
     fail(UI.noWasm);
     return;
   }
   debug.simd = simd;
-  const weights = self.camscopeEmbeddedWeights;
-  if (!weights) {
-    fail(UI.noWeights);
-    return;
-  }
-  let started;
-  try {
-    // Threads need shared memory, which only a cross-origin isolated page has (served by
-    // tools/serve.py; never from file://); where that build is missing, the SIMD core.
-    let threads = null;
-    if (simd && self.crossOriginIsolated && params.get("threads") !== "off" && params.get("worker") !== "off") {
-      try {
-        await loadScript("camscope_core_mt.js");
-        threads = { coreSource: self.camscopeCoreSource, threadSource: self.camscopeCoreThreadSource, count: navigator.hardwareConcurrency || 2 };
-      } catch (e) {
-        threads = null; // not built: the single-threaded core
-      }
-    }
-    if (!threads) await loadScript(simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js");
-    markPhase("coreScript");
-    const coreSource = self.camscopeCoreSource;
-    const coreWasm = self.camscopeCoreWasm;
-    delete self.camscopeCoreSource;
-    delete self.camscopeCoreWasm;
-    delete self.camscopeCoreThreadSource;
-    delete self.camscopeEmbeddedWeights;
-    // The worker decodes the weights and compiles the core while this thread decodes the
-    // samples and draws (older builds embedded the weights uncompressed: the same payload).
-    started = startCore({
-      coreSource, coreWasm, threads, workerSource: camscopeWorkerSource, inline: params.get("worker") === "off",
-      weights: { base64: weights.base64, encoding: weights.encoding || null }, weightsName: weights.name,
-    });
-  } catch (err) {
-    fail(UI.notStartedWhy(err.message));
+  if (startFailure) {
+    fail(UI.notStartedWhy(startFailure.message));
     return;
   }
   const wanted = params.get("picture");
-  const samplesAdded = addSamples(wanted);
+  const samplesAdded = samplesLoaded.then(() => addSamples(wanted));
+  // This thread is idle while the core starts: the drawing code gets optimised meanwhile.
+  setTimeout(() => {
+    warmUpDrawing(state.opacity);
+    markPhase("drawingWarmedUp");
+  }, 0);
   try {
     await started;
   } catch (err) {
-    fail(UI.notStartedWhy(err.message));
+    fail(err.message === UI.noWeights ? err.message : UI.notStartedWhy(err.message));
     return;
   }
   debug.mode = coreMode();

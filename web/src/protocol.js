@@ -8,10 +8,13 @@
 //
 // Requests (see web/README.md for the payloads and results):
 //   init, loadWeights, setPicture, maps, activations, explainOther, scoreCam, picture,
-//   smoothgrad, fuse, metrics, sanity, classify, frame, cancel
+//   smoothgrad, fuse, metrics, sanity, classify, frame, cancel, provide
 // `cancel {id}` is answered at once, out of turn: the long request it names (scoreCam,
 // smoothgrad, metrics, sanity) stops at its next step and fails with "cancelled"; classify
 // answers the pictures it finished, with `cancelled: true`.
+// `provide {key, value}` is taken at once, out of turn, too: a part a request under way waits
+// for (job.provided(key)), e.g. the built-in weights, whose script is still being parsed
+// when init starts compiling the core (the cold start: neither waits for the other).
 //
 // The worker is started from a Blob URL built from strings the page already has (the core's
 // text from camscope_core_*.js and the worker bundle), so it also starts from file://. If a
@@ -33,6 +36,7 @@ export const REQUESTS = Object.freeze([
   "classify",
   "frame",
   "cancel",
+  "provide",
 ]);
 
 // The message a cancelled request fails with.
@@ -79,11 +83,21 @@ export function wrapCore(coreSource) {
 }
 
 // Worker side: answers requests one at a time with `handlers[type](payload, job)`, where
-// job = { progress(done, total), cancelled() } lets a long handler report and stop; a
-// handler that awaits between its steps lets `cancel` (handled at once) reach it.
+// job = { progress(done, total), cancelled(), provided(key) } lets a long handler report and
+// stop, or wait for a part sent with `provide`; a handler that awaits between its steps lets
+// `cancel` (handled at once) reach it.
 export function serve(scope, handlers) {
   let queue = Promise.resolve();
   const cancelled = new Set();
+  const parts = new Map(); // provide's key -> {promise, resolve}
+  const part = (key) => {
+    if (!parts.has(key)) {
+      let resolve;
+      const promise = new Promise((r) => (resolve = r));
+      parts.set(key, { promise, resolve });
+    }
+    return parts.get(key);
+  };
   scope.onmessage = (event) => {
     const { id, type, payload } = event.data || {};
     if (type === "cancel") {
@@ -91,9 +105,15 @@ export function serve(scope, handlers) {
       scope.postMessage({ id, ok: true, result: null });
       return;
     }
+    if (type === "provide") {
+      part(String(payload && payload.key)).resolve(payload && payload.value);
+      scope.postMessage({ id, ok: true, result: null });
+      return;
+    }
     const job = {
       progress: (done, total) => scope.postMessage({ id, progress: { done, total } }),
       cancelled: () => cancelled.has(id),
+      provided: (key) => part(key).promise,
     };
     queue = queue.then(async () => {
       try {
@@ -120,11 +140,15 @@ export class CoreClient {
     this.inlinePort = null;
   }
 
-  // Starts the core from its source text; `inline` forces the in-page fallback.
+  // Starts the core from its source text; `inline` forces the in-page fallback. A worker may
+  // start without it (`coreSource` null: init then carries it, so that the worker starts
+  // while the core's script still loads); returns "" when it cannot, and the caller starts
+  // again with the core's text, inline.
   start(coreSource, workerSource, { inline = false } = {}) {
     if (!inline) {
       try {
-        const url = URL.createObjectURL(new Blob([wrapCore(coreSource), workerSource], { type: "text/javascript" }));
+        const parts = coreSource === null ? [workerSource] : [wrapCore(coreSource), workerSource];
+        const url = URL.createObjectURL(new Blob(parts, { type: "text/javascript" }));
         this.worker = new Worker(url, { name: "camscope core" });
         this.worker.onmessage = (e) => this.receive(e.data);
         this.worker.onerror = (e) => {
@@ -137,6 +161,7 @@ export class CoreClient {
         this.worker = null; // e.g. a browser that refuses workers for this page: run inline
       }
     }
+    if (coreSource === null) return "";
     // Inline: the worker's code runs in the page with a local message port.
     const createCamscope = new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
     const page = this;

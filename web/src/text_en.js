@@ -481,6 +481,7 @@ export const UI = Object.freeze({
   notStarted: "The network could not be started.",
   notStartedWhy: (why) => `The network could not be started: ${why}`,
   noWasm: "This browser has no WebAssembly, which camscope needs. Try a current Firefox, Chrome, Edge or Safari.",
+  noSamples: "The sample pictures (samples.js) are missing: build the page with tools/build.sh; your own photos still work.",
   noWeights: "The network's weights (weights.js) are missing: build the page with tools/build.sh.",
   slowCore: "This browser has no WebAssembly SIMD, so camscope uses its slower build — everything works, a little less quickly.",
   enlarge: "Tap or click to enlarge",

@@ -415,6 +415,7 @@ export const UI = Object.freeze({
   notStarted: "网络无法启动。",
   notStartedWhy: (why) => `网络无法启动：${why}`,
   noWasm: "这个浏览器不支持 camscope 所需的 WebAssembly。请使用较新版本的 Firefox、Chrome、Edge 或 Safari。",
+  noSamples: "缺少示例图片（samples.js）：请用 tools/build.sh 构建页面；你自己的照片仍可使用。",
   noWeights: "缺少网络权重（weights.js）：请用 tools/build.sh 构建页面。",
   slowCore: "这个浏览器不支持 WebAssembly SIMD，因此 camscope 使用较慢的版本——一切照常工作，只是稍慢一些。",
   enlarge: "点按放大",

@@ -2,7 +2,8 @@
 // explored (its activations and gradients stay cached, so class/method/layer changes never
 // run a new forward pass) and `other` for the Compare table's rows. Runs inside the Blob
 // worker built by protocol.js, or in the page in inline mode (camscopeInlineScope is then
-// the local port). `createCamscope` is the core's factory, defined just before this code.
+// the local port). The core's factory, `createCamscope`, is defined just before this code,
+// or comes as text with init (the worker then starts while the core's script still loads).
 /* global createCamscope, camscopeInlineScope */
 import { decodePixels, shrunkCanvas, canvasBlob } from "./images.js";
 import { serve, CANCELLED, unpackEmbedded, wrapCore } from "./protocol.js";
@@ -26,6 +27,8 @@ if (!inline) {
   }
 }
 
+// The core's factory: defined before this code (wrapCore), else made from init's coreSource.
+let createCore = typeof createCamscope === "function" ? createCamscope : null;
 let core = null;
 let main = null;
 let other = null;
@@ -143,10 +146,21 @@ serve(scope, {
   // (V8's background threads) while the weights are decoded.
   // `threads` (the threaded core, on a cross-origin isolated page): {coreSource, threadSource,
   // count}; its threads are started from Blob URLs of the core's text and its threads' script.
-  async init({ weights, name, wasm, threads }) {
+  // `weights` absent: they come with `provide {key: "weights"}` (the page's script holding
+  // them may still be parsing when the core starts compiling).
+  // `coreSource`: the core's text, when the worker was started without it.
+  async init({ weights, name, wasm, threads, coreSource }, job) {
     const t0 = performance.now();
     const phases = { workerStart: startedAt, initReceived: clock() };
+    if (coreSource) createCore = new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
+    if (!createCore) throw new Error("the core's script was not handed over");
     const compiling = wasm ? unpackEmbedded(wasm).then((bytes) => WebAssembly.compile(bytes)) : null;
+    if (weights === undefined) {
+      weights = await job.provided("weights");
+      if (weights && !name) name = weights.name;
+      phases.weightsReceived = clock();
+    }
+    if (!weights) throw new Error("no built-in weights were handed over");
     const weightBytes = weights instanceof ArrayBuffer ? new Uint8Array(weights) : await unpackEmbedded(weights);
     phases.weightsDecoded = clock();
     const options = {
@@ -169,7 +183,7 @@ serve(scope, {
       options.locateFile = (path) => (path.endsWith(".worker.js") ? threadUrl : path);
       options.mainScriptUrlOrBlob = new Blob([wrapCore(threads.coreSource)], { type: "text/javascript" });
     }
-    core = await Promise.race([createCamscope(options), failure]);
+    core = await Promise.race([createCore(options), failure]);
     const threadCount = threads && core._camscope_set_threads ? core._camscope_set_threads(threads.count) : 1;
     phases.compiled = clock();
     main = new core.Session();
