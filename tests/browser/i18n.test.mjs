@@ -4,9 +4,11 @@
 // layer names, formulas and references marked translate="no").
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { launch, openPage, startServer, idle, FILE_URL, WEB } from "./helpers.mjs";
+import { launch, openPage, startServer, idle, encodePng, FILE_URL, WEB } from "./helpers.mjs";
 
 const en = await import(pathToFileURL(join(WEB, "src", "text_en.js")).href);
 const zh = await import(pathToFileURL(join(WEB, "src", "text_zh.js")).href);
@@ -232,4 +234,74 @@ test("the language follows the browser and the switch, remembered from file://",
   assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
   assert.equal(await page.textContent("#lang-name"), "中文");
   await context.close();
+});
+
+// The modules a module imports, itself included, following web/src's relative imports.
+function importGraph(file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const source = readFileSync(join(WEB, "src", file), "utf8");
+  for (const m of source.matchAll(/^import\s[^;]*?from\s*["']\.\/([\w.]+)["']/gm)) importGraph(m[1], seen);
+  return seen;
+}
+
+// The worker decodes a folder's pictures but never speaks: a picture's fault leaves it as a
+// key and arguments (images.js' PictureError), worded by the page in its language. Its words
+// would be both languages' dictionaries (~37 KB gzip) in the page's script for nothing, and
+// always English (the worker's i18n.js is never the page's).
+test("the worker carries no words: neither dictionary is in its bundle", () => {
+  const graph = [...importGraph("worker.js")];
+  assert.ok(graph.includes("images.js"), `the worker's modules: ${graph.join(", ")}`);
+  assert.deepEqual(graph.filter((f) => /^(text|i18n)/.test(f)), [], "the worker imports no words");
+  // The built page script holds the worker's code as a string, up to its sourceURL line.
+  const page = readFileSync(join(WEB, "camscope_page.js"), "utf8");
+  const end = page.indexOf("sourceURL=camscope_worker.js");
+  assert.ok(end > 5000, "web/camscope_page.js holds the worker's code (built by tools/build.sh)");
+  const worker = page.slice(0, end);
+  assert.ok(worker.includes("classify"), "the worker's part of the page script");
+  assert.deepEqual(worker.match(/[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+/g) || [], [], "Chinese in the worker's code");
+  // English: every run of five or more words in text_en.js' strings and templates.
+  const runs = new Set();
+  const collect = (v) => {
+    if (typeof v === "string" || typeof v === "function") for (const r of String(v).match(/[A-Za-z]+(?:,? [A-Za-z]+){4,}/g) || []) runs.add(r);
+    else if (v && typeof v === "object") Object.values(v).forEach(collect);
+  };
+  Object.values(en).forEach(collect);
+  // pngDataProblem's reasons are the keys PICTURE.problems words (images.js gives them).
+  for (const key of Object.keys(en.PICTURE.problems)) runs.delete(key);
+  assert.ok(runs.size > 200, `${runs.size} runs of words in text_en.js`);
+  assert.deepEqual([...runs].filter((r) => worker.includes(r)), [], "text_en.js' words in the worker's code");
+});
+
+// A folder's unreadable pictures are said in the page's language (the worker only names the
+// fault), PNG data problems included.
+test("in Chinese a folder's bad pictures get Chinese messages", { timeout: 120000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "camscope-i18n-"));
+  const { page, context, seen } = await openPage(browser, server.url, { locale: "zh-CN" });
+  try {
+    const folder = join(dir, "相册");
+    mkdirSync(folder);
+    const cat = readFileSync(join(WEB, "samples", "cat.jpg"));
+    writeFileSync(join(folder, "cat.jpg"), cat);
+    writeFileSync(join(folder, "cut.jpg"), cat.subarray(0, cat.length >> 1));
+    writeFileSync(join(folder, "bad.png"), encodePng(8, 8, new Uint8Array(192), { idat: Buffer.from("not zlib data at all") }));
+    writeFileSync(join(folder, "empty.jpg"), Buffer.alloc(0));
+    await page.setInputFiles("#folder-input", folder);
+    await page.waitForFunction(() => window.camscopeDebug.folder.state && !window.camscopeDebug.folder.running, null, { timeout: 60000 });
+    await idle(page);
+    const rows = Object.fromEntries((await page.evaluate(() => window.camscopeDebug.folder.rows)).map((r) => [r.path, r.error]));
+    assert.deepEqual(rows, {
+      "相册/bad.png": zh.PICTURE.badPng("相册/bad.png", zh.PICTURE.problems["its compressed pixel data is invalid"]),
+      "相册/cat.jpg": null,
+      "相册/cut.jpg": zh.PICTURE.truncated("相册/cut.jpg", "JPEG"),
+      "相册/empty.jpg": zh.PICTURE.empty("相册/empty.jpg"),
+    });
+    const failed = await page.$$eval("#folder tr.failed", (trs) => trs.map((tr) => tr.textContent));
+    assert.equal(failed.length, 3);
+    assert.ok(failed.every((s) => /[\u4e00-\u9fff]{4}/.test(s.replace("相册", ""))), failed.join(" | "));
+    assert.deepEqual(seen.errors, []);
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,10 +2,14 @@
 // the rules the CLI follows too (wasm/cli/image_io.h; README.md, Conventions: Decoding):
 // every pixel at the picture's own size, upright (EXIF orientation), transparency composited
 // over black; the core's antialiased resize then makes the network's input. Every failure is
-// a PictureError whose message is meant for the person who dropped the file.
+// a PictureError that names the fault for the person who dropped the file.
+//
+// No words here: the worker decodes a folder's pictures with this module, and it neither has
+// the page's language nor should carry both dictionaries. A PictureError names its message
+// (a key of text_en.js / text_zh.js' PICTURE) and its arguments; the page says it
+// (text.js: pictureMessage).
 
 import { turnPicture, webpOrientation } from "./exif.js";
-import { PICTURE } from "./text.js";
 
 export const MAX_SIDE = 1024; // long side of the picture as drawn (the core gets every pixel)
 // Largest file, picture and side read: the CLI's limits (kMaxPicture* in wasm/cli/image_io.h).
@@ -13,7 +17,17 @@ export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 export const MAX_PIXELS = 50e6;
 export const MAX_DIMENSION = 16384;
 
-export class PictureError extends Error {}
+// A picture that cannot be read: `key` names the message in the PICTURE dictionary, `args`
+// (strings and numbers: they cross to the page from the worker) fill it in. The `message` is
+// the same, unworded, for logs only.
+export class PictureError extends Error {
+  constructor(key, ...args) {
+    super(`${key}: ${args.join(", ")}`);
+    this.name = "PictureError";
+    this.key = key;
+    this.args = args;
+  }
+}
 
 function u16be(b, i) {
   return (b[i] << 8) | b[i + 1];
@@ -169,36 +183,36 @@ export function pixelCanvas(width, height) {
 // decodes it; `full` is a canvas holding that picture at its own size (for the drawing copy or
 // a thumbnail; set its width to 0 to free it). Works in the page and in a worker.
 export async function decodePixels(blob, name) {
-  if (blob.size === 0) throw new PictureError(PICTURE.empty(name));
+  if (blob.size === 0) throw new PictureError("empty", name);
   if (blob.size > MAX_FILE_BYTES)
-    throw new PictureError(PICTURE.tooBig(name, mb(blob.size), mb(MAX_FILE_BYTES)));
+    throw new PictureError("tooBig", name, mb(blob.size), mb(MAX_FILE_BYTES));
   const head = new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer());
   const sniff = sniffPicture(head);
   if (!sniff) {
-    throw new PictureError(PICTURE.notPicture(name, blob.type));
+    throw new PictureError("notPicture", name, blob.type);
   }
   const { width: w, height: h, format } = sniff;
   if (w > MAX_DIMENSION || h > MAX_DIMENSION || w * h > MAX_PIXELS) {
-    throw new PictureError(PICTURE.tooLarge(name, w, h, MAX_DIMENSION, MAX_PIXELS / 1e6));
+    throw new PictureError("tooLarge", name, w, h, MAX_DIMENSION, MAX_PIXELS / 1e6);
   }
   const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 1024)).arrayBuffer());
   if (looksTruncated(format, tail))
-    throw new PictureError(PICTURE.truncated(name, format));
+    throw new PictureError("truncated", name, format);
 
   if (format === "PNG") {
     const problem = await pngDataProblem(new Uint8Array(await blob.arrayBuffer()));
-    if (problem) throw new PictureError(PICTURE.badPng(name, PICTURE.problems[problem] || problem));
+    if (problem) throw new PictureError("badPng", name, problem); // problem: a key of PICTURE.problems
   }
   let bitmap;
   try {
     bitmap = await createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" });
   } catch (err) {
-    throw new PictureError(PICTURE.damaged(name, format));
+    throw new PictureError("damaged", name, format);
   }
-  if (bitmap.width < 1 || bitmap.height < 1) throw new PictureError(PICTURE.noPixels(name));
+  if (bitmap.width < 1 || bitmap.height < 1) throw new PictureError("noPixels", name);
   if (bitmap.width * bitmap.height > MAX_PIXELS) {
     bitmap.close();
-    throw new PictureError(PICTURE.tooLargeShort(name, bitmap.width, bitmap.height));
+    throw new PictureError("tooLargeShort", name, bitmap.width, bitmap.height);
   }
   let width = bitmap.width;
   let height = bitmap.height;

@@ -29,7 +29,7 @@ import { setupEnlarge } from "./enlarge.js";
 import { renderRight, exportRight, setRightActions, rightDebug } from "./view_right.js";
 import { openFolder, droppedEntries, fromFileList, setFolderActions, folderDebug } from "./view_folder.js";
 import { startCamera, setCameraActions, cameraDebug } from "./camera.js";
-import { FOLDER, CAMERA } from "./text.js";
+import { FOLDER, CAMERA, pictureMessage } from "./text.js";
 
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
@@ -165,7 +165,7 @@ async function readFiles(list) {
       }
       shown = await addPicture(file, name);
     } catch (err) {
-      say("error", err instanceof PictureError ? err.message : UI.notRead(name, err.message));
+      say("error", err instanceof PictureError ? pictureMessage(err) : UI.notRead(name, err.message));
       return;
     }
   }
@@ -436,7 +436,7 @@ function buildControls() {
         choosePicture(await addPicture(blob, name, { title: name }));
         update({ view: "explain" });
       } catch (err) {
-        say("error", err.message);
+        say("error", err instanceof PictureError ? pictureMessage(err) : err.message);
       }
     },
   });
@@ -449,7 +449,7 @@ function buildControls() {
         choosePicture(await addPicture(file, name));
         update({ view: "explain" });
       } catch (err) {
-        say("error", err instanceof PictureError ? err.message : `“${name}” could not be read: ${err.message}`);
+        say("error", err instanceof PictureError ? pictureMessage(err) : UI.notRead(name, err.message));
       } finally {
         update({ busy: state.busy - 1 });
       }
@@ -914,7 +914,7 @@ async function addSamples(wanted) {
       added.set(s.file, p);
       if (s.file === firstName && state.pictureId === null) showPicture(p);
     } catch (err) {
-      say("error", err.message);
+      say("error", err instanceof PictureError ? pictureMessage(err) : err.message);
       if (s.file === firstName) firstMapDone(); // no first map to wait for
     }
   }

@@ -145,6 +145,14 @@ export const TEACH_UI = follow(tables, "TEACH_UI");
 export const METHOD_TITLES = follow(tables, "METHOD_TITLES");
 export const RIGHT = follow(tables, "RIGHT");
 export const PICTURE = follow(tables, "PICTURE");
+// A picture's fault in the current language: images.js' PictureError (or the {key, args} a
+// worker's folder row carries) names a PICTURE message and its arguments; a PNG's data
+// problem comes as pngDataProblem's English reason, said by PICTURE.problems.
+export function pictureMessage({ key, args }) {
+  const words = cur().PICTURE;
+  if (key === "badPng") return words.badPng(args[0], words.problems[args[1]] || args[1]);
+  return words[key](...args);
+}
 export const METHOD_FORMULAS = follow(tables, "METHOD_FORMULAS");
 export const REPORT = follow(tables, "REPORT");
 export const FOLDER = follow(tables, "FOLDER");

@@ -764,7 +764,7 @@ export const RIGHT = Object.freeze({
   figSetRefs: "Deletion / insertion: RISE (Petsiuk et al., BMVC 2018). Average Drop / Increase in Confidence: Grad-CAM++ (Chattopadhyay et al., WACV 2018), relative drop max(0, Y − O) / Y — some libraries report the absolute drop. sd over n. ROAD: command line only (camscope evaluate).",
 });
 
-// Messages about a picture that cannot be read (images.js).
+// Messages about a picture that cannot be read (named by images.js' PictureError: key, args).
 export const PICTURE = Object.freeze({
   empty: (name) => `“${name}” is empty (0 bytes).`,
   tooBig: (name, size, max) => `“${name}” is ${size}; pictures up to ${max} are read.`,

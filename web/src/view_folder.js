@@ -7,7 +7,7 @@ import { h, clear, $, percent } from "./dom.js";
 import { makeCanvas, FONT } from "./draw.js";
 import { state } from "./state.js";
 import { classifyFiles, isCancelled } from "./engine.js";
-import { FOLDER, folderProgress, folderSummary, folderFigureText, exportFileName, dataFileName } from "./text.js";
+import { FOLDER, folderProgress, folderSummary, folderFigureText, exportFileName, dataFileName, pictureMessage } from "./text.js";
 
 // Set by main.js: explain(file, name), save(canvas, parts), saveData(text, name, type).
 let actions = { explain: null, save: null, saveData: null };
@@ -192,7 +192,9 @@ function addRows(r, rows, first) {
     const index = first + k;
     const entry = r.entries[index];
     const label = labelOf(entry.path, r.classes);
-    const row = { index, path: entry.path, file: entry.file, label, error: w.error || null };
+    // A picture's fault comes named ({key, args}: the worker has no words), said here.
+    const error = !w.error ? null : typeof w.error === "string" ? w.error : pictureMessage(w.error);
+    const row = { index, path: entry.path, file: entry.file, label, error };
     if (!w.error) {
       row.predicted = w.predicted;
       row.probabilities = w.probabilities;

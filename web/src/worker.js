@@ -5,7 +5,7 @@
 // the local port). The core's factory, `createCamscope`, is defined just before this code,
 // or comes as text with init (the worker then starts while the core's script still loads).
 /* global createCamscope, camscopeInlineScope */
-import { decodePixels, shrunkCanvas, canvasBlob } from "./images.js";
+import { decodePixels, shrunkCanvas, canvasBlob, PictureError } from "./images.js";
 import { serve, CANCELLED, unpackEmbedded, wrapCore } from "./protocol.js";
 
 const inline = typeof camscopeInlineScope !== "undefined";
@@ -383,6 +383,8 @@ serve(scope, {
   // here by the page's rule (images.js), predicted in the second Session and kept only as a
   // `thumb`-px JPEG: {rows: [{path, predicted, probabilities, width, height, thumb: Blob, ms}
   // or {path, error}]}, with progress per picture. The full pixels live one picture at a time.
+  // A picture's fault is its PictureError's {key, args}, which the page words in its language
+  // (the worker has no words); any other error is its message.
   // Cancelled, it answers the rows done so far with `cancelled: true`.
   async classify({ files = [], thumb = 96 }, job) {
     need();
@@ -401,7 +403,8 @@ serve(scope, {
         small.width = small.height = 0; // its pixels go now, not at the next garbage collection
         rows.push({ path, predicted: p.predicted, probabilities: Array.from(p.probabilities), width, height, thumb: blob, ms: performance.now() - t0 });
       } catch (err) {
-        rows.push({ path, error: String((err && err.message) || err) });
+        const error = err instanceof PictureError ? { key: err.key, args: err.args } : String((err && err.message) || err);
+        rows.push({ path, error });
       }
       job.progress(i + 1, files.length);
       await pause();
