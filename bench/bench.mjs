@@ -209,7 +209,9 @@ for (const key of models) {
     if (t["tfjs.forward"]) row(h, `TF.js ${x.tfjsVersion} (wasm)`, t["tfjs.forward"], t["tfjs.full"]);
     else lines.push(`| ${key} | ${h} | TF.js | failed check: ${JSON.stringify(x.checks.tfjs)} | | | |`);
   }
-  if (r.native) row("native", "camscope (g++ -O3, SSE2)", r.native.forward, r.native.full, r.native.switch);
+  // The kernel class and ISA that ran (native_bench reports them; older results did not).
+  const kernels = r.native && r.native.kernels ? r.native.kernels.replace(/:.*$/, ")") : "SSE2";
+  if (r.native) row("native", `camscope (g++ -O3, ${kernels})`, r.native.forward, r.native.full, r.native.switch);
   if (r.torch?.check && !r.torch.check.ok) lines.push(`| ${key} | native | PyTorch | failed check: ${JSON.stringify(r.torch.check)} | | | |`);
   else if (r.torch) row("native", `PyTorch ${r.torch.engine.replace("pytorch-", "")}`, r.torch.forward, r.torch.full);
 }

@@ -12,6 +12,7 @@
 
 #include "bench_util.h"
 #include "colormap.h"
+#include "kernels/config.h"
 #include "maps.h"
 #include "session.h"
 
@@ -105,10 +106,12 @@ int main(int argc, char** argv) {
     render(s, "gradcam", layer, r % classes, rgba.data(), side, side, nullptr);
     sw.t.push_back(now_ms() - t);
   }
+  // The kernels that ran (CAMSCOPE_KERNELS, CPU detection): the table's row names them.
   std::printf(
-      "{\"engine\":\"camscope-native\",\"forward\":%s,\"full\":%s,\"switch\":%s,\"first_map_ms\":%."
-      "2f,\"logits\":[",
-      fwd.json().c_str(), all.json().c_str(), sw.json().c_str(), first_map);
+      "{\"engine\":\"camscope-native\",\"kernels\":\"%s\",\"forward\":%s,\"full\":%s,"
+      "\"switch\":%s,\"first_map_ms\":%.2f,\"logits\":[",
+      kernels::config().describe().c_str(), fwd.json().c_str(), all.json().c_str(),
+      sw.json().c_str(), first_map);
   for (size_t i = 0; i < s.logits().size(); ++i) std::printf("%s%.7g", i ? "," : "", s.logits()[i]);
   std::printf("],\"maps\":[");
   for (size_t i = 0; i < maps.size(); ++i) {
