@@ -23,7 +23,7 @@ const urls = option("--url", FILE_URL).split(",");
 // The phases in the order the page goes through them (absent ones are skipped).
 const ORDER = [
   "domContentLoaded", "boot", "coreScript", "workerCreated", "workerStart", "initReceived", "weightsScript", "weightsReceived", "weightsDecoded",
-  "drawingWarmedUp", "compiled", "weightsLoaded", "warmedUp", "ready", "initAnswered", "samples", "forward", "backward", "firstMap",
+  "compiled", "weightsLoaded", "warmedUp", "ready", "initAnswered", "samples", "forward", "backward", "firstMap",
 ];
 
 const median = (xs) => {

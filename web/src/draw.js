@@ -657,26 +657,6 @@ export function drawGradientImage(canvas, rgba, h, w, key) {
   ctx.restore();
 }
 
-// Runs the per-pixel steps of renderMap (upsample, heatPixels, blendPixels at `alpha`) on a
-// small made-up map, a few times, while the page waits for the core: the first real maps are
-// then drawn by V8's optimised code (in baseline code they took ~150 ms of the first map's
-// time) and the blend table for `alpha` is ready. Draws nothing; returns a checksum (so that
-// no step is dropped as unused).
-export function warmUpDrawing(alpha) {
-  const side = 13;
-  const src = new Float32Array(side * side);
-  for (let i = 0; i < src.length; i++) src[i] = (i % 11) / 10;
-  const lut = new Uint8Array(768);
-  for (let i = 0; i < lut.length; i++) lut[i] = i & 255;
-  let sum = 0;
-  for (let r = 0; r < 6; r++) {
-    const up = upsample(src, side, side, 96, 96);
-    const px = heatPixels(up, 1, lut);
-    sum += blendPixels(px, px, alpha)[r];
-  }
-  return sum;
-}
-
 export function forgetMapCaches() {
   upsampled.clear();
   heats.clear();

@@ -12,7 +12,7 @@ import {
   startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
   markPhase, startupPhases,
 } from "./engine.js";
-import { downloadCanvas, forgetMapCaches, warmUpDrawing } from "./draw.js";
+import { downloadCanvas, forgetMapCaches } from "./draw.js";
 import { needsOf, layerMethods } from "./methods.js";
 import { renderExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
@@ -1014,11 +1014,6 @@ async function boot() {
   }
   const wanted = params.get("picture");
   const samplesAdded = samplesLoaded.then(() => addSamples(wanted));
-  // This thread is idle while the core starts: the drawing code gets optimised meanwhile.
-  setTimeout(() => {
-    warmUpDrawing(state.opacity);
-    markPhase("drawingWarmedUp");
-  }, 0);
   try {
     await started;
   } catch (err) {
