@@ -155,14 +155,20 @@ serve(scope, {
     if (coreSource) createCore = new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
     if (!createCore) throw new Error("the core's script was not handed over");
     const compiling = wasm ? unpackEmbedded(wasm).then((bytes) => WebAssembly.compile(bytes)) : null;
-    if (weights === undefined) {
-      weights = await job.provided("weights");
-      if (weights && !name) name = weights.name;
-      phases.weightsReceived = clock();
-    }
-    if (!weights) throw new Error("no built-in weights were handed over");
-    const weightBytes = weights instanceof ArrayBuffer ? new Uint8Array(weights) : await unpackEmbedded(weights);
-    phases.weightsDecoded = clock();
+    // The weights are awaited and decoded alongside the core's compiling and instantiation
+    // (whichever comes first waits for the other only at loadWeights).
+    const weightsReady = (async () => {
+      if (weights === undefined) {
+        weights = await job.provided("weights");
+        if (weights && !name) name = weights.name;
+        phases.weightsReceived = clock();
+      }
+      if (!weights) throw new Error("no built-in weights were handed over");
+      const bytes = weights instanceof ArrayBuffer ? new Uint8Array(weights) : await unpackEmbedded(weights);
+      phases.weightsDecoded = clock();
+      return bytes;
+    })();
+    weightsReady.catch(() => {}); // awaited below; its failure is init's
     const options = {
       print: (text) => console.log(`core: ${text}`),
       // The threaded core counts this worker as its "main thread" and warns about blocking
@@ -186,6 +192,7 @@ serve(scope, {
     core = await Promise.race([createCore(options), failure]);
     const threadCount = threads && core._camscope_set_threads ? core._camscope_set_threads(threads.count) : 1;
     phases.compiled = clock();
+    const weightBytes = await weightsReady;
     main = new core.Session();
     other = new core.Session();
     const err = main.loadWeights(weightBytes);
