@@ -73,11 +73,10 @@ function setTimings(patch) {
 // or a promise of it (its script still loading: the worker then starts at once and gets the
 // core's text with init): `coreWasm` the core's embedded module (absent when `coreSource`
 // carries it), `threads` the threaded core's extra parts ({coreSource, threadSource, count})
-// when the page runs it. `weights` is the embedded payload ({base64, encoding}, decoded in
-// the worker), bytes, or a promise of the payload (its script still loading: init then
-// compiles the core meanwhile and the payload, {base64, encoding, name}, follows with
-// `provide`). Returns what init answered.
-export async function startCore({ core, workerSource, inline, weights, weightsName }) {
+// when the page runs it. `weights` is a promise of the embedded payload, {base64, encoding,
+// name} (its script still loading: init compiles the core meanwhile, the payload follows
+// with `provide` and is decoded in the worker). Returns what init answered.
+export async function startCore({ core, workerSource, inline, weights }) {
   const early = core && typeof core.then === "function" && !inline;
   let mode = early ? client.start(null, workerSource) : "";
   if (mode) markPhase("workerCreated");
@@ -86,44 +85,29 @@ export async function startCore({ core, workerSource, inline, weights, weightsNa
     mode = client.start(coreSource, workerSource, { inline });
     markPhase("workerCreated");
   }
-  let payload;
-  let transfer = [];
-  let provided = null;
-  if (weights instanceof Uint8Array) {
-    modelHashes = weightsHashes(weights); // read now: the worker gets (and detaches) the buffer
-    const buffer = weights.buffer.byteLength === weights.byteLength ? weights.buffer : weights.slice().buffer;
-    payload = { weights: buffer, name: weightsName, wasm: coreWasm, threads };
-    transfer = [buffer];
-    builtInWeights = null;
-  } else if (weights && typeof weights.then === "function") {
-    // Hashed only when an export asks (weightsInfo), as below.
-    modelHashes = null;
-    payload = { name: weightsName, wasm: coreWasm, threads };
-    provided = weights.then(
-      (value) => {
-        markPhase("weightsScript");
-        builtInWeights = value;
-        weightsName = value.name;
-        return ask("provide", { key: "weights", value });
-      },
-      (err) => {
-        ask("provide", { key: "weights", value: null }); // init fails at once, not never
-        throw err;
-      },
-    );
-    provided.catch(() => {}); // its failure is init's, below
-  } else {
-    // Hashed only when an export asks (weightsInfo): nothing decoded here at start-up.
-    builtInWeights = weights;
-    modelHashes = null;
-    payload = { weights, name: weightsName, wasm: coreWasm, threads };
-  }
+  // Hashed only when an export asks (weightsInfo): nothing decoded here at start-up.
+  modelHashes = null;
+  let weightsName = null;
+  const provided = weights.then(
+    (value) => {
+      markPhase("weightsScript");
+      builtInWeights = value;
+      weightsName = value.name;
+      return ask("provide", { key: "weights", value });
+    },
+    (err) => {
+      ask("provide", { key: "weights", value: null }); // init fails at once, not never
+      throw err;
+    },
+  );
+  provided.catch(() => {}); // its failure is init's, below
+  const payload = { wasm: coreWasm, threads };
   // A worker started early gets the core's text now (inline, the page already ran it).
   if (early && mode === "worker") payload.coreSource = coreSource;
   const answer = await busy(async () => {
-    const init = ask("init", payload, transfer);
+    const init = ask("init", payload);
     init.catch(() => {}); // when the weights fail first, their message is the one said
-    if (provided) await provided; // the weights' own failure says more than init's
+    await provided; // the weights' own failure says more than init's
     return init;
   });
   for (const [name, at] of Object.entries(answer.phases || {})) markPhase(name, at - performance.timeOrigin);

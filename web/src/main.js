@@ -941,9 +941,9 @@ function takeCore(threads) {
   return core;
 }
 
-// The built-in parts are scripts loaded side by side (async: Chromium parses them off the
-// page's thread), so that the worker starts compiling the core while the 4.6 MB weights
-// script still parses, and the first sample decodes meanwhile.
+// The built-in parts are scripts loaded one after another, the core's first (the 4.6 MB
+// weights script would hold it up), so that the worker starts at once, compiles the core
+// while the weights' script parses, and the first sample decodes meanwhile.
 async function boot() {
   markPhase("boot");
   let simd = false;
@@ -955,10 +955,10 @@ async function boot() {
   }
   const threadsWanted = simd && self.crossOriginIsolated && params.get("threads") !== "off" && params.get("worker") !== "off";
   const coreLoaded = wasmOk ? loadScript(threadsWanted ? "camscope_core_mt.js" : simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js") : null;
-  if (coreLoaded) coreLoaded.catch(() => {}); // said below
-  // The weights' script only after the core's: a 4.6 MB script would hold the core's up.
+  // The weights' and samples' scripts only after the core's (loaded or not: said below).
+  const afterCore = coreLoaded ? coreLoaded.catch(() => {}) : Promise.resolve();
   const weightsLoaded = wasmOk
-    ? coreLoaded.catch(() => {}).then(() => loadScript("weights.js")).then(() => {
+    ? afterCore.then(() => loadScript("weights.js")).then(() => {
         const weights = self.camscopeEmbeddedWeights;
         delete self.camscopeEmbeddedWeights;
         if (!weights) throw new Error(UI.noWeights);
@@ -968,7 +968,7 @@ async function boot() {
       })
     : null;
   if (weightsLoaded) weightsLoaded.catch(() => {}); // said below
-  const samplesLoaded = (coreLoaded || Promise.resolve()).catch(() => {}).then(() => loadScript("samples.js")).catch(() => say("error", UI.noSamples));
+  const samplesLoaded = afterCore.then(() => loadScript("samples.js")).catch(() => say("error", UI.noSamples));
   let started = null;
   let startFailure = null;
   if (wasmOk) try {

@@ -82,6 +82,12 @@ export function wrapCore(coreSource) {
   return `var createCamscope = (function (fetch) {\n${coreSource}\nreturn createCamscope;\n})(undefined);\n`;
 }
 
+// The core's factory (createCamscope) made from its text, in this scope (the page's CSP
+// allows eval): for the in-page fallback and for a worker started before the core's script.
+export function coreFactory(coreSource) {
+  return new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
+}
+
 // Worker side: answers requests one at a time with `handlers[type](payload, job)`, where
 // job = { progress(done, total), cancelled(), provided(key) } lets a long handler report and
 // stop, or wait for a part sent with `provide`; a handler that awaits between its steps lets
@@ -163,7 +169,7 @@ export class CoreClient {
     }
     if (coreSource === null) return "";
     // Inline: the worker's code runs in the page with a local message port.
-    const createCamscope = new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
+    const createCamscope = coreFactory(coreSource);
     const page = this;
     const port = {
       onmessage: null,

@@ -6,7 +6,7 @@
 // or comes as text with init (the worker then starts while the core's script still loads).
 /* global createCamscope, camscopeInlineScope */
 import { decodePixels, shrunkCanvas, canvasBlob, PictureError } from "./images.js";
-import { serve, CANCELLED, unpackEmbedded, wrapCore } from "./protocol.js";
+import { serve, CANCELLED, unpackEmbedded, wrapCore, coreFactory } from "./protocol.js";
 
 const inline = typeof camscopeInlineScope !== "undefined";
 const scope = inline ? camscopeInlineScope : self;
@@ -152,7 +152,7 @@ serve(scope, {
   async init({ weights, name, wasm, threads, coreSource }, job) {
     const t0 = performance.now();
     const phases = { workerStart: startedAt, initReceived: clock() };
-    if (coreSource) createCore = new Function(`${wrapCore(coreSource)}\nreturn createCamscope;`)();
+    if (coreSource) createCore = coreFactory(coreSource);
     if (!createCore) throw new Error("the core's script was not handed over");
     const compiling = wasm ? unpackEmbedded(wasm).then((bytes) => WebAssembly.compile(bytes)) : null;
     // The weights are awaited and decoded alongside the core's compiling and instantiation
