@@ -7,7 +7,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="$here/../../build/int8_dot"
 mkdir -p "$out"
-emcc -O3 -msimd128 "$here/kernel.c" -o "$out/kernel.wasm" --no-entry -sSTANDALONE_WASM \
+em++ -O3 -msimd128 -I"$here/../../wasm/kernels" "$here/kernel.cpp" \
+  "$here/../../wasm/kernels/f32_gemm_4x8__wasmsimd.cpp" -o "$out/kernel.wasm" --no-entry -sSTANDALONE_WASM \
   -sEXPORTED_FUNCTIONS=_k_f32,_k_dot,_malloc -sINITIAL_MEMORY=16MB
 echo "== Node $(node --version)"
 node "$here/node_run.mjs" "$out/kernel.wasm" "${1:-31}"
