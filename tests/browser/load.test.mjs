@@ -2,8 +2,10 @@
 // anyone but the server it came from (nothing at all after load).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { launch, startServer, openPage, idle, lastMaps, FILE_URL, WEB, SHIPPED_WEIGHTS } from "./helpers.mjs";
 
@@ -103,9 +105,6 @@ test("the page's built-in weights are the shipped file (web/weights.js is up to 
 // The built-in parts load side by side (main.js boot): a page missing one says which, and
 // one missing only its samples still starts (the core and weights do not wait for them).
 test("a page built without its weights or its samples says so", async () => {
-  const { mkdtempSync, cpSync, rmSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { pathToFileURL } = await import("node:url");
   for (const [missing, expected] of [["weights.js", /weights \(weights\.js\) are missing/], ["samples.js", /sample pictures \(samples\.js\) are missing/]]) {
     const dir = mkdtempSync(join(tmpdir(), "camscope-page-"));
     try {
