@@ -34,7 +34,7 @@ if [ -d web ]; then
   # weights inlined, so that web/index.html also works from file://.
   node tools/bundle_web.mjs --wasm build-wasm "${mt[@]}" --web web
   if [ -f weights/camscope_catsdogs_int8.csw ]; then
-    python3 tools/embed_weights.py weights/camscope_catsdogs_int8.csw web/weights.js
+    /usr/bin/python3 tools/embed_weights.py weights/camscope_catsdogs_int8.csw web/weights.js
   else
     echo "build: weights/camscope_catsdogs_int8.csw is missing: the page has no model (web/weights.js)" >&2
   fi

@@ -6,7 +6,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { runInNewContext } from "node:vm";
 import { gunzipSync } from "node:zlib";
+import { restoreRows, unpackEmbedded } from "../../web/src/protocol.js";
 import { launch, startServer, openPage, idle, lastMaps, FILE_URL, WEB, SHIPPED_WEIGHTS } from "./helpers.mjs";
 
 let browser;
@@ -93,13 +95,25 @@ test("no-SIMD build and in-page fallback still explain (and say so)", async () =
   await context.close();
 });
 
-test("the page's built-in weights are the shipped file (web/weights.js is up to date)", () => {
-  const script = readFileSync(join(WEB, "weights.js"), "utf8");
-  const b64 = script.match(/"base64": "([^"]*)"/)[1];
-  const gzipped = /"encoding": "gzip"/.test(script);
-  const bytes = Buffer.from(b64, "base64");
-  const same = (gzipped ? gunzipSync(bytes) : bytes).equals(readFileSync(SHIPPED_WEIGHTS));
+test("the page's built-in weights are the shipped file (web/weights.js is up to date)", async () => {
+  const scope = {};
+  runInNewContext(readFileSync(join(WEB, "weights.js"), "utf8"), { self: scope });
+  const embedded = scope.camscopeEmbeddedWeights;
+  const shipped = readFileSync(SHIPPED_WEIGHTS);
+  // What the page decodes (protocol.js: base64, gunzip, the rows put back) is the file itself.
+  const same = Buffer.from(await unpackEmbedded(embedded)).equals(shipped);
   assert.ok(same, "web/weights.js differs from weights/camscope_catsdogs_int8.csw: run tools/build.sh");
+  // The rows were stored reordered (the reason for `rows`), one segment per int8 tensor.
+  assert.equal(embedded.rows.length, 7);
+  const stored = gunzipSync(Buffer.from(embedded.base64, "base64"));
+  assert.equal(stored.length, shipped.length);
+  assert.ok(!stored.equals(shipped), "the stored rows are in the file's order");
+  // A row order that is not a permutation, or runs past the file, is refused.
+  const [at, perRow, order] = embedded.rows[1];
+  const twice = [[at, perRow, [order[0], ...order.slice(0, -1)]]];
+  assert.throws(() => restoreRows(stored, twice), /not a permutation/);
+  assert.throws(() => restoreRows(stored, [[stored.length - perRow, perRow, order]]), /outside the file/);
+  assert.throws(() => restoreRows(stored, [[at, perRow, [0, 1.5]]]), /not a permutation/);
 });
 
 // The built-in parts load side by side (main.js boot): a page missing one says which, and

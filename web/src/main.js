@@ -962,7 +962,7 @@ async function boot() {
         const weights = self.camscopeEmbeddedWeights;
         delete self.camscopeEmbeddedWeights;
         if (!weights) throw new Error(UI.noWeights);
-        return { base64: weights.base64, encoding: weights.encoding || null, name: weights.name };
+        return { base64: weights.base64, encoding: weights.encoding || null, rows: weights.rows || null, name: weights.name };
       }, () => {
         throw new Error(UI.noWeights);
       })

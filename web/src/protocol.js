@@ -53,9 +53,10 @@ export function transferables(value, out = new Set()) {
 }
 
 // The bytes of a payload embedded in a script as base64 ({base64, encoding}: "gzip" when
-// tools/embed_weights.py or tools/bundle_web.mjs compressed it, else the bytes themselves):
-// decoded natively where the browser can (Uint8Array.fromBase64, DecompressionStream).
-export async function unpackEmbedded({ base64, encoding }) {
+// tools/embed_weights.py or tools/bundle_web.mjs compressed it, else the bytes themselves;
+// `rows`, the weights' row order, see restoreRows): decoded natively where the browser can
+// (Uint8Array.fromBase64, DecompressionStream).
+export async function unpackEmbedded({ base64, encoding, rows }) {
   let bytes;
   if (typeof Uint8Array.fromBase64 === "function") bytes = Uint8Array.fromBase64(base64);
   else {
@@ -63,7 +64,7 @@ export async function unpackEmbedded({ base64, encoding }) {
     bytes = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   }
-  if (!encoding) return bytes;
+  if (!encoding) return rows ? restoreRows(bytes, rows) : bytes;
   if (encoding !== "gzip") throw new Error(`unknown encoding "${encoding}"`);
   if (typeof DecompressionStream === "undefined")
     throw new Error("this browser cannot decompress the built-in parts (no DecompressionStream): try a current Firefox, Chrome, Edge or Safari");
@@ -73,7 +74,28 @@ export async function unpackEmbedded({ base64, encoding }) {
   const writer = gunzip.writable.getWriter();
   writer.write(bytes).catch(() => {}); // a failure shows on the readable side
   writer.close().catch(() => {});
-  return new Uint8Array(await new Response(gunzip.readable).arrayBuffer());
+  const unpacked = new Uint8Array(await new Response(gunzip.readable).arrayBuffer());
+  return rows ? restoreRows(unpacked, rows) : unpacked;
+}
+
+// Puts back the rows tools/embed_weights.py put in order of their spread (it compresses
+// better): `rows` holds [offset, bytes per row, order] per tensor, stored row k being the
+// file's row order[k]. Only moves bytes; the loader's CRC-32 checks the file afterwards.
+export function restoreRows(bytes, rows) {
+  const out = new Uint8Array(bytes);
+  for (const [at, perRow, order] of rows) {
+    const n = order.length;
+    const seen = new Uint8Array(n);
+    if (!(Number.isSafeInteger(at) && Number.isSafeInteger(perRow) && at >= 0 && perRow > 0 && at + n * perRow <= bytes.length))
+      throw new Error(`the built-in weights' row order names bytes ${at}.. outside the file`);
+    for (let k = 0; k < n; k++) {
+      const row = order[k];
+      if (!(Number.isInteger(row) && row >= 0 && row < n) || seen[row]++)
+        throw new Error(`the built-in weights' row order at ${at} is not a permutation`);
+      out.set(bytes.subarray(at + k * perRow, at + (k + 1) * perRow), at + row * perRow);
+    }
+  }
+  return out;
 }
 
 // The core's text wrapped so that, inside it, `fetch` is undefined: Emscripten then decodes
