@@ -73,7 +73,7 @@ function setTimings(patch) {
 // or a promise of it (its script still loading: the worker then starts at once and gets the
 // core's text with init): `coreWasm` the core's embedded module (absent when `coreSource`
 // carries it), `threads` the threaded core's extra parts ({coreSource, threadSource, count})
-// when the page runs it. `weights` is a promise of the embedded payload, {base64, encoding,
+// when the page runs it. `weights` is a promise of the embedded payload, {base64, encoding, rows,
 // name} (its script still loading: init compiles the core meanwhile, the payload follows
 // with `provide` and is decoded in the worker). Returns what init answered.
 export async function startCore({ core, workerSource, inline, weights }) {
