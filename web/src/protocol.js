@@ -57,6 +57,12 @@ export function transferables(value, out = new Set()) {
 // `rows`, the weights' row order, see restoreRows): decoded natively where the browser can
 // (Uint8Array.fromBase64, DecompressionStream).
 export async function unpackEmbedded({ base64, encoding, rows }) {
+  const bytes = await decodeEmbedded(base64, encoding);
+  return rows ? restoreRows(bytes, rows) : bytes;
+}
+
+// base64, then gunzip when `encoding` says so.
+async function decodeEmbedded(base64, encoding) {
   let bytes;
   if (typeof Uint8Array.fromBase64 === "function") bytes = Uint8Array.fromBase64(base64);
   else {
@@ -64,7 +70,7 @@ export async function unpackEmbedded({ base64, encoding, rows }) {
     bytes = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   }
-  if (!encoding) return rows ? restoreRows(bytes, rows) : bytes;
+  if (!encoding) return bytes;
   if (encoding !== "gzip") throw new Error(`unknown encoding "${encoding}"`);
   if (typeof DecompressionStream === "undefined")
     throw new Error("this browser cannot decompress the built-in parts (no DecompressionStream): try a current Firefox, Chrome, Edge or Safari");
@@ -74,8 +80,7 @@ export async function unpackEmbedded({ base64, encoding, rows }) {
   const writer = gunzip.writable.getWriter();
   writer.write(bytes).catch(() => {}); // a failure shows on the readable side
   writer.close().catch(() => {});
-  const unpacked = new Uint8Array(await new Response(gunzip.readable).arrayBuffer());
-  return rows ? restoreRows(unpacked, rows) : unpacked;
+  return new Uint8Array(await new Response(gunzip.readable).arrayBuffer());
 }
 
 // Puts back the rows tools/embed_weights.py put in order of their spread (it compresses
