@@ -8,31 +8,34 @@
 //   camscope_page.js          src/main.js and its imports, in one IIFE; it also holds the
 //                             worker's code (src/worker.js bundled the same way) as a string
 //   camscope_core_simd.js     build-wasm/camscope.js as a string (self.camscopeCoreSource)
-//                             without its inlined wasm, which comes gzip-compressed as base64
-//                             (self.camscopeCoreWasm = {encoding, base64}): the worker
-//                             decompresses and compiles it (gzip -9 of the script: 160 KB
-//                             instead of 212 KB for Emscripten's plain base64 data: URL)
+//                             without its inlined wasm, which comes gzip-compressed (by
+//                             zopfli) as base64 (self.camscopeCoreWasm = {encoding, base64}):
+//                             the worker decompresses and compiles it (gzip -9 of the script:
+//                             160 KB instead of 212 KB for Emscripten's plain base64 data: URL)
 //   camscope_core_nosimd.js   build-wasm/camscope_nosimd.js, the same
 //   camscope_core_mt.js       build-wasm-mt/camscope_mt.js, the same, and its threads' script
 //                             (camscope_mt.worker.js, self.camscopeCoreThreadSource), with
 //                             --wasm-mt (a cmake -DCAMSCOPE_THREADS=ON build): the page
 //                             loads it only when cross-origin isolated (tools/serve.py)
+//   style.css                 src/style.css without comments and needless white space
 //   samples.js                web/samples/{both.png,cat.jpg,dog.jpg} as base64 (a canvas
 //                             fed from a file:// <img> is tainted, so pixels must come inline);
 //                             both.png's pixels as lossless WebP (tools/lossless_webp.py checks
-//                             they decode the same): 68,294 bytes instead of 90,226
+//                             they decode the same): 68,294 bytes instead of 90,226; the
+//                             JPEGs with fitted Huffman tables (jpegtran -optimize, lossless)
 //
 // The modules must keep to a small subset of ES module syntax, checked here:
 //   import { a, b as c } from "./x.js";      import * as ns from "./x.js";
 //   export function f / export async function f / export class C / export const K
 //   export { a, b as c };
 // (no default exports, no `export let` (no live bindings), no cycles, no bare specifiers).
-import { readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, rmSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { gzipSync, gunzipSync } from "node:zlib";
 import vm from "node:vm";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -46,6 +49,42 @@ function losslessWebp(path) {
   console.error(`bundle_web: ${relative(root, path)} embedded as PNG (${why})`);
   return null;
 }
+
+// gzip bytes made by Debian's zopfli (tools/setup.sh installs it; the same format, ~5% smaller
+// than zlib's level 9: the SIMD core's wasm 138,795 -> 131,420 bytes), checked to decompress
+// to `bytes`; zlib's level 9 where zopfli is missing or fails.
+function smallestGzip(bytes, name) {
+  const dir = mkdtempSync(join(tmpdir(), "camscope-bundle-"));
+  try {
+    const path = join(dir, "part");
+    writeFileSync(path, bytes);
+    const r = spawnSync("zopfli", ["--i15", "-c", path], { maxBuffer: 1 << 28 });
+    if (r.status === 0 && r.stdout.length > 0 && gunzipSync(r.stdout).equals(bytes)) return r.stdout;
+    console.error(`bundle_web: ${name} compressed by zlib (zopfli: ${r.error ? r.error.message : String(r.stderr).trim() || "failed"})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return gzipSync(bytes, { level: 9 });
+}
+
+// A JPEG with the same coefficients, hence the same pixels, and Huffman tables fitted to it
+// (Debian's jpegtran -optimize, libjpeg-turbo-progs; metadata such as EXIF orientation kept):
+// cat.jpg 20,878 -> 20,125 bytes, dog.jpg 19,404 -> 18,360. The file itself where jpegtran is
+// missing.
+function optimizedJpeg(path) {
+  let best = readFileSync(path);
+  // Baseline or progressive, whichever is smaller (the same coefficients either way).
+  for (const mode of [[], ["-progressive"]]) {
+    const r = spawnSync("jpegtran", ["-optimize", ...mode, "-copy", "all", path], { maxBuffer: 1 << 26 });
+    if (r.status !== 0 || !r.stdout.length) {
+      console.error(`bundle_web: ${relative(root, path)} embedded as it is (jpegtran: ${r.error ? r.error.message : String(r.stderr).trim()})`);
+      return readFileSync(path);
+    }
+    if (r.stdout.length < best.length) best = r.stdout;
+  }
+  return best;
+}
+
 const args = process.argv.slice(2);
 function option(name, fallback) {
   const i = args.indexOf(name);
@@ -246,9 +285,41 @@ async function coreScript(js, name) {
   const wasm = Buffer.from(m[1], "base64");
   if (wasm.readUInt32BE(0) !== 0x0061736d) throw new BundleError(`${name}: the inlined data is not a wasm module`);
   const glue = await compact(js.slice(0, m.index) + "data:application/octet-stream;base64," + js.slice(m.index + m[0].length), name);
-  const packed = gzipSync(wasm, { level: 9 }).toString("base64");
+  const packed = smallestGzip(wasm, name).toString("base64");
   return `self.camscopeCoreSource = ${JSON.stringify(glue)};\n` +
     `self.camscopeCoreWasm = {"encoding": "gzip", "base64": "${packed}"};\n`;
+}
+
+// The page's style sheet without its comments and needless white space (what the browser
+// loads; the commented source is web/src/style.css): gzip 8,539 -> ~6,800 bytes. Strings are
+// copied as they are; a comment counts as white space; a run of white space becomes one space,
+// and none is kept next to { } ; , or after a colon (a selector never has ": ", and a space
+// before a colon, as in `.a :hover`, is kept).
+function minifyCss(css, name) {
+  const pieces = []; // [text outside strings, string, text, string, ...]
+  let text = "";
+  for (let i = 0; i < css.length; ) {
+    const c = css[i];
+    if (c === "/" && css[i + 1] === "*") {
+      const end = css.indexOf("*/", i + 2);
+      if (end < 0) throw new BundleError(`${name}: a comment is not closed`);
+      text += " ";
+      i = end + 2;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      while (j < css.length && css[j] !== c && css[j] !== "\n") j += css[j] === "\\" ? 2 : 1;
+      if (j >= css.length || css[j] !== c) throw new BundleError(`${name}: a string is not closed on its line`);
+      pieces.push(text, css.slice(i, j + 1));
+      text = "";
+      i = j + 1;
+    } else {
+      text += c;
+      i++;
+    }
+  }
+  pieces.push(text);
+  const squeeze = (t) => t.replace(/\s+/g, " ").replace(/ ?([{};,]) ?/g, "$1").replace(/: /g, ":");
+  return pieces.map((p, k) => (k % 2 ? p : squeeze(p))).join("").trim() + "\n";
 }
 
 const header = (what) => `// Generated by tools/bundle_web.mjs from ${what}; do not edit.\n`;
@@ -278,6 +349,10 @@ try {
       `self.camscopeCoreThreadSource = ${JSON.stringify(thread)};\n`);
   } else rmSync(join(webDir, "camscope_core_mt.js"), { force: true });
 
+  const cssSource = join(srcDir, "style.css");
+  if (!existsSync(cssSource)) throw new BundleError(`${relative(root, cssSource)} is missing`);
+  write("style.css", `/* Generated by tools/bundle_web.mjs from web/src/style.css; do not edit. */\n` + minifyCss(readFileSync(cssSource, "utf8"), "web/src/style.css"));
+
   const samples = [
     ["both.png", "image/png", "A cat and a dog"],
     ["cat.jpg", "image/jpeg", "A cat"],
@@ -287,7 +362,8 @@ try {
     if (!existsSync(path)) throw new BundleError(`${relative(root, path)} is missing`);
     const webp = type === "image/png" ? losslessWebp(path) : null;
     if (webp) return { file, type: "image/webp", title, base64: webp.toString("base64") };
-    return { file, type, title, base64: readFileSync(path).toString("base64") };
+    const bytes = type === "image/jpeg" ? optimizedJpeg(path) : readFileSync(path);
+    return { file, type, title, base64: bytes.toString("base64") };
   });
   write("samples.js", header("web/samples/") + `self.camscopeSamples = ${JSON.stringify(samples)};\n`);
 } catch (e) {

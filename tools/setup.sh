@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake make g++ pkg-config libstb-dev libjpeg62-turbo-dev libwebp-dev libgtest-dev libeigen3-dev
-          emscripten node-acorn node-terser zopfli python3 python3-numpy python3-pil)
+          emscripten node-acorn node-terser zopfli libjpeg-turbo-progs python3 python3-numpy python3-pil)
 if [ "${1:-}" = "--test" ]; then
   # Tests also need PyTorch (live golden regeneration), Chromium (browser tests) and
   # Firefox ESR (the same page tests in a second browser, over WebDriver BiDi); h5py reads and
