@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runInNewContext } from "node:vm";
 import { gunzipSync } from "node:zlib";
-import { restoreRows, unpackEmbedded } from "../../web/src/protocol.js";
+import { decodedForTransfer, restoreRows, unpackEmbedded } from "../../web/src/protocol.js";
 import { launch, startServer, openPage, idle, lastMaps, FILE_URL, WEB, SHIPPED_WEIGHTS } from "./helpers.mjs";
 
 let browser;
@@ -114,6 +114,27 @@ test("the page's built-in weights are the shipped file (web/weights.js is up to 
   assert.throws(() => restoreRows(stored, twice), /not a permutation/);
   assert.throws(() => restoreRows(stored, [[stored.length - perRow, perRow, order]]), /outside the file/);
   assert.throws(() => restoreRows(stored, [[at, perRow, [0, 1.5]]]), /not a permutation/);
+  // Where the browser decodes base64 natively the page sends the bytes, transferred
+  // (decodedForTransfer): they unpack to the same file. Node 20 lacks Uint8Array.fromBase64:
+  // without it the payload goes as it is; with a stand-in, as bytes.
+  const native = Uint8Array.fromBase64;
+  try {
+    delete Uint8Array.fromBase64;
+    assert.deepEqual(decodedForTransfer(embedded), [embedded, []]);
+    Uint8Array.fromBase64 = (text) => new Uint8Array(Buffer.from(text, "base64"));
+    const [message, transfer] = decodedForTransfer(embedded);
+    assert.ok(message.bytes instanceof Uint8Array && !("base64" in message));
+    assert.deepEqual(transfer, [message.bytes.buffer]);
+    assert.equal(message.name, embedded.name);
+    assert.ok(Buffer.from(await unpackEmbedded(message)).equals(shipped));
+    Uint8Array.fromBase64 = () => {
+      throw new SyntaxError("not base64");
+    };
+    assert.deepEqual(decodedForTransfer(embedded), [embedded, []]); // the worker says what is wrong
+  } finally {
+    if (native) Uint8Array.fromBase64 = native;
+    else delete Uint8Array.fromBase64;
+  }
 });
 
 // The built-in parts load side by side (main.js boot): a page missing one says which, and

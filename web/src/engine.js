@@ -4,7 +4,7 @@
 // asks only for the new maps, never for a forward or backward pass), runs the long methods
 // (Score-CAM, SmoothGrad) as cancellable jobs with progress, and records timings. Everything
 // here is async; the page never waits on the core.
-import { CoreClient, CANCELLED, unpackEmbedded } from "./protocol.js";
+import { CoreClient, CANCELLED, unpackEmbedded, decodedForTransfer } from "./protocol.js";
 import { state, update, touch, resultsFor, forgetResults, methodInfo } from "./state.js";
 import { weightsHashes } from "./hash.js";
 
@@ -93,7 +93,8 @@ export async function startCore({ core, workerSource, inline, weights }) {
       markPhase("weightsScript");
       builtInWeights = value;
       weightsName = value.name;
-      return ask("provide", { key: "weights", value });
+      const [message, transfer] = decodedForTransfer(value);
+      return ask("provide", { key: "weights", value: message }, transfer);
     },
     (err) => {
       ask("provide", { key: "weights", value: null }); // init fails at once, not never

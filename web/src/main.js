@@ -692,7 +692,9 @@ async function refresh() {
     const ctx = { picture, prediction, maps, acts, extras, isStale };
     lastContext = ctx;
     const root = $(`#view-${state.view}`);
-    if (state.view === "explain") renderExplain(root, ctx, exportButton("explain"));
+    // The page's first map is shown before the other maps are drawn (renderExplain).
+    let rest = null;
+    if (state.view === "explain") rest = renderExplain(root, ctx, exportButton("explain"), { firstPaint: state.timings.firstMapMs === null });
     else if (state.view === "features") renderFeatures(root, ctx, exportButton("features"));
     else if (state.view === "teach") renderTeach(root, ctx, exportButton("teach"));
     else if (state.view === "right") renderRight(root, ctx, exportButton("right"));
@@ -709,9 +711,25 @@ async function refresh() {
       debug.firstMapMs = first;
       update({ timings: { ...state.timings, firstMapMs: first } });
     }
+    if (rest) {
+      await nextFrame(); // this refresh is still under way: idle() waits for the rest too
+      if (!isStale()) rest(); // else a newer refresh draws them all
+    }
   } catch (err) {
     if (!isStale() && !isCancelled(err)) say("error", UI.notExplained(picture.name, err.message));
   }
+}
+
+// Resolves after the browser has had a chance to paint: the next animation frame, or 100 ms
+// where frames do not come (a hidden tab).
+function nextFrame() {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      setTimeout(resolve, 0); // after the frame's paint, not in it
+    });
+  });
 }
 
 // Moves the progress bars of the long jobs under way in place (no redraw).

@@ -55,18 +55,37 @@ export function transferables(value, out = new Set()) {
 // The bytes of a payload embedded in a script as base64 ({base64, encoding}: "gzip" when
 // tools/embed_weights.py or tools/bundle_web.mjs compressed it, else the bytes themselves;
 // `rows`, the weights' row order, see restoreRows): decoded natively where the browser can
-// (Uint8Array.fromBase64, DecompressionStream).
-export async function unpackEmbedded({ base64, encoding, rows }) {
-  const bytes = await decodeEmbedded(base64, encoding);
+// (Uint8Array.fromBase64, DecompressionStream). The payload may come already out of base64
+// (`bytes` instead of `base64`: decodedForTransfer).
+export async function unpackEmbedded({ base64, bytes: raw, encoding, rows }) {
+  const bytes = await decodeEmbedded(raw instanceof Uint8Array ? raw : base64, encoding);
   return rows ? restoreRows(bytes, rows) : bytes;
 }
 
-// base64, then gunzip when `encoding` says so.
-async function decodeEmbedded(base64, encoding) {
+// An embedded payload with its base64 decoded, for postMessage with its buffer transferred:
+// a 4.6 MB string is copied into the message (~28 ms on the page's thread for the weights at
+// the cold start), a transferred buffer is not. Only where the browser decodes base64
+// natively (Uint8Array.fromBase64, a few ms); elsewhere the payload itself (the worker
+// decodes it). Returns [message value, transfer list].
+export function decodedForTransfer(payload) {
+  if (!payload || typeof payload.base64 !== "string" || typeof Uint8Array.fromBase64 !== "function") return [payload, []];
+  const { base64, ...rest } = payload;
   let bytes;
-  if (typeof Uint8Array.fromBase64 === "function") bytes = Uint8Array.fromBase64(base64);
+  try {
+    bytes = Uint8Array.fromBase64(base64);
+  } catch (e) {
+    return [payload, []]; // not base64: the worker's decoding says so, as for any payload
+  }
+  return [{ ...rest, bytes }, [bytes.buffer]];
+}
+
+// base64 text (or its bytes, already decoded), then gunzip when `encoding` says so.
+async function decodeEmbedded(data, encoding) {
+  let bytes;
+  if (data instanceof Uint8Array) bytes = data;
+  else if (typeof Uint8Array.fromBase64 === "function") bytes = Uint8Array.fromBase64(data);
   else {
-    const s = atob(base64);
+    const s = atob(data);
     bytes = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   }

@@ -243,7 +243,11 @@ function drawWaiting(canvas, cap, picture, result, maps) {
 }
 
 // Builds the DOM for this picture/layer/window/set of rows, or reuses it and only redraws.
-export function renderExplain(root, { picture, prediction, maps, extras }, exportButton) {
+// Draws the view. `firstPaint` (the page's first map): only the first method's map of the
+// predicted class is drawn now, the others are left to the function returned, for the page to
+// call after the browser has shown that one (drawing the four 560 px overlays with code not yet
+// optimised takes ~100 ms of the cold start). Otherwise everything is drawn and null returned.
+export function renderExplain(root, { picture, prediction, maps, extras }, exportButton, { firstPaint = false } = {}) {
   const names = classNames();
   const rows = explainRows();
   const info = state.model.info;
@@ -322,6 +326,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
   // Redraw: colour map, opacity, normalisation, results that arrived.
   const lut = state.model.luts[state.cmap];
   const font = Math.round(0.8 * remPx());
+  const draws = []; // [row, class, draw()]: the maps' pixels, drawn after the layout below
   for (const r of rows) {
     const result = rowResult(r, picture.id, maps, extras);
     built.results[r.id] = result;
@@ -347,14 +352,10 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
     const top = peaks.indexOf(strongest);
     classMaps.forEach((map, c) => {
       const scale = mapScale(state.norm, classMaps, c, state.rawMax);
-      const res = renderMap(built.canvases[r.id][c], picture.canvas, map, result.shape, {
-        empty: LABELS.emptyMap,
-        scale,
-        lut,
-        cmap: state.cmap,
-        alpha: state.opacity,
-        key: `${result.key}|${c}`,
-      });
+      const canvas = built.canvases[r.id][c];
+      const options = { empty: LABELS.emptyMap, scale, lut, cmap: state.cmap, alpha: state.opacity, key: `${result.key}|${c}` };
+      draws.push([r, c, () => renderMap(canvas, picture.canvas, map, result.shape, options)]);
+      const res = { max: peaks[c], empty: !(peaks[c] > 0) }; // what renderMap will say
       built.captions[r.id][c].textContent = mapCaption({
         empty: res.empty, peak: res.max, strongest, strongestName: names[top], norm: state.norm, isStrongest: c === top,
       });
@@ -382,6 +383,15 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
     const g = built.legends[r.id];
     if (!g.hidden) drawLegend(g, lut, { low: g.dataset.low, high: g.dataset.high, label: r.title, font: Number(g.dataset.font) });
   }
+  const first = firstPaint ? draws.find(([r, c]) => r === draws[0][0] && c === prediction.predicted) : null;
+  if (!first) {
+    for (const [, , draw] of draws) draw();
+    return null;
+  }
+  first[2]();
+  return () => {
+    for (const d of draws) if (d !== first) d[2]();
+  };
 }
 
 export function pictureInfo(picture) {
