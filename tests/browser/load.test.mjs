@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runInNewContext } from "node:vm";
 import { gunzipSync } from "node:zlib";
-import { decodedForTransfer, restoreRows, unpackEmbedded } from "../../web/src/protocol.js";
+import { decodedForTransfer, restoreRows, rowOrder, unpackEmbedded } from "../../web/src/protocol.js";
 import { launch, startServer, openPage, idle, lastMaps, FILE_URL, WEB, SHIPPED_WEIGHTS } from "./helpers.mjs";
 
 let browser;
@@ -109,7 +109,16 @@ test("the page's built-in weights are the shipped file (web/weights.js is up to 
   assert.equal(stored.length, shipped.length);
   assert.ok(!stored.equals(shipped), "the stored rows are in the file's order");
   // A row order that is not a permutation, or runs past the file, is refused.
-  const [at, perRow, order] = embedded.rows[1];
+  // Each order as base64 of 1- or 2-byte integers (the 384 rows of conv3 need two bytes).
+  assert.deepEqual(Array.from(embedded.rows, (r) => r[2]), [1, 1, 2, 1, 1, 1, 1]);
+  const [at, perRow] = embedded.rows[1];
+  const order = rowOrder(embedded.rows[1]);
+  assert.deepEqual([...order].sort((a, b) => a - b), [...order.keys()]);
+  assert.equal(rowOrder(embedded.rows[2]).length, 384);
+  assert.throws(() => restoreRows(stored, [[at, perRow, 3, embedded.rows[1][3]]]), /not 3-byte integers/);
+  assert.throws(() => restoreRows(stored, [[at, perRow, 2, "AAEC"]]), /not 2-byte integers/); // 3 bytes
+  assert.throws(() => restoreRows(stored, [[at, perRow, 1, "not base64!"]]), /not 1-byte integers/);
+  assert.throws(() => restoreRows(stored, [[at, perRow, 1, "AAA="]]), /not a permutation/); // rows 0, 0
   const twice = [[at, perRow, [order[0], ...order.slice(0, -1)]]];
   assert.throws(() => restoreRows(stored, twice), /not a permutation/);
   assert.throws(() => restoreRows(stored, [[stored.length - perRow, perRow, order]]), /outside the file/);

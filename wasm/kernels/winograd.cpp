@@ -39,6 +39,14 @@ namespace {
 // after the first) 43 -> 25 ms.
 constexpr int kBlock = 16;
 
+// The lane loops vectorised but not unrolled further: the page downloads this code, and the
+// packing runs once per model.
+#if defined(__clang__)
+#define CAMSCOPE_NO_UNROLL _Pragma("clang loop unroll(disable) interleave_count(1)")
+#else
+#define CAMSCOPE_NO_UNROLL
+#endif
+
 // U = G g G^T of output channels o0 .. o1-1 (all CIN kernels of each), written transposed into
 // the 16 CIN x COUT planes of u. One call per block, never inlined (called through a volatile
 // pointer: binaryen's link-time inliner ignores noinline): V8 runs a WebAssembly call to its
@@ -60,7 +68,8 @@ __attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin
       for (int k = 0; k < 9; ++k) g[k][l] = gc[(k / 3) * sy + (k % 3) * sx];
     }
     // t = G g (4 x 3)
-    for (int j = 0; j < 3; ++j)
+    for (int j = 0; j < 3; ++j) {
+      CAMSCOPE_NO_UNROLL
       for (int l = 0; l < kBlock; ++l) {
         const float g0 = g[j][l], g1 = g[3 + j][l], g2 = g[6 + j][l];
         t[0][j][l] = g0;
@@ -68,9 +77,11 @@ __attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin
         t[2][j][l] = ((g0 - g1) + g2) * 0.5f;
         t[3][j][l] = g2;
       }
+    }
     // U = t G^T (4 x 4), row i to the planes i*4 .. i*4+3
     float* uc = u + static_cast<size_t>(c) * cout + o0;
     for (int i = 0; i < 4; ++i) {
+      CAMSCOPE_NO_UNROLL
       for (int l = 0; l < kBlock; ++l) {
         const float t0 = t[i][0][l], t1 = t[i][1][l], t2 = t[i][2][l];
         r[0][l] = t0;

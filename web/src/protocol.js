@@ -103,11 +103,13 @@ async function decodeEmbedded(data, encoding) {
 }
 
 // Puts back the rows tools/embed_weights.py put in order of their spread (it compresses
-// better): `rows` holds [offset, bytes per row, order] per tensor, stored row k being the
-// file's row order[k]. Only moves bytes; the loader's CRC-32 checks the file afterwards.
+// better): `rows` holds [offset, bytes per row, order] per tensor (see rowOrder), stored row k
+// being the file's row order[k]. Only moves bytes; the loader's CRC-32 checks the file afterwards.
 export function restoreRows(bytes, rows) {
   const out = new Uint8Array(bytes);
-  for (const [at, perRow, order] of rows) {
+  for (const entry of rows) {
+    const [at, perRow] = entry;
+    const order = rowOrder(entry);
     const n = order.length;
     const seen = new Uint8Array(n);
     if (!(Number.isSafeInteger(at) && Number.isSafeInteger(perRow) && at >= 0 && perRow > 0 && at + n * perRow <= bytes.length))
@@ -120,6 +122,31 @@ export function restoreRows(bytes, rows) {
     }
   }
   return out;
+}
+
+// A tensor's row order from its `rows` entry: [offset, bytes per row, order] with the order as
+// numbers, or [offset, bytes per row, width, base64] with it as 1- or 2-byte little-endian
+// integers (tools/embed_weights.py writes these: ~340 bytes smaller after gzip than decimals).
+export function rowOrder(entry) {
+  if (!Array.isArray(entry) || (entry.length !== 3 && entry.length !== 4))
+    throw new Error("the built-in weights' row order is not [offset, bytes per row, order]");
+  if (entry.length === 3) {
+    if (!Array.isArray(entry[2])) throw new Error(`the built-in weights' row order at ${entry[0]} is not a list`);
+    return entry[2];
+  }
+  const [at, , width, text] = entry;
+  let raw;
+  try {
+    raw = atob(text);
+  } catch (e) {
+    raw = null;
+  }
+  if ((width !== 1 && width !== 2) || raw === null || raw.length % width)
+    throw new Error(`the built-in weights' row order at ${at} is not ${width}-byte integers in base64`);
+  const order = new Array(raw.length / width);
+  for (let k = 0; k < order.length; k++)
+    order[k] = width === 1 ? raw.charCodeAt(k) : raw.charCodeAt(2 * k) | (raw.charCodeAt(2 * k + 1) << 8);
+  return order;
 }
 
 // The core's text wrapped so that, inside it, `fetch` is undefined: Emscripten then decodes
