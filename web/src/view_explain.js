@@ -243,10 +243,10 @@ function drawWaiting(canvas, cap, picture, result, maps) {
 }
 
 // Builds the DOM for this picture/layer/window/set of rows, or reuses it and only redraws.
-// Draws the view. `firstPaint` (the page's first map): only the first method's map of the
-// predicted class is drawn now, the others are left to the function returned, for the page to
-// call after the browser has shown that one (drawing the four 560 px overlays with code not yet
-// optimised takes ~100 ms of the cold start). Otherwise everything is drawn and null returned.
+// `firstPaint` (the page's first map): only the first method's map of the predicted class is
+// drawn now, the others are left to the function returned, for the page to call once the
+// browser has shown that one (at the cold start each 560 px overlay takes 20-45 ms, its code
+// not yet optimised). Otherwise everything is drawn and null is returned.
 export function renderExplain(root, { picture, prediction, maps, extras }, exportButton, { firstPaint = false } = {}) {
   const names = classNames();
   const rows = explainRows();
