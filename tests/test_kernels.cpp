@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -348,6 +349,45 @@ TEST(Kernels, WinogradMatchesDirectConvInEveryVariant) {
         first = y;
       else
         EXPECT_EQ(y, first) << v->name << " differs from the first exact kernel";
+    }
+  }
+}
+
+// The transformed weights are written straight into the packed layout: they must be exactly
+// (bit for bit, zero padding included) pack_b of U = G g G^T computed channel by channel.
+TEST(Kernels, WinogradPackedWeightsArePackBOfTheTransform) {
+  for (const auto& [cin, cout] :
+       {std::pair{3, 5}, std::pair{7, 33}, std::pair{2, 16}, std::pair{1, 1}}) {
+    std::vector<float> wt = random_values(static_cast<size_t>(cout) * cin * 9, cout + cin);
+    for (float& v : wt) v = std::sin(7.0f * v);  // full mantissas: sums round, their order shows
+    const size_t plane = static_cast<size_t>(cout) * cin;
+    std::vector<float> u(16 * plane);
+    for (int o = 0; o < cout; ++o)
+      for (int c = 0; c < cin; ++c) {
+        const float* g = wt.data() + (static_cast<size_t>(o) * cin + c) * 9;
+        float t[4][3];
+        for (int j = 0; j < 3; ++j) {
+          t[0][j] = g[j];
+          t[1][j] = ((g[j] + g[3 + j]) + g[6 + j]) * 0.5f;
+          t[2][j] = ((g[j] - g[3 + j]) + g[6 + j]) * 0.5f;
+          t[3][j] = g[6 + j];
+        }
+        for (int i = 0; i < 4; ++i) {
+          const float r[4] = {t[i][0], ((t[i][0] + t[i][1]) + t[i][2]) * 0.5f,
+                              ((t[i][0] - t[i][1]) + t[i][2]) * 0.5f, t[i][2]};
+          for (int j = 0; j < 4; ++j)
+            u[(i * 4 + j) * plane + static_cast<size_t>(c) * cout + o] = r[j];
+        }
+      }
+    for (const GemmKernel* v : gemm_variants()) {
+      const size_t per = packed_b_size(cin, cout, v);
+      std::vector<float> want(16 * per), got(winograd_weight_size(cout, cin, v), 7.0f);
+      ASSERT_EQ(got.size(), want.size());
+      for (int xi = 0; xi < 16; ++xi)
+        pack_b(cin, cout, u.data() + xi * plane, cout, want.data() + xi * per, v);
+      winograd_pack_weights(cout, cin, wt.data(), cin * 9, 9, 3, 1, got.data(), v);
+      EXPECT_EQ(std::memcmp(got.data(), want.data(), got.size() * sizeof(float)), 0)
+          << v->name << " " << cin << "->" << cout;
     }
   }
 }

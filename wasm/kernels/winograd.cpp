@@ -32,12 +32,13 @@ size_t winograd_weight_size(int cout, int cin, const GemmKernel* uk) {
 
 namespace {
 
-// Output channels transformed per call of transform_block: the 16 planes are written a run
-// of this many consecutive floats at a time (one 64-byte cache line), not one float per
-// cache line as channel by channel (a plane's rows are COUT floats apart). The shipped
-// model's Model::build natively 34-40 -> 15-22 ms; its whole load in Node (WebAssembly SIMD,
-// after the first) 43 -> 25 ms.
-constexpr int kBlock = 16;
+// Lanes (output channels) of transform_lanes: up to one packed panel of the GEMM's B (its NR
+// columns), so that each transformed value is written straight into its place in the 16
+// packed matrices, a run of lanes at a time, each of the 16 streams in order. Before, the
+// transform went channel by channel into 16 unpacked CIN x COUT planes (one float per cache
+// line) that pack_b then copied: the shipped model's Model::build natively 34-40 -> 8-9 ms;
+// its whole load in Node (WebAssembly SIMD) 43 -> 15 ms warm, 60-74 -> 40-48 ms the first time.
+constexpr int kLanes = 16;
 
 // The lane loops vectorised but not unrolled further: the page downloads this code, and the
 // packing runs once per model.
@@ -47,21 +48,21 @@ constexpr int kBlock = 16;
 #define CAMSCOPE_NO_UNROLL
 #endif
 
-// U = G g G^T of output channels o0 .. o1-1 (all CIN kernels of each), written transposed into
-// the 16 CIN x COUT planes of u. One call per block, never inlined (called through a volatile
-// pointer: binaryen's link-time inliner ignores noinline): V8 runs a WebAssembly call to its
-// end in the tier it started in (no on-stack replacement), so after the first blocks the
+// U = G g G^T of output channels o0 .. o0+lanes-1 (all CIN kernels of each; channels from
+// COUT on are the panel's zero padding), U[xi] element (c, o0 + l) written to
+// dst[xi * per + c * nr + l]. One call per run of lanes, never inlined (called through a
+// volatile pointer: binaryen's link-time inliner ignores noinline): V8 runs a WebAssembly call
+// to its end in the tier it started in (no on-stack replacement), so after the first calls the
 // optimised code takes over (at load, this was most of the packing time in baseline code).
-__attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin, const float* w,
+__attribute__((noinline)) void transform_lanes(int o0, int lanes, int cout, int cin, const float* w,
                                                ptrdiff_t so, ptrdiff_t sc, ptrdiff_t sy,
-                                               ptrdiff_t sx, float* u) {
-  const size_t plane = static_cast<size_t>(cout) * cin;
-  const int n = o1 - o0;
+                                               ptrdiff_t sx, float* dst, int nr, size_t per) {
+  const int n = std::max(0, std::min(lanes, cout - o0));  // real channels; the rest stay 0
   // One lane per output channel: the loops over lanes vectorise, and every lane does the
   // same operations in the same order as one channel alone (no FMA contraction).
-  float g[9][kBlock] = {};
-  float t[4][3][kBlock];
-  float r[4][kBlock];
+  float g[9][kLanes] = {};
+  float t[4][3][kLanes];
+  float r[4][kLanes];
   for (int c = 0; c < cin; ++c) {
     for (int l = 0; l < n; ++l) {
       const float* gc = w + (o0 + l) * so + c * sc;
@@ -70,7 +71,7 @@ __attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin
     // t = G g (4 x 3)
     for (int j = 0; j < 3; ++j) {
       CAMSCOPE_NO_UNROLL
-      for (int l = 0; l < kBlock; ++l) {
+      for (int l = 0; l < kLanes; ++l) {
         const float g0 = g[j][l], g1 = g[3 + j][l], g2 = g[6 + j][l];
         t[0][j][l] = g0;
         t[1][j][l] = ((g0 + g1) + g2) * 0.5f;
@@ -78,11 +79,11 @@ __attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin
         t[3][j][l] = g2;
       }
     }
-    // U = t G^T (4 x 4), row i to the planes i*4 .. i*4+3
-    float* uc = u + static_cast<size_t>(c) * cout + o0;
+    // U = t G^T (4 x 4), row i to the packed matrices i*4 .. i*4+3
+    float* dc = dst + static_cast<size_t>(c) * nr;
     for (int i = 0; i < 4; ++i) {
       CAMSCOPE_NO_UNROLL
-      for (int l = 0; l < kBlock; ++l) {
+      for (int l = 0; l < kLanes; ++l) {
         const float t0 = t[i][0][l], t1 = t[i][1][l], t2 = t[i][2][l];
         r[0][l] = t0;
         r[1][l] = ((t0 + t1) + t2) * 0.5f;
@@ -90,11 +91,14 @@ __attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin
         r[3][l] = t2;
       }
       for (int j = 0; j < 4; ++j) {
-        float* dst = uc + (i * 4 + j) * plane;
-        if (n == kBlock)
-          std::memcpy(dst, r[j], sizeof r[j]);  // a constant size: inline stores, no call
+        float* out = dc + (i * 4 + j) * per;
+        // Constant sizes for the kernels' NR (inline stores, not a call per run).
+        if (lanes == 16)
+          std::memcpy(out, r[j], 16 * sizeof(float));
+        else if (lanes == 8)
+          std::memcpy(out, r[j], 8 * sizeof(float));
         else
-          std::memcpy(dst, r[j], n * sizeof(float));
+          std::memcpy(out, r[j], lanes * sizeof(float));
       }
     }
   }
@@ -104,16 +108,19 @@ __attribute__((noinline)) void transform_block(int o0, int o1, int cout, int cin
 
 void winograd_pack_weights(int cout, int cin, const float* w, ptrdiff_t so, ptrdiff_t sc,
                            ptrdiff_t sy, ptrdiff_t sx, float* dst, const GemmKernel* uk) {
-  // U[xi] transposed, as a CIN x COUT matrix (the GEMMs' B), then packed.
-  const size_t plane = static_cast<size_t>(cout) * cin;
-  std::vector<float> u(static_cast<size_t>(kPos) * plane);
-  static void (*volatile const transform)(int, int, int, int, const float*, ptrdiff_t, ptrdiff_t,
-                                          ptrdiff_t, ptrdiff_t, float*) = transform_block;
-  for (int o = 0; o < cout; o += kBlock)
-    transform(o, std::min(o + kBlock, cout), cout, cin, w, so, sc, sy, sx, u.data());
+  // U[xi] transposed, as a CIN x COUT matrix (the GEMMs' B), packed as pack_b lays it out:
+  // panels of NR columns, each CIN rows of NR floats, the last panel zero-padded.
+  const int nr = gemm_kernel(uk).nr;
   const size_t per = packed_b_size(cin, cout, uk);
-  for (int xi = 0; xi < kPos; ++xi)
-    pack_b(cin, cout, u.data() + xi * plane, cout, dst + xi * per, uk);
+  static void (*volatile const transform)(int, int, int, int, const float*, ptrdiff_t, ptrdiff_t,
+                                          ptrdiff_t, ptrdiff_t, float*, int, size_t) =
+      transform_lanes;
+  for (int q = 0; q < cout; q += nr) {
+    float* panel = dst + static_cast<size_t>(q) * cin;  // panel q / nr: cin * nr floats each
+    for (int l0 = 0; l0 < nr; l0 += kLanes)
+      transform(q + l0, std::min(kLanes, nr - l0), cout, cin, w, so, sc, sy, sx, panel + l0, nr,
+                per);
+  }
 }
 
 size_t winograd_scratch_size(int cin, int cout, int h, int w, const GemmKernel* uk) {
