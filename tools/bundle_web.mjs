@@ -72,13 +72,14 @@ function smallestGzip(bytes, name) {
 // cat.jpg 20,878 -> 20,125 bytes, dog.jpg 19,404 -> 18,360. The file itself where jpegtran is
 // missing.
 function optimizedJpeg(path) {
-  let best = readFileSync(path);
+  const original = readFileSync(path);
+  let best = original;
   // Baseline or progressive, whichever is smaller (the same coefficients either way).
   for (const mode of [[], ["-progressive"]]) {
     const r = spawnSync("jpegtran", ["-optimize", ...mode, "-copy", "all", path], { maxBuffer: 1 << 26 });
     if (r.status !== 0 || !r.stdout.length) {
       console.error(`bundle_web: ${relative(root, path)} embedded as it is (jpegtran: ${r.error ? r.error.message : String(r.stderr).trim()})`);
-      return readFileSync(path);
+      return original;
     }
     if (r.stdout.length < best.length) best = r.stdout;
   }

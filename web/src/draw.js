@@ -616,6 +616,11 @@ function remember(cache, key, make, limit) {
   return v;
 }
 
+// Whether a map whose largest value is `max` shows nothing (renderMap then draws a note).
+export function isEmptyMap(max) {
+  return !(max > 0);
+}
+
 // Draws one raw map (h x w, layer resolution) over `picture` on `canvas` (already sized):
 // upsampled bilinearly to the canvas, coloured by value / scale, blended at `alpha`.
 // An all-zero map is drawn as a note (`empty`: its lines), never as a flat colour. `key` names the map for the
@@ -623,7 +628,7 @@ function remember(cache, key, make, limit) {
 export function renderMap(canvas, picture, raw, shape, { scale, lut, cmap, alpha, key, empty = ["empty map", "no positive evidence at this layer"] }) {
   const [, h, w] = shape;
   const max = maxOf(raw);
-  if (!(max > 0)) {
+  if (isEmptyMap(max)) {
     drawNote(canvas, picture, empty); // the note's words: the caller's language (text.js)
     return { max, empty: true };
   }

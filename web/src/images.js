@@ -264,11 +264,3 @@ export async function decodePicture(blob, name) {
   }
   return { width, height, rgba, canvas, format, originalWidth: width, originalHeight: height };
 }
-
-// Base64 -> bytes (the embedded weights and sample pictures).
-export function base64Bytes(b64) {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}

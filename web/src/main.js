@@ -7,7 +7,8 @@ import {
   layerName, NORMS, CMAPS, VIEWS,
 } from "./state.js";
 import { $, h, clear, append, ms } from "./dom.js";
-import { decodePicture, PictureError, isWeightsFile, base64Bytes } from "./images.js";
+import { decodePicture, PictureError, isWeightsFile } from "./images.js";
+import { base64Bytes } from "./protocol.js";
 import {
   startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
   markPhase, startupPhases,

@@ -3,7 +3,7 @@
 // fused view of several layers when one is chosen.
 import { state, classNames, layerName } from "./state.js";
 import { h, clear, percent, append } from "./dom.js";
-import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf, drawNote, drawGradientImage } from "./draw.js";
+import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf, drawNote, drawGradientImage, isEmptyMap } from "./draw.js";
 import { methodTitle, explainRows, rowResult, fusedLayerNames } from "./methods.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
@@ -355,7 +355,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
       const canvas = built.canvases[r.id][c];
       const options = { empty: LABELS.emptyMap, scale, lut, cmap: state.cmap, alpha: state.opacity, key: `${result.key}|${c}` };
       draws.push([r, c, () => renderMap(canvas, picture.canvas, map, result.shape, options)]);
-      const res = { max: peaks[c], empty: !(peaks[c] > 0) }; // what renderMap will say
+      const res = { max: peaks[c], empty: isEmptyMap(peaks[c]) }; // what renderMap will say
       built.captions[r.id][c].textContent = mapCaption({
         empty: res.empty, peak: res.max, strongest, strongestName: names[top], norm: state.norm, isStrongest: c === top,
       });
