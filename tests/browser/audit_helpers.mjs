@@ -13,6 +13,13 @@ const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 export async function axeViolations(page) {
   // page.evaluate is not bound by the page's Content-Security-Policy (a <script> tag would be).
   await page.evaluate(`if (!window.axe) { ${AXE_SOURCE} }`);
+  // A view fades in when shown (style.css .view, 0.15 s): its colours are measured once the
+  // fade has ended, not halfway (the muted text then reads as too pale; seen when the page was
+  // idle within the fade).
+  await page.evaluate(() => {
+    const ending = document.getAnimations().filter((a) => a.effect && Number.isFinite(a.effect.getComputedTiming().endTime)); // not the busy spinner
+    return Promise.all(ending.map((a) => a.finished.catch(() => {})));
+  });
   const found = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ["violations"] });
     return r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => `${n.target.join(" ")} — ${(n.failureSummary || "").split("\n").slice(1, 2).join(" ").trim()}`) }));
