@@ -49,25 +49,29 @@ function linearTaps(n, out) {
 
 // Bilinear resize of an h x w map to oh x ow, the rule of PyTorch's
 // F.interpolate(mode="bilinear", align_corners=False): the core's upsample_bilinear, in float32.
+// The core's sums along x (t0, t1) depend only on the source row and x: each source row the
+// output uses is resized along x once, then the rows are mixed along y (same values, a
+// quarter of the work per output pixel).
 export function upsample(src, h, w, oh, ow) {
   const out = new Float32Array(oh * ow);
   const tx = linearTaps(w, ow);
   const ty = linearTaps(h, oh);
+  const used = new Uint8Array(h);
+  for (let y = 0; y < oh; y++) used[ty.i0[y]] = used[ty.i1[y]] = 1;
+  const alongX = new Float32Array(h * ow); // source row r resized along x (rounded by the store)
+  for (let r = 0; r < h; r++) {
+    if (!used[r]) continue;
+    const s = r * w;
+    const o = r * ow;
+    for (let x = 0; x < ow; x++) alongX[o + x] = f32(src[s + tx.i0[x]] * tx.l0[x]) + f32(src[s + tx.i1[x]] * tx.l1[x]);
+  }
   for (let y = 0; y < oh; y++) {
-    const r0 = ty.i0[y] * w;
-    const r1 = ty.i1[y] * w;
+    const r0 = ty.i0[y] * ow;
+    const r1 = ty.i1[y] * ow;
     const a0 = ty.l0[y];
     const a1 = ty.l1[y];
     const o = y * ow;
-    for (let x = 0; x < ow; x++) {
-      const x0 = tx.i0[x];
-      const x1 = tx.i1[x];
-      const b0 = tx.l0[x];
-      const b1 = tx.l1[x];
-      const t0 = f32(f32(src[r0 + x0] * b0) + f32(src[r0 + x1] * b1));
-      const t1 = f32(f32(src[r1 + x0] * b0) + f32(src[r1 + x1] * b1));
-      out[o + x] = f32(t0 * a0) + f32(t1 * a1); // rounded to float32 by the store
-    }
+    for (let x = 0; x < ow; x++) out[o + x] = f32(alongX[r0 + x] * a0) + f32(alongX[r1 + x] * a1); // rounded to float32 by the store
   }
   return out;
 }
@@ -103,21 +107,45 @@ export function lutColour(lut, t) {
   return `rgb(${lut[3 * i]}, ${lut[3 * i + 1]}, ${lut[3 * i + 2]})`;
 }
 
+const lutWordTables = new WeakMap(); // colour table -> its 256 colours as RGBA words
+
+// The colour table's entries as 32-bit words holding R, G, B, 255 in memory order (written
+// through bytes: the same in either byte order), so that a pixel is one store.
+function lutWords(lut) {
+  let words = lutWordTables.get(lut);
+  if (words) return words;
+  words = new Uint32Array(256);
+  const bytes = new Uint8Array(words.buffer);
+  for (let i = 0; i < 256; i++) {
+    bytes[4 * i] = lut[3 * i];
+    bytes[4 * i + 1] = lut[3 * i + 1];
+    bytes[4 * i + 2] = lut[3 * i + 2];
+    bytes[4 * i + 3] = 255;
+  }
+  lutWordTables.set(lut, words);
+  return words;
+}
+
 // Values -> RGBA colours: each value divided by `scale` (the core's divide_map: in float32;
 // a scale that is not a positive finite number gives the table's first colour everywhere),
 // then its colour table entry (lutIndex).
 export function heatPixels(values, scale, lut) {
   const px = new Uint8ClampedArray(values.length * 4);
+  const out = new Uint32Array(px.buffer);
+  const words = lutWords(lut);
   const s = f32(scale);
-  const ok = s > 0 && Number.isFinite(s);
-  for (let i = 0; i < values.length; i++) {
-    const t = ok ? lutIndex(f32(values[i] / s)) : 0;
-    px[4 * i] = lut[3 * t];
-    px[4 * i + 1] = lut[3 * t + 1];
-    px[4 * i + 2] = lut[3 * t + 2];
-    px[4 * i + 3] = 255;
+  if (!(s > 0 && Number.isFinite(s))) {
+    out.fill(words[0]);
+    return px;
   }
+  for (let i = 0; i < values.length; i++) out[i] = words[lutIndex(f32(values[i] / s))];
   return px;
+}
+
+// Values -> an opaque coloured image {width: ow, height: oh, pixels} (heatPixels), as
+// drawOverlay takes it.
+export function heatImage(values, ow, oh, scale, lut) {
+  return { width: ow, height: oh, pixels: heatPixels(values, scale, lut) };
 }
 
 // Values -> an opaque coloured canvas (ow x oh): heatPixels; the canvas keeps them as
@@ -187,8 +215,16 @@ function pictureAt(picture, w, h, fresh) {
   return px;
 }
 
+// A canvas holding an image {width, height, pixels} (RGBA bytes).
+function imageCanvas({ width, height, pixels }) {
+  const c = makeCanvas(width, height);
+  c.getContext("2d").putImageData(new ImageData(pixels, width, height), 0, 0);
+  return c;
+}
+
 // picture, then the heatmap over it at `alpha`: out = (1 - alpha) picture + alpha colour, by
 // the core's rule (blendPixels) when the heatmap is at the canvas' size, else by the canvas.
+// `heat`: a canvas from heatCanvas or an image from heatImage.
 // `fresh`: the picture canvas' content changes between calls (its pixels are not kept).
 export function drawOverlay(canvas, picture, heat, alpha, { fresh = false } = {}) {
   const ctx = canvas.getContext("2d");
@@ -206,7 +242,7 @@ export function drawOverlay(canvas, picture, heat, alpha, { fresh = false } = {}
   ctx.drawImage(picture, 0, 0, w, h);
   if (heat) {
     ctx.globalAlpha = alpha;
-    ctx.drawImage(heat, 0, 0, w, h);
+    ctx.drawImage(heat.getContext ? heat : imageCanvas(heat), 0, 0, w, h);
   }
   ctx.restore();
 }
@@ -601,7 +637,7 @@ export function mapScale(norm, classMaps, cls, rawMax = 0) {
 }
 
 const upsampled = new Map(); // key -> Float32Array at canvas size (a few dozen kept)
-const heats = new Map(); // key|scale|cmap -> coloured canvas
+const heats = new Map(); // key|scale|cmap -> coloured image (heatImage)
 
 function remember(cache, key, make, limit) {
   if (cache.has(key)) {
@@ -621,6 +657,13 @@ export function isEmptyMap(max) {
   return !(max > 0);
 }
 
+// Makes ready what drawOverlay will need for a w x h heatmap over `picture` at `alpha`: the
+// picture's pixels at that size and the blend's table (kept, as drawOverlay keeps them).
+export function prepareOverlay(picture, w, h, alpha) {
+  pictureAt(picture, w, h, false);
+  blendTable(alpha);
+}
+
 // Draws one raw map (h x w, layer resolution) over `picture` on `canvas` (already sized):
 // upsampled bilinearly to the canvas, coloured by value / scale, blended at `alpha`.
 // An all-zero map is drawn as a note (`empty`: its lines), never as a flat colour. `key` names the map for the
@@ -636,7 +679,7 @@ export function renderMap(canvas, picture, raw, shape, { scale, lut, cmap, alpha
   const oh = canvas.height;
   const sizeKey = `${key}|${ow}x${oh}`;
   const up = remember(upsampled, sizeKey, () => upsample(raw, h, w, oh, ow), 48);
-  const heat = remember(heats, `${sizeKey}|${scale}|${cmap}`, () => heatCanvas(up, ow, oh, scale, lut), 48);
+  const heat = remember(heats, `${sizeKey}|${scale}|${cmap}`, () => heatImage(up, ow, oh, scale, lut), 48);
   drawOverlay(canvas, picture, heat, alpha);
   return { max, empty: false };
 }

@@ -10,6 +10,9 @@ import { weightsHashes } from "./hash.js";
 
 const client = new CoreClient();
 let inMain = null; // "version|pictureId" now set in the worker's main Session
+let mainPending = null; // {key, promise}: the picture on its way to the main Session
+let initPosted = null; // resolves once init is posted (requests sent later queue behind it)
+const BUILT_IN_VERSION = 1; // the model version of the built-in weights (init's)
 let inOther = null; // … and in the second Session (Compare rows)
 let mainQueue = Promise.resolve(); // main-Session steps run one after another
 let otherQueue = Promise.resolve(); // second-Session steps too
@@ -77,6 +80,8 @@ function setTimings(patch) {
 // name} (its script still loading: init compiles the core meanwhile, the payload follows
 // with `provide` and is decoded in the worker). Returns what init answered.
 export async function startCore({ core, workerSource, inline, weights }) {
+  let postedInit;
+  initPosted = new Promise((resolve) => (postedInit = resolve));
   const early = core && typeof core.then === "function" && !inline;
   let mode = early ? client.start(null, workerSource) : "";
   if (mode) markPhase("workerCreated");
@@ -107,6 +112,7 @@ export async function startCore({ core, workerSource, inline, weights }) {
   if (early && mode === "worker") payload.coreSource = coreSource;
   const answer = await busy(async () => {
     const init = ask("init", payload);
+    postedInit();
     init.catch(() => {}); // when the weights fail first, their message is the one said
     await provided; // the weights' own failure says more than init's
     return init;
@@ -123,7 +129,7 @@ export async function startCore({ core, workerSource, inline, weights }) {
       threads: answer.threads || 1,
       mode,
       name: weightsName,
-      version: 1,
+      version: BUILT_IN_VERSION,
     },
   });
   return { ...answer, mode };
@@ -139,6 +145,7 @@ export async function loadModel(bytes, name) {
   const hashes = weightsHashes(bytes); // read before the buffer goes to the worker
   const answer = await busy(() => serial(() => ask("loadWeights", { bytes: buffer }, [buffer])));
   inMain = null;
+  mainPending = null;
   inOther = null;
   inflight.clear();
   modelHashes = hashes;
@@ -153,27 +160,65 @@ function pixelsOf(picture) {
   return [{ rgba, width: picture.width, height: picture.height }, [rgba]];
 }
 
-// Puts `picture` into the main Session (one forward pass) unless it is there already.
-async function ensureMain(picture) {
-  const key = `${state.model.version}|${picture.id}`;
-  const r = resultsFor(picture.id);
-  if (inMain === key && r.prediction) return r.prediction;
-  const [payload, transfer] = pixelsOf(picture);
-  inMain = null;
-  const prediction = await ask("setPicture", payload, transfer);
-  inMain = key;
-  r.prediction = prediction;
-  markPhase("forward");
-  markPhase("forwardMs", prediction.forwardMs);
-  setTimings({ forwardMs: prediction.forwardMs });
-  return prediction;
+// The main Session's key of `picture`, "version|pictureId". Before init answers (a picture
+// sent while the core still starts) the model is the built-in one, whose version init sets.
+function mainKey(picture) {
+  return `${modelVersion()}|${picture.id}`;
 }
 
-// The prediction for a picture (forward pass in the main Session when not cached).
+function modelVersion() {
+  return state.model ? state.model.version : BUILT_IN_VERSION;
+}
+
+// Sends `picture` to the main Session (one forward pass) unless it is there or on its way;
+// returns the promise of its prediction. The request is posted at once and not awaited here:
+// the worker runs requests in order, so a request posted right after it (the maps) waits in
+// the worker, not for the prediction's round trip through the page.
+function startMain(picture) {
+  const version = modelVersion();
+  const key = mainKey(picture);
+  const r = resultsFor(picture.id);
+  if (inMain === key && r.prediction) return Promise.resolve(r.prediction);
+  if (mainPending && mainPending.key === key) return mainPending.promise;
+  const [payload, transfer] = pixelsOf(picture);
+  const pending = { key, promise: null };
+  pending.promise = ask("setPicture", payload, transfer).then(
+    (prediction) => {
+      if (mainPending === pending) {
+        mainPending = null;
+        inMain = key; // else a later picture is on its way and will be the one there
+      }
+      const r = resultsFor(picture.id);
+      if (r.version === version) r.prediction = prediction; // else the model changed meanwhile
+      markPhase("forward");
+      markPhase("forwardMs", prediction.forwardMs);
+      setTimings({ forwardMs: prediction.forwardMs });
+      return prediction;
+    },
+    (err) => {
+      if (mainPending === pending) mainPending = null;
+      throw err;
+    },
+  );
+  inMain = null;
+  mainPending = pending;
+  return pending.promise;
+}
+
+// The prediction for a picture (forward pass in the main Session when not cached). The
+// request is posted in turn (serial) without holding the queue until it answers.
 export function predictionFor(picture) {
   const r = resultsFor(picture.id);
-  if (r.prediction && inMain === `${state.model.version}|${picture.id}`) return Promise.resolve(r.prediction);
-  return busy(() => serial(() => ensureMain(picture)));
+  if (r.prediction && inMain === mainKey(picture)) return Promise.resolve(r.prediction);
+  return busy(async () => (await serial(() => ({ prediction: startMain(picture) }))).prediction);
+}
+
+// Starts the first picture's forward pass while the core still starts: its request waits in
+// the worker behind init, so that it runs the moment the weights are loaded (the page asks
+// for it again, and gets this one, once init has answered). Failures are init's to say.
+export function preload(picture) {
+  if (!initPosted) return;
+  initPosted.then(() => predictionFor(picture)).catch(() => {});
 }
 
 // The layer methods of `methods` whose maps a cached entry lacks.
@@ -203,8 +248,16 @@ export function mapsFor(picture, layer, methods = ["gradcam", "layercam"]) {
     serial(async () => {
       const need = missing(r.layers.get(layer), methods);
       if (!need.length && r.layers.has(layer)) return r.layers.get(layer);
-      await ensureMain(picture);
-      const maps = await ask("maps", { layer, methods: need });
+      // Posted right behind the picture when its forward pass is still to come or under way.
+      const predicted = startMain(picture);
+      const answer = ask("maps", { layer, methods: need });
+      try {
+        await predicted;
+      } catch (err) {
+        answer.catch(() => {}); // the picture's own failure is the one said
+        throw err;
+      }
+      const maps = await answer;
       markPhase("backward");
       markPhase("backwardMs", maps.backwardMs);
       setTimings({ backwardMs: maps.backwardMs, mapsMs: maps.mapsMs });
@@ -220,7 +273,7 @@ export function activationsFor(picture, layer) {
   return busy(() =>
     serial(async () => {
       if (r.activations.has(layer)) return r.activations.get(layer);
-      await ensureMain(picture);
+      await startMain(picture);
       const a = await ask("activations", { layer });
       r.activations.set(layer, a);
       return a;
@@ -298,7 +351,7 @@ export function extraFor(picture, spec) {
   const run = busy(() =>
     serial(async () => {
       if (r.extras.has(key)) return r.extras.get(key);
-      await ensureMain(picture);
+      await startMain(picture);
       const t0 = performance.now();
       const result = await runExtra(picture, spec, "main");
       result.wallMs = performance.now() - t0;
@@ -381,7 +434,7 @@ export function longJob(type, picture, payload, { other = false, onProgress } = 
       const [pixels, t] = pixelsOf(picture);
       payload = { ...payload, ...pixels };
       transfer = t;
-    } else await ensureMain(picture);
+    } else await startMain(picture);
     if (cancelled) throw new Error(CANCELLED);
     return ask(type, payload, transfer, { onProgress, onId: (i) => (id = i) });
   };

@@ -10,12 +10,12 @@ import { $, h, clear, append, ms } from "./dom.js";
 import { decodePicture, PictureError, isWeightsFile } from "./images.js";
 import { base64Bytes } from "./protocol.js";
 import {
-  startCore, loadModel, predictionFor, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
+  startCore, loadModel, predictionFor, preload, mapsFor, activationsFor, coreMode, extraFor, extraKey, cancelJobs, isCancelled, requestLog,
   markPhase, startupPhases,
 } from "./engine.js";
 import { downloadCanvas, forgetMapCaches } from "./draw.js";
 import { needsOf, layerMethods } from "./methods.js";
-import { renderExplain, exportExplain } from "./view_explain.js";
+import { renderExplain, prepareExplain, exportExplain } from "./view_explain.js";
 import { renderFeatures, exportFeatures, stepChannel } from "./view_features.js";
 import { renderCompare, exportCompare, setCompareActions } from "./view_compare.js";
 import { printReport } from "./report.js";
@@ -669,14 +669,20 @@ async function refresh() {
   const wanted = wantedJobs(picture, needs);
   cancelJobs((job) => !wanted.has(`${job.pictureId}|${job.key}`));
   try {
-    const prediction = await predictionFor(picture);
+    const predicted = predictionFor(picture);
+    // Asked now, not after the prediction's answer: the worker runs the backward right after
+    // the forward pass (engine.js startMain).
+    const mapsWanted = mapsFor(picture, state.layer, needs.layerMethods);
+    mapsWanted.catch(() => {}); // awaited below; the prediction's failure is the one said
+    if (state.view === "explain" && !resultsFor(picture.id).prediction) prepareExplain(picture);
+    const prediction = await predicted;
     if (isStale()) return;
     const said = `${picture.id}|${state.model.version}`;
     if (announced !== said) {
       announced = said;
       $("#announce").textContent = predictionAnnouncement(picture.name, classNames(), prediction);
     }
-    const maps = await mapsFor(picture, state.layer, needs.layerMethods);
+    const maps = await mapsWanted;
     if (isStale()) return;
     const needActs = state.view === "features" || state.view === "teach";
     const acts = needActs ? await activationsFor(picture, state.layer) : null;
@@ -931,7 +937,10 @@ async function addSamples(wanted) {
       const p = await addPicture(new Blob([bytes], { type: s.type }), s.file, { source: "sample", title: s.title });
       p.thumb = `data:${s.type};base64,${s.base64}`;
       added.set(s.file, p);
-      if (s.file === firstName && state.pictureId === null) showPicture(p);
+      if (s.file === firstName && state.pictureId === null) {
+        showPicture(p);
+        preload(p); // its forward pass runs as soon as the weights are in
+      }
     } catch (err) {
       say("error", err instanceof PictureError ? pictureMessage(err) : err.message);
       if (s.file === firstName) firstMapDone(); // no first map to wait for

@@ -3,7 +3,7 @@
 // fused view of several layers when one is chosen.
 import { state, classNames, layerName } from "./state.js";
 import { h, clear, percent, append } from "./dom.js";
-import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf, drawNote, drawGradientImage, isEmptyMap } from "./draw.js";
+import { renderMap, mapScale, fitSize, drawLegend, composeTable, makeCanvas, maxOf, drawNote, drawGradientImage, isEmptyMap, prepareOverlay } from "./draw.js";
 import { methodTitle, explainRows, rowResult, fusedLayerNames } from "./methods.js";
 import {
   cmapWords, knowsOnly, evidenceSentence, normNote, normShort, mapCaption, legendEnds, pictureWarnings, mapAlt, layerWithGrid,
@@ -97,12 +97,12 @@ function arrange(b, rows, names, aspect) {
   }
   const pad = parseFloat(getComputedStyle(b.main).paddingBottom) + (b.footer.offsetParent ? b.footer.offsetHeight : 0);
   const bottom = () => window.innerHeight - pad - 2; // lowest y (in the page) content may reach
-  const trial = (band, mode, fitHeight = true, cap = SCROLL_SIDE) => {
+  const trial = (band, mode, fitHeight = true, cap = SCROLL_SIDE, start = 160) => {
     b.node.classList.toggle("band", band);
     fitPicture(b, fitHeight ? bottom() : Infinity);
     const gridRows = mode === "grid" ? M : mode === "columns" ? C : 1;
     const cols = mode === "grid" ? C : mode === "columns" ? M : M * C;
-    let size = 160;
+    let size = start;
     for (let i = 0; i < 5; i++) {
       place(b, rows, names, mode, size, aspect);
       const g = b.grid.getBoundingClientRect();
@@ -150,7 +150,7 @@ function arrange(b, rows, names, aspect) {
   if (scroll) {
     best = { band: false, mode: "grid", size: trial(false, "grid", false) };
     tried.push(`scroll grid ${best.size}`);
-  } else trial(best.band, best.mode);
+  } else trial(best.band, best.mode, true, SCROLL_SIDE, best.size); // from its size: one or two steps
   // The maps are the content: the picture beside them is never the larger.
   b.pictureCanvas.style.maxWidth = `${best.size}px`;
   b.grid.dataset.layout = best.mode;
@@ -171,33 +171,43 @@ function fitPicture(b, bottom) {
   if (over > 0) pic.style.maxHeight = `${Math.max(0, Math.floor(pic.getBoundingClientRect().height - over))}px`;
 }
 
+// Puts the cells in `mode` at `size` CSS px. The grid's elements are made when the mode
+// changes; at another size only the sizes change (arrange tries several sizes of a mode, and
+// new elements would each need their style worked out again: at the cold start the layout
+// went from 24-44 to 15-33 ms).
 function place(b, rows, names, mode, size, aspect) {
   const C = names.length;
   const grid = b.grid;
-  clear(grid);
   const height = Math.round(size / aspect);
-  const cell = (r, c) => {
-    b.cells[r.id][c].canvas.style.width = `${size}px`;
-    b.cells[r.id][c].canvas.style.height = `${height}px`;
-    return b.cells[r.id][c].node;
-  };
-  const colHead = (c) => h("div", { class: "col-head", "data-class": c });
+  for (const r of rows)
+    for (const { canvas } of b.cells[r.id]) {
+      canvas.style.width = `${size}px`;
+      canvas.style.height = `${height}px`;
+    }
+  if (mode === "grid") grid.style.gridTemplateColumns = `auto repeat(${C}, ${size}px)`;
+  else if (mode === "columns") grid.style.gridTemplateColumns = `auto repeat(${rows.length}, ${size}px)`;
+  else if (mode === "list") grid.style.gridTemplateColumns = `${size}px`;
+  else grid.style.gridTemplateColumns = rows.map(() => `repeat(${C}, ${size}px)`).join(" ");
   // A method's name beside its row, written upwards; as tall as the row at most (it wraps).
+  if (b.placed === mode) {
+    for (const head of grid.querySelectorAll(".row-head")) head.style.maxHeight = `${height}px`;
+    return;
+  }
+  b.placed = mode;
+  clear(grid);
+  const cell = (r, c) => b.cells[r.id][c].node;
+  const colHead = (c) => h("div", { class: "col-head", "data-class": c });
   const rowHead = (r) => h("div", { class: "row-head", style: { maxHeight: `${height}px` } }, r.title);
   if (mode === "grid") {
-    grid.style.gridTemplateColumns = `auto repeat(${C}, ${size}px)`;
     append(grid, [h("div"), names.map((n, c) => colHead(c))]);
     for (const r of rows) append(grid, [rowHead(r), names.map((n, c) => cell(r, c))]);
   } else if (mode === "columns") {
-    grid.style.gridTemplateColumns = `auto repeat(${rows.length}, ${size}px)`;
     append(grid, [h("div"), rows.map((r) => h("div", { class: "col-head method-head", title: r.title }, r.title))]);
     names.forEach((n, c) => append(grid, [h("div", { class: "row-head", "data-class": c, style: { maxHeight: `${height}px` } }), rows.map((r) => cell(r, c))]));
   } else if (mode === "list") {
     // one column: a method's name, then each class's heading and map
-    grid.style.gridTemplateColumns = `${size}px`;
     for (const r of rows) append(grid, [h("div", { class: "group-head" }, r.title), names.map((n, c) => [colHead(c), cell(r, c)])]);
   } else {
-    grid.style.gridTemplateColumns = rows.map(() => `repeat(${C}, ${size}px)`).join(" ");
     append(grid, [rows.map((r) => h("div", { class: "group-head", style: { gridColumn: `span ${C}` } }, r.title))]);
     append(grid, [rows.map(() => names.map((n, c) => colHead(c)))]);
     append(grid, [rows.map((r) => names.map((n, c) => cell(r, c)))]);
@@ -392,6 +402,13 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
   return () => {
     for (const d of draws) if (d !== first) d[2]();
   };
+}
+
+// Makes ready, while the picture's forward pass runs (the page's thread waits then), what
+// drawing its maps will need first: the picture's pixels at the maps' size and the blend's
+// table at this opacity (drawOverlay keeps both).
+export function prepareExplain(picture) {
+  prepareOverlay(picture.canvas, ...fitSize(picture.width, picture.height, MAP_SIDE), state.opacity);
 }
 
 export function pictureInfo(picture) {
