@@ -85,9 +85,27 @@ std::vector<std::string> split_tokens(const std::string& line) {
 }
 
 // One int8 row times its scale, never inlined (called through a volatile pointer), so that
-// V8's optimised code takes over after the first rows (see crc32_update).
-__attribute__((noinline)) void dequant_row(const uint8_t* q, float scale, float* out, uint64_t n) {
-  for (uint64_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<int8_t>(q[i])) * scale;
+// V8's optimised code takes over after the first rows (see crc32_update). Returns whether
+// every product is finite (take's check, done here rather than in a second pass).
+__attribute__((noinline)) bool dequant_row(const uint8_t* q, float scale, float* out, uint64_t n) {
+  bool finite = true;
+  for (uint64_t i = 0; i < n; ++i) {
+    out[i] = static_cast<float>(static_cast<int8_t>(q[i])) * scale;
+    finite = finite && std::isfinite(out[i]);
+  }
+  return finite;
+}
+
+// One int8 row copied as it is; returns its largest magnitude. Per row through a volatile
+// pointer, as dequant_row.
+__attribute__((noinline)) int copy_int8_row(const uint8_t* p, int8_t* q, uint64_t n) {
+  int maxq = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    const int8_t v = static_cast<int8_t>(p[i]);
+    q[i] = v;
+    maxq = std::max(maxq, v < 0 ? -static_cast<int>(v) : static_cast<int>(v));
+  }
+  return maxq;
 }
 
 // Parsing state: the description's statements and a place to say what went wrong.
@@ -121,10 +139,17 @@ class Parser {
         saw_magic = true;
         continue;
       }
-      if (!statement(t, line, net)) return false;
+      // Through volatile pointers (binaryen's link-time inliner ignores noinline): inlined,
+      // the whole parser became one 40 KB function that V8 compiled again with its optimising
+      // tier (its loop runs once per line, and a big loop body spends the tier-up budget
+      // fast): 50-80 ms of a core at the page's cold start, for code that never ran again.
+      static bool (Parser::*volatile const parse_statement)(
+          const std::vector<std::string>&, const std::string&, Net&) = &Parser::statement;
+      if (!(this->*parse_statement)(t, line, net)) return false;
     }
     if (!saw_magic) return fail(0, "empty description");
-    return finish(net);
+    static bool (Parser::*volatile const finish_net)(Net&) = &Parser::finish;
+    return (this->*finish_net)(net);
   }
 
   const std::string& error() const { return error_; }
@@ -151,6 +176,13 @@ class Parser {
   }
 
   bool statement(const std::vector<std::string>& t, const std::string& line, Net& net) {
+    // The long kinds each in a function of its own (see parse: small functions, each
+    // compiled by V8's optimising tier only if it runs often enough to pay).
+    using Kind = bool (Parser::*)(const std::vector<std::string>&, Net&);
+    static const Kind volatile parse_layer = &Parser::layer;
+    static const Kind volatile parse_node = &Parser::node;
+    static bool (Parser::*volatile const parse_tensor)(const std::vector<std::string>&) =
+        &Parser::tensor;
     const std::string& key = t[0];
     std::vector<int> v;
     if (key == "name") {
@@ -174,9 +206,9 @@ class Parser {
       if (net.info.classes.size() >= kMaxClasses) return fail("too many classes");
       net.info.classes.push_back(line.substr(6));
     } else if (key == "layer" && version_ == 1) {
-      return layer(t, net);
+      return (this->*parse_layer)(t, net);
     } else if (key == "node" && version_ == 2) {
-      return node(t, net);
+      return (this->*parse_node)(t, net);
     } else if (key == "alias" && version_ == 2) {
       if (t.size() != 3) return fail("alias needs NAME NODE");
       const int i = find_node(net, t[2]);
@@ -197,7 +229,7 @@ class Parser {
         return fail("resize must be bilinear_aa or nearest");
       net.info.resize = t[1] == "nearest" ? Resize::Nearest : Resize::BilinearAA;
     } else if (key == "tensor") {
-      return tensor(t);
+      return (this->*parse_tensor)(t);
     } else {
       return fail("unknown statement '" + key + "'");
     }
@@ -529,10 +561,12 @@ class Parser {
         const float s = read_f32(scales + 4 * o);
         if (!std::isfinite(s) || s < 0.0f)
           return fail(e.line, "tensor '" + name + "': bad int8 scale");
-        static void (*volatile const dequant)(const uint8_t*, float, float*, uint64_t) =
+        static bool (*volatile const dequant)(const uint8_t*, float, float*, uint64_t) =
             dequant_row;
-        dequant(p + o * per, s, out.data() + o * per, per);
+        if (!dequant(p + o * per, s, out.data() + o * per, per))
+          return fail(e.line, "tensor '" + name + "' holds NaN or infinity");
       }
+      return true;
     }
     for (float f : out)
       if (!std::isfinite(f)) return fail(e.line, "tensor '" + name + "' holds NaN or infinity");
@@ -555,12 +589,8 @@ class Parser {
       const float s = read_f32(scales + 4 * o);
       if (!std::isfinite(s) || s < 0.0f)
         return fail(e.line, "tensor '" + name + "': bad int8 scale");
-      int maxq = 0;
-      for (uint64_t i = 0; i < per; ++i) {
-        const int8_t v = static_cast<int8_t>(p[o * per + i]);
-        q[o * per + i] = v;
-        maxq = std::max(maxq, v < 0 ? -static_cast<int>(v) : static_cast<int>(v));
-      }
+      static int (*volatile const copy_row)(const uint8_t*, int8_t*, uint64_t) = copy_int8_row;
+      const int maxq = copy_row(p + o * per, q.data() + o * per, per);
       if (!std::isfinite(static_cast<float>(maxq) * s))
         return fail(e.line, "tensor '" + name + "' holds NaN or infinity");
       scale[o] = s;
@@ -599,6 +629,35 @@ class Parser {
                " MiB this build can give it (try an int8 export, or the command-line tool)");
   }
 
+  // One node's tensors taken from the file (finish).
+  bool take_node(Node& l) {
+    const std::string& n = l.name;
+    bool ok = true;
+    if (l.op == Op::Conv) {
+      if (l.groups < 1 || l.cin % l.groups != 0 || l.cout % l.groups != 0)
+        return fail(0, "node " + n + ": channels " + std::to_string(l.cin) + " -> " +
+                           std::to_string(l.cout) + " are not divisible by " +
+                           std::to_string(l.groups) + " groups");
+      ok = take(n + ".weight", {l.cout, l.cin / l.groups, l.win.kh, l.win.kw}, l.weight) &&
+           (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
+    } else if (l.op == Op::Linear) {
+      // Large int8 layers stay int8 (a quarter of the bytes for the GEMVs to read).
+      if (is_large_int8(n + ".weight", Node::kKeepInt8MinWeights))
+        ok = take_int8(n + ".weight", {l.cout, l.cin}, l.qweight, l.qscale);
+      else
+        ok = take(n + ".weight", {l.cout, l.cin}, l.weight);
+      ok = ok && (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
+    } else if (l.op == Op::BatchNorm) {
+      ok = take(n + ".weight", {l.cin}, l.weight) && take(n + ".bias", {l.cin}, l.bias) &&
+           take(n + ".running_mean", {l.cin}, l.mean) && take(n + ".running_var", {l.cin}, l.var);
+      if (ok) {
+        for (float v : l.var)
+          if (v < 0.0f) return fail(0, "layer " + n + ": negative running_var");
+      }
+    }
+    return ok;
+  }
+
   bool finish(Net& net) {
     NetInfo& info = net.info;
     if (info.input.c == 0) return fail(0, "missing 'input C H W'");
@@ -617,33 +676,11 @@ class Parser {
       if (ranges[i].first < ranges[i - 1].second)
         return fail(0, "tensors overlap at data byte " + std::to_string(ranges[i].first));
     if (max_bytes_ > 0 && !fits(net)) return false;
-    for (Node& l : net.nodes) {
-      const std::string& n = l.name;
-      bool ok = true;
-      if (l.op == Op::Conv) {
-        if (l.groups < 1 || l.cin % l.groups != 0 || l.cout % l.groups != 0)
-          return fail(0, "node " + n + ": channels " + std::to_string(l.cin) + " -> " +
-                             std::to_string(l.cout) + " are not divisible by " +
-                             std::to_string(l.groups) + " groups");
-        ok = take(n + ".weight", {l.cout, l.cin / l.groups, l.win.kh, l.win.kw}, l.weight) &&
-             (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
-      } else if (l.op == Op::Linear) {
-        // Large int8 layers stay int8 (a quarter of the bytes for the GEMVs to read).
-        if (is_large_int8(n + ".weight", Node::kKeepInt8MinWeights))
-          ok = take_int8(n + ".weight", {l.cout, l.cin}, l.qweight, l.qscale);
-        else
-          ok = take(n + ".weight", {l.cout, l.cin}, l.weight);
-        ok = ok && (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
-      } else if (l.op == Op::BatchNorm) {
-        ok = take(n + ".weight", {l.cin}, l.weight) && take(n + ".bias", {l.cin}, l.bias) &&
-             take(n + ".running_mean", {l.cin}, l.mean) && take(n + ".running_var", {l.cin}, l.var);
-        if (ok) {
-          for (float v : l.var)
-            if (v < 0.0f) return fail(0, "layer " + n + ": negative running_var");
-        }
-      }
-      if (!ok) return false;
-    }
+    // Per node through a volatile pointer, as parse's statements (its body inlined made
+    // finish a function V8 compiled again for nothing).
+    static bool (Parser::*volatile const take_tensors)(Node&) = &Parser::take_node;
+    for (Node& l : net.nodes)
+      if (!(this->*take_tensors)(l)) return false;
     for (const auto& kv : tensors_)
       if (!kv.second.used)
         return fail(kv.second.line, "tensor '" + kv.first + "' belongs to no layer");
