@@ -174,7 +174,7 @@ out.payload = {
   "web/camscope_core_simd.js": gz("web/camscope_core_simd.js"),
   "web/weights.js": gz("web/weights.js"),
   "web/ (whole page)": (() => {
-    const files = ["index.html", "style.css", "camscope_page.js", "camscope_core_simd.js", "camscope_core_nosimd.js", "weights.js", "samples.js"];
+    const files = ["index.html", "style.css", "camscope_boot.js", "camscope_page.js", "camscope_core_simd.js", "camscope_core_nosimd.js", "weights.js", "samples.js"];
     let bytes = 0, gzip = 0;
     for (const f of files) {
       const s = gz(join("web", f));

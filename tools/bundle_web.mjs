@@ -331,6 +331,9 @@ try {
   const page = await compact(bundle(join(srcDir, "main.js"), `const camscopeWorkerSource = ${JSON.stringify(worker)};\n`), "camscope_page.js");
   check(page, "camscope_page.js");
   write("camscope_page.js", header("web/src/*.js") + page);
+  const boot = await compact(readFileSync(join(srcDir, "boot.js"), "utf8"), "camscope_boot.js");
+  check(boot, "camscope_boot.js");
+  write("camscope_boot.js", header("web/src/boot.js") + boot);
 
   for (const [module, out] of [
     ["camscope.js", "camscope_core_simd.js"],

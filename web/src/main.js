@@ -32,7 +32,6 @@ import { openFolder, droppedEntries, fromFileList, setFolderActions, folderDebug
 import { startCamera, setCameraActions, cameraDebug } from "./camera.js";
 import { FOLDER, CAMERA, pictureMessage } from "./text.js";
 
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const MAX_USER_PICTURES = 8;
 const params = new URLSearchParams(location.search);
 let nextPictureId = 1;
@@ -974,15 +973,14 @@ function takeCore(threads) {
 // while the weights' script parses, and the first sample decodes meanwhile.
 async function boot() {
   markPhase("boot");
-  let simd = false;
-  let wasmOk = true;
-  try {
-    simd = params.get("simd") !== "off" && WebAssembly.validate(SIMD_PROBE);
-  } catch (e) {
-    wasmOk = false;
+  // Which core this browser runs, chosen by camscope_boot.js (web/src/boot.js) in <head>,
+  // which has also started reading it and the weights' script.
+  if (!self.camscopeBoot) {
+    fail(UI.notStartedWhy("camscope_boot.js was not loaded (was the page built with tools/build.sh?)"));
+    return;
   }
-  const threadsWanted = simd && self.crossOriginIsolated && params.get("threads") !== "off" && params.get("worker") !== "off";
-  const coreLoaded = wasmOk ? loadScript(threadsWanted ? "camscope_core_mt.js" : simd ? "camscope_core_simd.js" : "camscope_core_nosimd.js") : null;
+  const { wasm: wasmOk, simd, threads: threadsWanted, core: coreFile } = self.camscopeBoot;
+  const coreLoaded = wasmOk ? loadScript(coreFile) : null;
   // The weights' and samples' scripts only after the core's (loaded or not: said below).
   const afterCore = coreLoaded ? coreLoaded.catch(() => {}) : Promise.resolve();
   const weightsLoaded = wasmOk
