@@ -148,8 +148,13 @@ test("the page's built-in weights are the shipped file (web/weights.js is up to 
 
 // The built-in parts load side by side (main.js boot): a page missing one says which, and
 // one missing only its samples still starts (the core and weights do not wait for them).
-test("a page built without its weights or its samples says so", async () => {
-  for (const [missing, expected] of [["weights.js", /weights \(weights\.js\) are missing/], ["samples.js", /sample pictures \(samples\.js\) are missing/]]) {
+// camscope_boot.js chooses the core (web/src/boot.js): without it nothing starts, and says so.
+test("a page built without its weights, its samples or its boot script says so", async () => {
+  for (const [missing, expected] of [
+    ["weights.js", /weights \(weights\.js\) are missing/],
+    ["samples.js", /sample pictures \(samples\.js\) are missing/],
+    ["camscope_boot.js", /camscope_boot\.js was not loaded/],
+  ]) {
     const dir = mkdtempSync(join(tmpdir(), "camscope-page-"));
     try {
       cpSync(WEB, dir, { recursive: true, filter: (src) => !src.endsWith(missing) && !src.includes("node_modules") });

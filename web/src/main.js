@@ -968,9 +968,10 @@ function takeCore(threads) {
   return core;
 }
 
-// The built-in parts are scripts loaded one after another, the core's first (the 4.6 MB
-// weights script would hold it up), so that the worker starts at once, compiles the core
-// while the weights' script parses, and the first sample decodes meanwhile.
+// The built-in parts are scripts run one after another, the core's first (the 4.6 MB
+// weights script would hold it up; camscope_boot.js has already started reading both), so
+// that the worker starts at once, compiles the core while the weights' script runs, and the
+// first sample decodes meanwhile.
 async function boot() {
   markPhase("boot");
   // Which core this browser runs, chosen by camscope_boot.js (web/src/boot.js) in <head>,
