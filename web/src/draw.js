@@ -151,10 +151,9 @@ export function heatImage(values, ow, oh, scale, lut) {
 // Values -> an opaque coloured canvas (ow x oh): heatPixels; the canvas keeps them as
 // `pixels` for drawOverlay's blend.
 export function heatCanvas(values, ow, oh, scale, lut) {
-  const c = makeCanvas(ow, oh);
-  const px = heatPixels(values, scale, lut);
-  c.getContext("2d").putImageData(new ImageData(px, c.width, c.height), 0, 0);
-  c.pixels = px;
+  const image = heatImage(values, ow, oh, scale, lut);
+  const c = imageCanvas(image);
+  c.pixels = image.pixels;
   return c;
 }
 

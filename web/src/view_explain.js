@@ -264,7 +264,7 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
   const lname = layerName(info, maps.layer);
   const key = [lang(), picture.id, state.model.version, maps.layer, names.length, window.innerWidth, window.innerHeight, state.large, rows.map((r) => r.id).join("+"), rows.map((r) => r.title).join("+")].join("|");
   if (!built || built.key !== key || !root.contains(built.node)) {
-    const [mw, mh] = fitSize(picture.width, picture.height, MAP_SIDE);
+    const [mw, mh] = mapSize(picture);
     const pictureCanvas = makeCanvas(...fitSize(picture.width, picture.height, 480));
     pictureCanvas.getContext("2d").drawImage(picture.canvas, 0, 0, pictureCanvas.width, pictureCanvas.height);
     pictureCanvas.setAttribute("aria-label", EXPLAIN.picture(picture.name));
@@ -408,7 +408,13 @@ export function renderExplain(root, { picture, prediction, maps, extras }, expor
 // drawing its maps will need first: the picture's pixels at the maps' size and the blend's
 // table at this opacity (drawOverlay keeps both).
 export function prepareExplain(picture) {
-  prepareOverlay(picture.canvas, ...fitSize(picture.width, picture.height, MAP_SIDE), state.opacity);
+  prepareOverlay(picture.canvas, ...mapSize(picture), state.opacity);
+}
+
+// The maps' canvas size for `picture` (its long side MAP_SIDE): renderExplain's canvases,
+// and what prepareExplain makes ready.
+function mapSize(picture) {
+  return fitSize(picture.width, picture.height, MAP_SIDE);
 }
 
 export function pictureInfo(picture) {
