@@ -3,7 +3,9 @@
 // page's single forward (Session::set_picture: preprocessing and kept activations), timed
 // interleaved, medians. The same source natively (g++) and in WebAssembly (em++, Node), built
 // and run by bench/run_batch.sh. Checks that every batch's logits equal the single forward's
-// bit for bit before its time counts.
+// bit for bit before its time counts. Built with CAMSCOPE_THREADS (bench/run_batch.sh --threads)
+// it times one thread and the pool's default interleaved: a batch then spreads its pictures
+// over the threads.
 //   batch_bench WEIGHTS.csw PICTURE_224x224.rgba ROUNDS
 #include <algorithm>
 #include <chrono>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "kernels/threadpool.h"
 #include "preprocess.h"
 #include "session.h"
 
@@ -79,31 +82,72 @@ int main(int argc, char** argv) {
           return 1;
         }
   }
-  std::vector<double> t_single;
-  std::vector<std::vector<double>> t_batch(inputs.size());
-  for (int r = 0; r < rounds; ++r) {
-    double t = now_ms();
-    s.set_picture(rgba.data(), side, side, 4, err);
-    t_single.push_back(now_ms() - t);
+  // Thread counts timed: 1, and in threaded builds (CAMSCOPE_THREADS) also the pool's
+  // default (one per core, at most kMaxThreads), interleaved round by round.
+  std::vector<int> thread_counts = {1};
+#if defined(CAMSCOPE_THREADS)
+  if (kernels::set_num_threads(0) > 1) thread_counts.push_back(kernels::num_threads());
+  // The bit-identity check again with every thread count (pictures spread over threads).
+  for (int t : thread_counts) {
+    kernels::set_num_threads(t);
     for (size_t k = 0; k < inputs.size(); ++k) {
       std::vector<float> logits;
-      t = now_ms();
       model.forward_batch(inputs[k].data(), x.shape, sizes[k], logits, ws, &err);
-      t_batch[k].push_back((now_ms() - t) / sizes[k]);
+      for (int i = 0; i < sizes[k] * classes; ++i)
+        if (logits[static_cast<size_t>(i)] != single[static_cast<size_t>(i % classes)]) {
+          std::fprintf(stderr, "%d threads, N=%d: logits differ from the single forward's\n", t,
+                       sizes[k]);
+          return 1;
+        }
     }
   }
-  const double single_ms = median(t_single), base = median(t_batch[0]);
-  std::printf("single forward (set_picture, activations kept): %.1f ms = %.1f pictures/s\n",
-              single_ms, 1000.0 / single_ms);
+#endif
+  const size_t nt = thread_counts.size();
+  std::vector<std::vector<double>> t_single(nt);
+  std::vector<std::vector<std::vector<double>>> t_batch(
+      nt, std::vector<std::vector<double>>(inputs.size()));
+  for (int r = 0; r < rounds; ++r) {
+    for (size_t ti = 0; ti < nt; ++ti) {
+#if defined(CAMSCOPE_THREADS)
+      kernels::set_num_threads(thread_counts[ti]);
+#endif
+      double t = now_ms();
+      s.set_picture(rgba.data(), side, side, 4, err);
+      t_single[ti].push_back(now_ms() - t);
+      for (size_t k = 0; k < inputs.size(); ++k) {
+        std::vector<float> logits;
+        t = now_ms();
+        model.forward_batch(inputs[k].data(), x.shape, sizes[k], logits, ws, &err);
+        t_batch[ti][k].push_back((now_ms() - t) / sizes[k]);
+      }
+    }
+  }
+  // Everything is compared with one thread's single forward, the page's default.
+  const double single_ms = median(t_single[0]);
   std::printf("JSON {\"single_ms\":%.3f", single_ms);
-  for (size_t k = 0; k < inputs.size(); ++k)
-    std::printf(",\"batch%d_ms\":%.3f", sizes[k], median(t_batch[k]));
+  for (size_t ti = 0; ti < nt; ++ti) {
+    const char* tag = ti == 0 ? "" : "_mt";
+    if (ti > 0)
+      std::printf(",\"threads\":%d,\"single_mt_ms\":%.3f", thread_counts[ti], median(t_single[ti]));
+    for (size_t k = 0; k < inputs.size(); ++k)
+      std::printf(",\"batch%d%s_ms\":%.3f", sizes[k], tag, median(t_batch[ti][k]));
+  }
   std::printf("}\n");
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const double per = median(t_batch[k]);
+  for (size_t ti = 0; ti < nt; ++ti) {
+    const int t = thread_counts[ti];
+    const double single_t = median(t_single[ti]), base = median(t_batch[ti][0]);
     std::printf(
-        "forward_batch N=%d: %.1f ms per picture = %.1f pictures/s (%.2fx N=1, %.2fx single)\n",
-        sizes[k], per, 1000.0 / per, base / per, single_ms / per);
+        "%d thread%s: single forward (set_picture, activations kept): %.1f ms = %.1f "
+        "pictures/s\n",
+        t, t > 1 ? "s" : "", single_t, 1000.0 / single_t);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const double per = median(t_batch[ti][k]);
+      std::printf(
+          "%d thread%s: forward_batch N=%d: %.1f ms per picture = %.1f pictures/s (%.2fx "
+          "N=1, %.2fx single at this count, %.2fx single on 1 thread)\n",
+          t, t > 1 ? "s" : "", sizes[k], per, 1000.0 / per, base / per, single_t / per,
+          single_ms / per);
+    }
   }
   return 0;
 }

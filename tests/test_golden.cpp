@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/threadpool.h"
 #include "maps.h"
 #include "npy.h"
 #include "preprocess.h"
@@ -274,6 +275,53 @@ TEST(GoldenSet, BatchedGradientEqualsPerClass) {
       EXPECT_LT(rel_error(one.grad[i].data(), row), 1e-6) << net.nodes[i].name << " class " << c;
     }
   }
+}
+
+// The batched forward equals one forward per input bit for bit, for 0, 1 and 5 inputs and,
+// in threaded builds, with 1 and 2 threads (5 inputs over 2 threads: whole inputs per thread,
+// 2 and 3 of them; 1 input: its layers split over the threads).
+TEST(GoldenSet, BatchedForwardEqualsSingle) {
+  const std::string dir = golden_root() + "/alexnet_bn";
+  Net loaded;
+  std::string err;
+  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", loaded, err)) << err;
+  const std::shared_ptr<const Model> model = Model::build(std::move(loaded));
+  const Tensor x = tensor_from(load(dir + "/input.npy"));
+  const size_t sz = x.data.size();
+  const float scales[] = {1.0f, -1.0f, 0.5f, 2.0f, -0.25f};
+  std::vector<float> inputs;
+  for (float f : scales)
+    for (float v : x.data) inputs.push_back(f * v);
+  ops::Workspace ws;
+  std::vector<std::vector<float>> single;
+  for (int v = 0; v < 5; ++v) {
+    Activations one;
+    Tensor xv{x.shape, std::vector<float>(inputs.begin() + v * sz, inputs.begin() + (v + 1) * sz)};
+    ASSERT_TRUE(model->forward(std::move(xv), one, ws, &err)) << err;
+    single.push_back(one.logits().data);
+  }
+  const size_t k = single[0].size();
+  std::vector<int> thread_counts = {1};
+#if defined(CAMSCOPE_THREADS)
+  thread_counts.push_back(2);
+#endif
+  for (int t : thread_counts) {
+#if defined(CAMSCOPE_THREADS)
+    ASSERT_EQ(kernels::set_num_threads(t), t);
+#endif
+    for (int count : {0, 1, 5}) {
+      std::vector<float> batch;
+      ASSERT_TRUE(model->forward_batch(inputs.data(), x.shape, count, batch, ws, &err)) << err;
+      ASSERT_EQ(batch.size(), count * k);
+      for (int v = 0; v < count; ++v)
+        for (size_t c = 0; c < k; ++c)
+          EXPECT_EQ(batch[v * k + c], single[v][c])
+              << t << " threads, " << count << " inputs: input " << v << " class " << c;
+    }
+  }
+#if defined(CAMSCOPE_THREADS)
+  kernels::set_num_threads(0);
+#endif
 }
 
 // Pearson correlation of two equally long vectors.

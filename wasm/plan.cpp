@@ -3,7 +3,10 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+
+#include "kernels/threadpool.h"
 
 namespace camscope {
 
@@ -39,8 +42,14 @@ std::shared_ptr<const Model> Model::build(Net net) {
 bool Model::forward(Tensor input, Activations& acts, ops::Workspace& ws, std::string* error) const {
   const std::vector<Shape> shapes = net_.shapes(input.shape, error);
   if (shapes.empty()) return false;
+  forward_nodes(std::move(input), shapes, static_cast<int>(net_.nodes.size()), acts, ws);
+  return true;
+}
+
+void Model::forward_nodes(Tensor input, const std::vector<Shape>& shapes, int end,
+                          Activations& acts, ops::Workspace& ws) const {
   const std::vector<Node>& nodes = net_.nodes;
-  const size_t n = nodes.size();
+  const size_t n = static_cast<size_t>(end);
   acts.input = std::move(input);
   // Reuse the previous forward's buffers: every node below writes all of its output.
   acts.out.resize(n);
@@ -103,7 +112,6 @@ bool Model::forward(Tensor input, Activations& acts, ops::Workspace& ws, std::st
       case Op::Identity: std::copy(xd, xd + x.data.size(), yd); break;
     }
   }
-  return true;
 }
 
 bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<float>& logits,
@@ -112,6 +120,14 @@ bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<
   if (shapes.empty() || count < 0) return false;
   const std::vector<Node>& nodes = net_.nodes;
   const int n = static_cast<int>(nodes.size());
+  // The trunk, the nodes before the first Linear, runs picture by picture as forward() does:
+  // one picture's activations stay in cache (node by node over a whole batch, every layer's
+  // input came back from memory: 0.7x the single forward's throughput natively at N = 8) and
+  // each picture's arithmetic is the single forward's. The head, from the first Linear on,
+  // runs node by node over the whole batch so that each linear layer reads its weights once.
+  int head = n;
+  for (int i = 0; i < n && head == n; ++i)
+    if (nodes[i].op == Op::Linear) head = i;
   // Liveness: the last node that reads each output (the logits: past the end).
   std::vector<int> last(n, -1);
   for (int i = 0; i < n; ++i)
@@ -138,8 +154,41 @@ bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<
     return pool[buf[j]].data() + shapes[j].size() * s;
   };
   auto out = [&](int i, int s) { return pool[buf[i]].data() + shapes[i].size() * s; };
+
+  // The trunk's outputs that the head reads (or the logits, when there is no head).
+  std::vector<int> cut;
+  for (int j = 0; j < head; ++j)
+    if (last[j] >= head) {
+      take(j);
+      cut.push_back(j);
+    }
+  auto trunk = [&](int begin, int end, ops::Workspace& w) {
+    Activations acts;
+    for (int s = begin; s < end; ++s) {
+      Tensor x;
+      x.shape = in;
+      x.data.assign(data(kGraphInput, s), data(kGraphInput, s) + in.size());
+      forward_nodes(std::move(x), shapes, head, acts, w);
+      for (int j : cut) std::copy(acts.out[j].data.begin(), acts.out[j].data.end(), out(j, s));
+    }
+  };
+  // With several threads and at least as many pictures, each thread takes whole pictures: no
+  // thread waits for another inside a layer (the kernels' own parallel_for runs serially when
+  // nested, with the same results). Else one picture after another, each over all threads.
+  const int threads = kernels::num_threads();
+  if (head > 0 && threads > 1 && count >= threads) {
+    if (static_cast<int>(ws.threads.size()) < threads - 1) ws.threads.resize(threads - 1);
+    std::atomic<int> slot{0};
+    kernels::parallel_for(count, [&](int begin, int end) {
+      const int k = slot.fetch_add(1);
+      trunk(begin, end, k == 0 ? ws : ws.threads[k - 1]);
+    });
+  } else if (head > 0) {
+    trunk(0, count, ws);
+  }
+
   std::vector<int32_t> argmax;
-  for (int i = 0; i < n; ++i) {
+  for (int i = head; i < n; ++i) {
     if (fused_[i]) continue;
     const Node& nd = nodes[i];
     const int j0 = nd.inputs[0];

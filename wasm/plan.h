@@ -57,10 +57,10 @@ class Model {
   bool forward(Tensor input, Activations& acts, ops::Workspace& ws,
                std::string* error = nullptr) const;
   // Logits (count x classes, row after row) of `count` inputs of one shape laid out one after
-  // another, without keeping activations: buffers are freed after their last reader (the
-  // memory of a few layers, not of all). Bit-identical to forward() on each input; large
-  // linear layers read their weights once for the whole batch. False with `error` on a shape
-  // mismatch.
+  // another, without keeping them: the layers before the first linear one run input by input
+  // (in threaded builds, with at least as many inputs as threads, each thread takes whole
+  // inputs), the rest over the whole batch, so that each linear layer reads its weights once.
+  // Bit-identical to forward() on each input. False with `error` on a shape mismatch.
   bool forward_batch(const float* inputs, Shape in, int count, std::vector<float>& logits,
                      ops::Workspace& ws, std::string* error = nullptr) const;
   // Extends `g` so that it holds d logit_c / d output of node `target` (kGraphInput: the
@@ -78,6 +78,9 @@ class Model {
  private:
   Model() = default;
   void send(const Activations& acts, int node, int slot, Gradients& g, ops::Workspace& ws) const;
+  // forward() of nodes 0 .. end-1 only, the shapes already known.
+  void forward_nodes(Tensor input, const std::vector<Shape>& shapes, int end, Activations& acts,
+                     ops::Workspace& ws) const;
 
   Net net_;
   std::vector<std::unique_ptr<ops::ConvWeights>> conv_;  // per node; null for non-conv nodes

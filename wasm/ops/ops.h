@@ -23,6 +23,9 @@ struct Workspace {
   std::vector<float> rows;    // max-pool row pass, gradient accumulation
   std::vector<int32_t> irows;
   std::vector<float> grad;  // a gradient added onto one that already has a contribution
+  // Model::forward_batch's other threads' own scratch when it spreads pictures over threads
+  // (threaded builds only; empty otherwise).
+  std::vector<Workspace> threads;
   // buf grown to at least n floats.
   static float* get(std::vector<float>& buf, size_t n) {
     if (buf.size() < n) buf.resize(n);
