@@ -3,6 +3,10 @@
 // as graphs (.csw version 2), torchvision's ResNet18 and VGG16 (random weights, 2 classes).
 // Run through bench/run.sh (which builds and prepares the models first):
 //   node bench/bench.mjs [--reps N] [--models shipped,tv,resnet18,vgg16] [--hosts chromium,node,native,torch]
+//        [--threads T]
+// --threads T (T > 1): in Chromium every engine runs with T threads (the page served
+// cross-origin isolated; camscope's threaded module of build-wasm-mt/, tools/build.sh --threads,
+// TF.js's and ONNX Runtime Web's threaded builds); the other hosts stay single-threaded.
 // Prints a Markdown table and one JSON line; writes bench/results/<date>.json.
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
@@ -22,6 +26,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const reps = Number(opt("reps", 15));
+const threads = Number(opt("threads", 1));
 const models = opt("models", "shipped,tv,resnet18,vgg16").split(",");
 const hosts = opt("hosts", "chromium,node,native,torch").split(",");
 const log = (m) => console.error(`bench: ${m}`);
@@ -80,7 +85,9 @@ function runJson(cmd, cmdArgs) {
 
 // Static files for the page, from the repository root, on 127.0.0.1 only.
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
-const ALLOWED = ["/bench/", "/build-wasm/", "/build/bench/", "/weights/"];
+const ALLOWED = ["/bench/", "/build-wasm/", "/build-wasm-mt/", "/build/bench/", "/weights/"];
+// Cross-origin isolation (SharedArrayBuffer, so wasm threads) only when threads are asked for.
+const ISOLATED = threads > 1 ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {};
 function serve() {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
@@ -89,7 +96,7 @@ function serve() {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", ...ISOLATED });
     res.end(readFileSync(file));
   });
   return new Promise((ok) => server.listen(0, "127.0.0.1", () => ok(server)));
@@ -106,11 +113,12 @@ async function chromium(model) {
   try {
     const page = await browser.newPage();
     page.on("console", (m) => log(`page: ${m.text()}`));
-    const q = new URLSearchParams({ csw: "/" + model.csw, onnx: "/" + model.onnx, raw: "/" + model.raw, layer: model.layer, reps });
+    const q = new URLSearchParams({ csw: "/" + model.csw, onnx: "/" + model.onnx, raw: "/" + model.raw, layer: model.layer, reps, threads });
     await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html?${q}`);
     await page.waitForFunction(() => window.__result, null, { timeout: 600_000, polling: 500 });
     const res = await page.evaluate(() => window.__result);
     if (res.error) throw new Error(res.error);
+    if (threads > 1 && !res.crossOriginIsolated) throw new Error("the page is not cross-origin isolated: no threads");
     res.host = `chromium ${browser.version()}`;
     return res;
   } finally {
@@ -135,7 +143,7 @@ const machine = {
   cores: cpus().length,
   node: process.version,
 };
-const out = { date, machine, reps, models: {} };
+const out = { date, machine, reps, threads, models: {} };
 
 for (const key of models) {
   const m = MODELS[key];
@@ -191,22 +199,24 @@ out.payload.wasmPlusWeightsGzip = (p["build-wasm/camscope.js (wasm inlined)"]?.g
 
 const fmt = (s) => (s ? `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})` : "–");
 const lines = [];
-lines.push(`camscope bench, ${date}, ${machine.cpu}, ${machine.cores} cores; ms, median (min–max) of ${reps}, 1 thread, after 3 warm-up rounds, interleaved`);
+const threading = threads > 1 ? `${threads} threads in Chromium (every engine), 1 elsewhere` : "1 thread";
+lines.push(`camscope bench, ${date}, ${machine.cpu}, ${machine.cores} cores; ms, median (min–max) of ${reps}, ${threading}, after 3 warm-up rounds, interleaved`);
 lines.push("");
-lines.push("| model | host | engine | forward | full analysis | class switch | full / forward |");
-lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+lines.push("| model | host | engine | forward | full analysis | raw maps | class switch | full / forward |");
+lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
 for (const key of models) {
   const r = out.models[key];
-  const row = (host, engine, f, a, s) =>
-    lines.push(`| ${key} | ${host} | ${engine} | ${fmt(f)} | ${fmt(a)} | ${fmt(s)} | ${f && a ? (a.median / f.median).toFixed(2) + "x" : "–"} |`);
+  const row = (host, engine, f, a, s, raw) =>
+    lines.push(`| ${key} | ${host} | ${engine} | ${fmt(f)} | ${fmt(a)} | ${fmt(raw)} | ${fmt(s)} | ${f && a ? (a.median / f.median).toFixed(2) + "x" : "–"} |`);
   for (const h of ["chromium", "node"]) {
     const x = r[h];
     if (!x) continue;
     const t = x.timings;
-    row(h, "camscope (wasm SIMD)", t["camscope.forward"], t["camscope.full"], t["camscope.switch"]);
+    row(h, `camscope (wasm SIMD${x.threads > 1 ? `, ${x.threads} threads` : ""})`, t["camscope.forward"], t["camscope.full"], t["camscope.switch"], t["camscope.raw"]);
     if (t["onnxruntime-web.forward"]) row(h, `ONNX Runtime Web ${x.ortVersion}`, t["onnxruntime-web.forward"]);
     else lines.push(`| ${key} | ${h} | ONNX Runtime Web | failed check: ${JSON.stringify(x.checks.ort)} | | | |`);
-    if (t["tfjs.forward"]) row(h, `TF.js ${x.tfjsVersion} (wasm)`, t["tfjs.forward"], t["tfjs.full"]);
+    // TF.js's full analysis is the raw maps (no rendering): the same numbers in both columns.
+    if (t["tfjs.forward"]) row(h, `TF.js ${x.tfjsVersion} (wasm${x.tfjsThreads > 1 ? `, ${x.tfjsThreads} threads` : ""})`, t["tfjs.forward"], t["tfjs.full"], undefined, t["tfjs.full"]);
     else lines.push(`| ${key} | ${h} | TF.js | failed check: ${JSON.stringify(x.checks.tfjs)} | | | |`);
   }
   // The kernel class and ISA that ran (native_bench reports them; older results did not).
@@ -226,7 +236,11 @@ for (const key of models) {
     const o = t["onnxruntime-web.forward"]?.median;
     const ratio = t["camscope.full"].median / f;
     const vsOrt = o ? `forward ${(f / o).toFixed(2)}x ONNX Runtime Web's (<= 1: ${f <= o ? "met" : "missed"})` : "forward: no checked ONNX Runtime Web time";
-    lines.push(`Goals, ${key} on ${h}: ${vsOrt}; full analysis ${ratio.toFixed(2)}x forward (<= 1.3: ${ratio <= 1.3 ? "met" : "missed"})`);
+    const tf = t["tfjs.full"]?.median;
+    const vsTf = tf
+      ? `; TF.js's full analysis / camscope's: ${(tf / t["camscope.full"].median).toFixed(2)}x with camscope rendering, ${(tf / t["camscope.raw"].median).toFixed(2)}x raw maps both (>= 2: ${tf / t["camscope.raw"].median >= 2 ? "met" : "missed"})`
+      : "";
+    lines.push(`Goals, ${key} on ${h}: ${vsOrt}; full analysis ${ratio.toFixed(2)}x forward (<= 1.3: ${ratio <= 1.3 ? "met" : "missed"})${vsTf}`);
   }
 }
 const ch = out.models.shipped?.chromium;

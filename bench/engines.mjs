@@ -78,6 +78,14 @@ export async function setupCamscope(createCamscope, csw, rgba, camLayer) {
     s.featureGrid(layer, 16, 1, 1, false, "viridis");
     return maps;
   };
+  // What TF.js's full analysis computes: the forward, the gradients and the four raw maps
+  // (13x13 at features.14), nothing upsampled, blended or drawn.
+  const rawMaps = () => {
+    forward();
+    const maps = [];
+    for (let c = 0; c < classes; c++) for (const m of ["gradcam", "layercam"]) maps.push(s.cam(m, layer, c));
+    return maps;
+  };
   let sw = 0;
   return {
     name: "camscope",
@@ -86,6 +94,7 @@ export async function setupCamscope(createCamscope, csw, rgba, camLayer) {
     classes,
     forward,
     full,
+    rawMaps,
     // Class switch: (A, G) cached by full(); one map for the other class, rendered.
     switchClass: () => render(sw++ % 2 ? "gradcam" : "layercam", sw % classes),
     logits: () => Array.from(s.logits()),
@@ -96,8 +105,8 @@ export async function setupCamscope(createCamscope, csw, rgba, camLayer) {
 // ---------------------------------------------------------------------------------------
 // ONNX Runtime Web
 
-export async function setupOrt(onnxBytes, x) {
-  ort.env.wasm.numThreads = 1;
+export async function setupOrt(onnxBytes, x, threads = 1) {
+  ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   const session = await ort.InferenceSession.create(onnxBytes, {
     executionProviders: ["wasm"],
@@ -496,7 +505,7 @@ function nodeShape(nodes, byName, shapes, i, input) {
 // ---------------------------------------------------------------------------------------
 // The run: set up, cross-check against camscope, warm up, then `reps` interleaved rounds.
 
-export async function runAll({ createCamscope, csw, onnx, manifest, bin, rgba, camLayer, reps, warmup, log }) {
+export async function runAll({ createCamscope, csw, onnx, manifest, bin, rgba, camLayer, reps, warmup, log, threads = 1 }) {
   const res = { checks: {}, timings: {} };
   const x = inputChw(rgba, manifest);
   const cs = await setupCamscope(createCamscope, csw, rgba, camLayer);
@@ -507,7 +516,7 @@ export async function runAll({ createCamscope, csw, onnx, manifest, bin, rgba, c
   res.logits = refLogits;
   const engines = [cs];
   try {
-    const o = await setupOrt(onnx, x);
+    const o = await setupOrt(onnx, x, threads);
     const e = relErr(await o.logits(), refLogits);
     res.checks.ort = { logits: e, ok: e < 1e-4 };
     if (res.checks.ort.ok) engines.push(o);
@@ -540,6 +549,7 @@ export async function runAll({ createCamscope, csw, onnx, manifest, bin, rgba, c
       const tm = keep ? time : async (_k, fn) => fn();
       await tm(`${e.name}.forward`, e.forward);
       if (e.full) await tm(`${e.name}.full`, e.full);
+      if (e.rawMaps) await tm(`${e.name}.raw`, e.rawMaps);
       if (e.switchClass) await tm(`${e.name}.switch`, e.switchClass);
     }
   }
