@@ -7,7 +7,7 @@
 // --threads T (T > 1): in Chromium every engine runs with T threads (the page served
 // cross-origin isolated; camscope's threaded module of build-wasm-mt/, tools/build.sh --threads,
 // TF.js's and ONNX Runtime Web's threaded builds); the other hosts stay single-threaded.
-// Prints a Markdown table and one JSON line; writes bench/results/<date>.json.
+// Prints a Markdown table and one JSON line; writes bench/results/<date>.json (<date>-threadsT.json).
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from "node:fs";
@@ -250,7 +250,7 @@ const md = lines.join("\n");
 
 mkdirSync(join(here, "results"), { recursive: true });
 out.markdown = md;
-writeFileSync(join(here, "results", `${date}.json`), JSON.stringify(out, null, 1) + "\n");
+writeFileSync(join(here, "results", `${date}${threads > 1 ? `-threads${threads}` : ""}.json`), JSON.stringify(out, null, 1) + "\n");
 console.log(md);
 console.log("");
 console.log(JSON.stringify(out));
