@@ -64,6 +64,18 @@ check(relError(s.logits(), torchLogits) < 1e-4, "logits vs torch");
     check(relError(out.subarray(k, 2 * k), out.subarray(0, k)) > 1e-3, "forwardBatch: a different input, different logits");
   }
   check(s.forwardBatch(batch.subarray(1), 3) === null, "forwardBatch refuses a wrong size");
+  // The threaded core (camscope_mt.js): with 2 threads each takes whole inputs (2 and 1 of
+  // them); every input's logits equal one thread's bit for bit.
+  if (typeof M._camscope_set_threads === "function") {
+    const runs = [1, 2].map((t) => {
+      check(M._camscope_set_threads(t) === t, `${t} threads`);
+      return s.forwardBatch(batch, 3);
+    });
+    check(runs.every((r) => r !== null && r.length === 3 * k), "forwardBatch with 1 and 2 threads");
+    if (runs.every((r) => r !== null))
+      check(runs[1].every((v, i) => Object.is(v, runs[0][i])), "forwardBatch: 2 threads give 1 thread's logits bit for bit");
+    M._camscope_set_threads(0);
+  }
 }
 let worst = 0;
 let compared = 0;
