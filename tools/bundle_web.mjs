@@ -35,7 +35,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync, gunzipSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import vm from "node:vm";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -50,21 +50,22 @@ function losslessWebp(path) {
   return null;
 }
 
-// gzip bytes made by Debian's zopfli (tools/setup.sh installs it; the same format, ~5% smaller
-// than zlib's level 9: the SIMD core's wasm 138,795 -> 131,420 bytes), checked to decompress
-// to `bytes`; zlib's level 9 where zopfli is missing or fails.
+// gzip bytes of `bytes` by tools/smallest_gzip.sh (zopfli where installed, ~5% smaller than
+// zlib's level 9: the SIMD core's wasm 138,795 -> 131,420 bytes; gzip -9 otherwise), checked
+// here to decompress to `bytes`.
 function smallestGzip(bytes, name) {
   const dir = mkdtempSync(join(tmpdir(), "camscope-bundle-"));
   try {
     const path = join(dir, "part");
     writeFileSync(path, bytes);
-    const r = spawnSync("zopfli", ["--i15", "-c", path], { maxBuffer: 1 << 28 });
-    if (r.status === 0 && r.stdout.length > 0 && gunzipSync(r.stdout).equals(bytes)) return r.stdout;
-    console.error(`bundle_web: ${name} compressed by zlib (zopfli: ${r.error ? r.error.message : String(r.stderr).trim() || "failed"})`);
+    const r = spawnSync(join(root, "tools/smallest_gzip.sh"), [path, "15"], { maxBuffer: 1 << 28 });
+    if (r.status !== 0 || !gunzipSync(r.stdout).equals(bytes))
+      throw new BundleError(`${name}: tools/smallest_gzip.sh failed: ${r.error ? r.error.message : String(r.stderr).trim()}`);
+    if (String(r.stderr).trim()) console.error(`bundle_web: ${name}: ${String(r.stderr).trim()}`);
+    return r.stdout;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return gzipSync(bytes, { level: 9 });
 }
 
 // A JPEG with the same coefficients, hence the same pixels, and Huffman tables fitted to it
