@@ -67,41 +67,34 @@ int main(int argc, char** argv) {
     inputs.push_back(std::move(in));
   }
   ops::Workspace ws;
-  // Bit-identical logits first (and a warm-up of every size).
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    std::vector<float> logits;
-    if (!model.forward_batch(inputs[k].data(), x.shape, sizes[k], logits, ws, &err)) {
-      std::fprintf(stderr, "forward_batch: %s\n", err.c_str());
-      return 1;
-    }
-    for (int i = 0; i < sizes[k]; ++i)
-      for (int c = 0; c < classes; ++c)
-        if (logits[static_cast<size_t>(i) * classes + c] != single[c]) {
-          std::fprintf(stderr, "N=%d: picture %d's logit %d differs from the single forward's\n",
-                       sizes[k], i, c);
-          return 1;
-        }
-  }
   // Thread counts timed: 1, and in threaded builds (CAMSCOPE_THREADS) also the pool's
   // default (one per core, at most kMaxThreads), interleaved round by round.
   std::vector<int> thread_counts = {1};
 #if defined(CAMSCOPE_THREADS)
   if (kernels::set_num_threads(0) > 1) thread_counts.push_back(kernels::num_threads());
-  // The bit-identity check again with every thread count (pictures spread over threads).
+#endif
+  // Bit-identical logits first, with every thread count (and a warm-up of every size).
   for (int t : thread_counts) {
+#if defined(CAMSCOPE_THREADS)
     kernels::set_num_threads(t);
+#endif
     for (size_t k = 0; k < inputs.size(); ++k) {
       std::vector<float> logits;
-      model.forward_batch(inputs[k].data(), x.shape, sizes[k], logits, ws, &err);
-      for (int i = 0; i < sizes[k] * classes; ++i)
-        if (logits[static_cast<size_t>(i)] != single[static_cast<size_t>(i % classes)]) {
-          std::fprintf(stderr, "%d threads, N=%d: logits differ from the single forward's\n", t,
-                       sizes[k]);
-          return 1;
-        }
+      if (!model.forward_batch(inputs[k].data(), x.shape, sizes[k], logits, ws, &err)) {
+        std::fprintf(stderr, "forward_batch: %s\n", err.c_str());
+        return 1;
+      }
+      for (int i = 0; i < sizes[k]; ++i)
+        for (int c = 0; c < classes; ++c)
+          if (logits[static_cast<size_t>(i) * classes + c] != single[c]) {
+            std::fprintf(stderr,
+                         "%d thread%s, N=%d: picture %d's logit %d differs from the single "
+                         "forward's\n",
+                         t, t > 1 ? "s" : "", sizes[k], i, c);
+            return 1;
+          }
     }
   }
-#endif
   const size_t nt = thread_counts.size();
   std::vector<std::vector<double>> t_single(nt);
   std::vector<std::vector<std::vector<double>>> t_batch(

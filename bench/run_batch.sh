@@ -22,23 +22,21 @@ if [ ! -f build/bench/tv_alexnet_int8.csw ]; then
   $py tools/export.py --state build/bench/tv_alexnet_state.pt --arch alexnet --num-classes 2 --dtype int8 \
     --classes cat,dog --name tv_alexnet --out build/bench/tv_alexnet_int8.csw >/dev/null
 fi
+# The core libraries and the flags of the chosen build (threaded: its defines and pthreads).
+native_lib=build/libcamscope_core.a wasm_lib=build-wasm/libcamscope_core.a
+flags=() emflags=(-sENVIRONMENT=node)
 if [ $threads = 1 ]; then
   cmake -S . -B build-mt -DCMAKE_BUILD_TYPE=Release -DCAMSCOPE_THREADS=ON >/dev/null
   cmake --build build-mt -j"$(nproc)" --target camscope_core >/dev/null
   [ -f build-wasm-mt/libcamscope_mt_core.a ] || { echo "run tools/build.sh --threads first" >&2; exit 1; }
-  defs="-DCAMSCOPE_THREADS=1 -DCAMSCOPE_MAX_THREADS=4"
-  g++ -O3 -std=c++17 -ffp-contract=off $defs -pthread -Iwasm bench/batch_bench.cpp build-mt/libcamscope_core.a \
-    -o build-bench/batch_bench
-  em++ -O3 -std=c++17 -ffp-contract=off -msimd128 -mbulk-memory $defs -pthread -Iwasm bench/batch_bench.cpp \
-    build-wasm-mt/libcamscope_mt_core.a -sUSE_PTHREADS=1 -sPTHREAD_POOL_SIZE=3 -Wno-pthreads-mem-growth \
-    -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sENVIRONMENT=node,worker -sNODERAWFS=1 \
-    -sSINGLE_FILE=1 -sEXIT_RUNTIME=1 -o build-bench/batch_bench.js 2>/dev/null
-else
-  g++ -O3 -std=c++17 -ffp-contract=off -Iwasm bench/batch_bench.cpp build/libcamscope_core.a -o build-bench/batch_bench
-  em++ -O3 -std=c++17 -ffp-contract=off -msimd128 -mbulk-memory -Iwasm bench/batch_bench.cpp build-wasm/libcamscope_core.a \
-    -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sENVIRONMENT=node -sNODERAWFS=1 -sSINGLE_FILE=1 \
-    -o build-bench/batch_bench.js 2>/dev/null
+  native_lib=build-mt/libcamscope_core.a wasm_lib=build-wasm-mt/libcamscope_mt_core.a
+  flags=(-DCAMSCOPE_THREADS=1 -DCAMSCOPE_MAX_THREADS=4 -pthread)
+  emflags=(-sENVIRONMENT=node,worker -sUSE_PTHREADS=1 -sPTHREAD_POOL_SIZE=3 -Wno-pthreads-mem-growth -sEXIT_RUNTIME=1)
 fi
+g++ -O3 -std=c++17 -ffp-contract=off "${flags[@]}" -Iwasm bench/batch_bench.cpp $native_lib -o build-bench/batch_bench
+em++ -O3 -std=c++17 -ffp-contract=off -msimd128 -mbulk-memory "${flags[@]}" -Iwasm bench/batch_bench.cpp $wasm_lib \
+  "${emflags[@]}" -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sNODERAWFS=1 -sSINGLE_FILE=1 \
+  -o build-bench/batch_bench.js 2>/dev/null
 echo "load before: $(uptime)"
 for m in weights/camscope_catsdogs_int8.csw build/bench/tv_alexnet_int8.csw; do
   echo "== $(basename "$m"), native (g++ -O3; kernels as the CLI chooses them)"
