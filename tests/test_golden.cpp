@@ -250,13 +250,23 @@ TEST(GoldenSet, LastConvIsPreRelu) {
   for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(r[i], std::max(a[i], 0.0f));
 }
 
+// The model of golden case `dir` (null, with a test failure, if its weights do not load).
+std::shared_ptr<const Model> golden_model(const std::string& dir) {
+  Net loaded;
+  std::string err;
+  if (!load_weights_file(dir + "/weights.csw", loaded, err)) {
+    ADD_FAILURE() << dir << ": " << err;
+    return nullptr;
+  }
+  return Model::build(std::move(loaded));
+}
+
 // One K-row backward pass equals K separate one-class passes.
 TEST(GoldenSet, BatchedGradientEqualsPerClass) {
   const std::string dir = golden_root() + "/alexnet_bn";
-  Net loaded;
+  const std::shared_ptr<const Model> model = golden_model(dir);
+  ASSERT_NE(model, nullptr);
   std::string err;
-  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", loaded, err)) << err;
-  const std::shared_ptr<const Model> model = Model::build(std::move(loaded));
   const Net& net = model->net();
   ops::Workspace ws;
   Activations acts;
@@ -282,10 +292,9 @@ TEST(GoldenSet, BatchedGradientEqualsPerClass) {
 // 2 and 3 of them; 1 input: its layers split over the threads).
 TEST(GoldenSet, BatchedForwardEqualsSingle) {
   const std::string dir = golden_root() + "/alexnet_bn";
-  Net loaded;
+  const std::shared_ptr<const Model> model = golden_model(dir);
+  ASSERT_NE(model, nullptr);
   std::string err;
-  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", loaded, err)) << err;
-  const std::shared_ptr<const Model> model = Model::build(std::move(loaded));
   const Tensor x = tensor_from(load(dir + "/input.npy"));
   const size_t sz = x.data.size();
   const float scales[] = {1.0f, -1.0f, 0.5f, 2.0f, -0.25f};
