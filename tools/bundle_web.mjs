@@ -29,8 +29,7 @@
 //   export function f / export async function f / export class C / export const K
 //   export { a, b as c };
 // (no default exports, no `export let` (no live bindings), no cycles, no bare specifiers).
-import { readFileSync, writeFileSync, existsSync, rmSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
@@ -54,18 +53,11 @@ function losslessWebp(path) {
 // zlib's level 9: the SIMD core's wasm 138,795 -> 131,420 bytes; gzip -9 otherwise), checked
 // here to decompress to `bytes`.
 function smallestGzip(bytes, name) {
-  const dir = mkdtempSync(join(tmpdir(), "camscope-bundle-"));
-  try {
-    const path = join(dir, "part");
-    writeFileSync(path, bytes);
-    const r = spawnSync(join(root, "tools/smallest_gzip.sh"), [path, "15"], { maxBuffer: 1 << 28 });
-    if (r.status !== 0 || !gunzipSync(r.stdout).equals(bytes))
-      throw new BundleError(`${name}: tools/smallest_gzip.sh failed: ${r.error ? r.error.message : String(r.stderr).trim()}`);
-    if (String(r.stderr).trim()) console.error(`bundle_web: ${name}: ${String(r.stderr).trim()}`);
-    return r.stdout;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const r = spawnSync(join(root, "tools/smallest_gzip.sh"), ["15"], { input: bytes, maxBuffer: 1 << 28 });
+  if (r.status !== 0 || !gunzipSync(r.stdout).equals(bytes))
+    throw new BundleError(`${name}: tools/smallest_gzip.sh failed: ${r.error ? r.error.message : String(r.stderr).trim()}`);
+  if (String(r.stderr).trim()) console.error(`bundle_web: ${name}: ${String(r.stderr).trim()}`);
+  return r.stdout;
 }
 
 // A JPEG with the same coefficients, hence the same pixels, and Huffman tables fitted to it

@@ -28,7 +28,6 @@ import os
 import struct
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
@@ -36,13 +35,9 @@ import numpy as np
 def compress(data):
     """gzip bytes by tools/smallest_gzip.sh (zopfli's where installed, else gzip -9), checked
     to decompress to `data`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "weights.csw")
-        with open(path, "wb") as f:
-            f.write(data)
-        # Five zopfli iterations: more saved ~100 bytes for 3x the time.
-        out = subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "smallest_gzip.sh"), path, "5"],
-                             capture_output=True)
+    # Five zopfli iterations: more saved ~100 bytes for 3x the time.
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "smallest_gzip.sh")
+    out = subprocess.run([script, "5"], input=data, capture_output=True)
     if out.returncode != 0 or gzip.decompress(out.stdout) != data:
         sys.exit("embed_weights: tools/smallest_gzip.sh failed: " + out.stderr.decode(errors="replace"))
     if out.stderr:
