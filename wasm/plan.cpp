@@ -176,14 +176,14 @@ bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<
   // thread waits for another inside a layer (the kernels' own parallel_for runs serially when
   // nested, with the same results). Else one picture after another, each over all threads.
   const int threads = kernels::num_threads();
-  if (head > 0 && threads > 1 && count >= threads) {
+  if (threads > 1 && count >= threads) {
     if (static_cast<int>(ws.threads.size()) < threads - 1) ws.threads.resize(threads - 1);
     std::atomic<int> slot{0};
     kernels::parallel_for(count, [&](int begin, int end) {
       const int k = slot.fetch_add(1);
       trunk(begin, end, k == 0 ? ws : ws.threads[k - 1]);
     });
-  } else if (head > 0) {
+  } else {
     trunk(0, count, ws);
   }
 
