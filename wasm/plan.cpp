@@ -59,58 +59,64 @@ void Model::forward_nodes(Tensor input, const std::vector<Shape>& shapes, int en
     acts.out[i].data.resize(shapes[i].size());
     if (nodes[i].op != Op::MaxPool) acts.argmax[i].clear();
   }
-  auto in = [&](const Node& nd, size_t slot) -> const Tensor& {
-    const int j = nd.inputs[slot];
-    return j == kGraphInput ? acts.input : acts.out[j];
-  };
+  std::vector<const float*> x;
   for (size_t i = 0; i < n; ++i) {
     if (fused_[i]) continue;  // written by the conv before it
-    const Node& nd = nodes[i];
-    const Tensor& x = in(nd, 0);
-    Tensor& y = acts.out[i];
-    float* yd = y.data.data();
-    const float* xd = x.data.data();
-    switch (nd.op) {
-      case Op::Conv: {
-        ops::conv_forward(nd, *conv_[i], xd, x.shape, yd, y.shape, ws);
-        const int b = fused_bn_[i], a = fused_act_[i];
-        ops::conv_epilogue(nd, b >= 0 ? &nodes[b] : nullptr, a >= 0 ? &nodes[a] : nullptr, yd,
-                           b >= 0 ? acts.out[b].data.data() : nullptr,
-                           a >= 0 ? acts.out[a].data.data() : nullptr, y.shape.plane());
-        break;
-      }
-      case Op::BatchNorm: ops::batchnorm_forward(nd, xd, x.shape, yd); break;
-      case Op::ReLU:
-      case Op::Clip: ops::activation_forward(nd, xd, x.data.size(), yd); break;
-      case Op::MaxPool:
-        ops::maxpool_forward(nd, xd, x.shape, yd, y.shape, acts.argmax[i], ws);
-        break;
-      case Op::AvgPool: ops::avgpool_forward(nd, xd, x.shape, yd, y.shape); break;
-      case Op::AdaptiveAvgPool: ops::adaptive_forward(xd, x.shape, yd, y.shape); break;
-      case Op::Add: {
-        std::copy(xd, xd + x.data.size(), yd);
-        for (size_t s = 1; s < nd.inputs.size(); ++s) {
-          const float* o = in(nd, s).data.data();
-          for (size_t k = 0; k < y.data.size(); ++k) yd[k] += o[k];
-        }
-        break;
-      }
-      case Op::Concat: {
-        float* dst = yd;
-        for (size_t s = 0; s < nd.inputs.size(); ++s) {
-          const Tensor& t = in(nd, s);
-          dst = std::copy(t.data.begin(), t.data.end(), dst);
-        }
-        break;
-      }
-      case Op::Flatten: ops::flatten_forward(nd, xd, x.shape, yd); break;
-      case Op::Linear:
-        ops::linear_forward(nd, xd, yd);
-        if (nd.has_bias)
-          for (int o = 0; o < nd.cout; ++o) yd[o] += nd.bias[o];
-        break;
-      case Op::Identity: std::copy(xd, xd + x.data.size(), yd); break;
+    x.clear();
+    for (int j : nodes[i].inputs)
+      x.push_back((j == kGraphInput ? acts.input : acts.out[j]).data.data());
+    const int b = fused_bn_[i], a = fused_act_[i];
+    forward_node(static_cast<int>(i), shapes, acts.input.shape, x.data(), acts.out[i].data.data(),
+                 b >= 0 ? acts.out[b].data.data() : nullptr,
+                 a >= 0 ? acts.out[a].data.data() : nullptr, acts.argmax[i], ws);
+  }
+}
+
+// The bias of a Linear node added onto its output y.
+static void add_linear_bias(const Node& nd, float* y) {
+  if (nd.has_bias)
+    for (int o = 0; o < nd.cout; ++o) y[o] += nd.bias[o];
+}
+
+void Model::forward_node(int i, const std::vector<Shape>& shapes, Shape in, const float* const* x,
+                         float* y, float* bn_y, float* act_y, std::vector<int32_t>& argmax,
+                         ops::Workspace& ws) const {
+  const std::vector<Node>& nodes = net_.nodes;
+  const Node& nd = nodes[i];
+  auto shape = [&](int j) { return j == kGraphInput ? in : shapes[j]; };
+  const Shape xs = shape(nd.inputs[0]), ys = shapes[i];
+  const float* xd = x[0];
+  switch (nd.op) {
+    case Op::Conv: {
+      ops::conv_forward(nd, *conv_[i], xd, xs, y, ys, ws);
+      const int b = fused_bn_[i], a = fused_act_[i];
+      ops::conv_epilogue(nd, b >= 0 ? &nodes[b] : nullptr, a >= 0 ? &nodes[a] : nullptr, y, bn_y,
+                         act_y, ys.plane());
+      break;
     }
+    case Op::BatchNorm: ops::batchnorm_forward(nd, xd, xs, y); break;
+    case Op::ReLU:
+    case Op::Clip: ops::activation_forward(nd, xd, xs.size(), y); break;
+    case Op::MaxPool: ops::maxpool_forward(nd, xd, xs, y, ys, argmax, ws); break;
+    case Op::AvgPool: ops::avgpool_forward(nd, xd, xs, y, ys); break;
+    case Op::AdaptiveAvgPool: ops::adaptive_forward(xd, xs, y, ys); break;
+    case Op::Add:
+      std::copy(xd, xd + xs.size(), y);
+      for (size_t s = 1; s < nd.inputs.size(); ++s)
+        for (size_t k = 0; k < ys.size(); ++k) y[k] += x[s][k];
+      break;
+    case Op::Concat: {
+      float* dst = y;
+      for (size_t s = 0; s < nd.inputs.size(); ++s)
+        dst = std::copy(x[s], x[s] + shape(nd.inputs[s]).size(), dst);
+      break;
+    }
+    case Op::Flatten: ops::flatten_forward(nd, xd, xs, y); break;
+    case Op::Linear:
+      ops::linear_forward(nd, xd, y);
+      add_linear_bias(nd, y);
+      break;
+    case Op::Identity: std::copy(xd, xd + xs.size(), y); break;
   }
 }
 
@@ -188,56 +194,23 @@ bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<
   }
 
   std::vector<int32_t> argmax;
+  std::vector<const float*> x;
   for (int i = head; i < n; ++i) {
     if (fused_[i]) continue;
     const Node& nd = nodes[i];
-    const int j0 = nd.inputs[0];
-    const Shape xs = j0 == kGraphInput ? in : shapes[j0], ys = shapes[i];
     take(i);
-    const int b = nd.op == Op::Conv ? fused_bn_[i] : -1, a = nd.op == Op::Conv ? fused_act_[i] : -1;
+    const int b = fused_bn_[i], a = fused_act_[i];  // -1 but for a conv's fused nodes
     if (b >= 0) take(b);
     if (a >= 0) take(a);
     if (nd.op == Op::Linear) {
-      ops::linear_forward_batch(nd, data(j0, 0), count, out(i, 0));
-      if (nd.has_bias)
-        for (int s = 0; s < count; ++s)
-          for (int o = 0; o < nd.cout; ++o) out(i, s)[o] += nd.bias[o];
+      ops::linear_forward_batch(nd, data(nd.inputs[0], 0), count, out(i, 0));
+      for (int s = 0; s < count; ++s) add_linear_bias(nd, out(i, s));
     } else {
       for (int s = 0; s < count; ++s) {
-        const float* xd = data(j0, s);
-        float* yd = out(i, s);
-        switch (nd.op) {
-          case Op::Conv:
-            ops::conv_forward(nd, *conv_[i], xd, xs, yd, ys, ws);
-            ops::conv_epilogue(nd, b >= 0 ? &nodes[b] : nullptr, a >= 0 ? &nodes[a] : nullptr, yd,
-                               b >= 0 ? out(b, s) : nullptr, a >= 0 ? out(a, s) : nullptr,
-                               ys.plane());
-            break;
-          case Op::BatchNorm: ops::batchnorm_forward(nd, xd, xs, yd); break;
-          case Op::ReLU:
-          case Op::Clip: ops::activation_forward(nd, xd, xs.size(), yd); break;
-          case Op::MaxPool: ops::maxpool_forward(nd, xd, xs, yd, ys, argmax, ws); break;
-          case Op::AvgPool: ops::avgpool_forward(nd, xd, xs, yd, ys); break;
-          case Op::AdaptiveAvgPool: ops::adaptive_forward(xd, xs, yd, ys); break;
-          case Op::Add:
-            std::copy(xd, xd + xs.size(), yd);
-            for (size_t k = 1; k < nd.inputs.size(); ++k) {
-              const float* o = data(nd.inputs[k], s);
-              for (size_t e = 0; e < ys.size(); ++e) yd[e] += o[e];
-            }
-            break;
-          case Op::Concat: {
-            float* dst = yd;
-            for (int jk : nd.inputs) {
-              const size_t sz = (jk == kGraphInput ? in : shapes[jk]).size();
-              dst = std::copy(data(jk, s), data(jk, s) + sz, dst);
-            }
-            break;
-          }
-          case Op::Flatten: ops::flatten_forward(nd, xd, xs, yd); break;
-          case Op::Identity: std::copy(xd, xd + xs.size(), yd); break;
-          case Op::Linear: break;  // above
-        }
+        x.clear();
+        for (int j : nd.inputs) x.push_back(data(j, s));
+        forward_node(i, shapes, in, x.data(), out(i, s), b >= 0 ? out(b, s) : nullptr,
+                     a >= 0 ? out(a, s) : nullptr, argmax, ws);
       }
     }
     // Free what no later node reads: this step's inputs and the outputs it made (fused ones

@@ -81,6 +81,12 @@ class Model {
   // forward() of nodes 0 .. end-1 only, the shapes already known.
   void forward_nodes(Tensor input, const std::vector<Shape>& shapes, int end, Activations& acts,
                      ops::Workspace& ws) const;
+  // Node i (not a fused one) on one input: x[s] is the data of its input slot s (`in`: the
+  // picture's shape); writes y, and for a conv the outputs of the nodes fused into it
+  // (bn_y, act_y: null where none). The one per-op step of forward_nodes and forward_batch.
+  void forward_node(int i, const std::vector<Shape>& shapes, Shape in, const float* const* x,
+                    float* y, float* bn_y, float* act_y, std::vector<int32_t>& argmax,
+                    ops::Workspace& ws) const;
 
   Net net_;
   std::vector<std::unique_ptr<ops::ConvWeights>> conv_;  // per node; null for non-conv nodes
