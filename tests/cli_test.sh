@@ -275,6 +275,23 @@ SHALLOW=$(awk '$3 == "conv" { n++; if (n == 2) print $2 }' layers.out)
 check "layers names a second conv layer ($SHALLOW)" test -n "$SHALLOW" -a "$SHALLOW" != "$LAST_CONV"
 
 # ------------------------------------------------------------------------------------------------
+# classify: more pictures than one batch (16) with unreadable files among them; each line
+# must be what classifying that picture alone prints (the batched forward pass is
+# bit-identical to a single one), in the order given.
+CLASSIFY=()
+for i in $(seq 1 18); do
+  $PY "$TMP/helpers.py" rgb "c$i.png" $((30 + i)) $((24 + 2 * i)) "$i"
+  CLASSIFY+=("c$i.png")
+  [[ $i = 7 || $i = 16 ]] && CLASSIFY+=(notes.txt)
+done
+run_cli cl classify "${CLASSIFY[@]}" gray.png --weights "$WEIGHTS"
+check "classify with unreadable files exits 1" test "$(rc_of cl)" = 1
+check "classify names each unreadable file on stderr" test "$(grep -c '^camscope: notes.txt: ' cl.err)" = 2
+for f in "${CLASSIFY[@]}" gray.png; do "$BIN" classify "$f" --weights "$WEIGHTS" 2>/dev/null; done >cl1.out
+check "classify: 19 lines, each as the picture alone prints it" \
+  bash -c "test \$(wc -l <cl.out) = 19 && cmp cl.out cl1.out"
+
+# ------------------------------------------------------------------------------------------------
 # explain: one good picture, defaults
 run_cli ex1 explain good.png --weights "$WEIGHTS" --out out1
 check "explain good.png exits 0" test "$(rc_of ex1)" = 0
