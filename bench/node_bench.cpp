@@ -99,9 +99,10 @@ int main(int argc, char** argv) {
   // each reading only the node before it, right after a conv.
   std::vector<int> fused_into(n, -1), bn_of(n, -1), act_of(n, -1);
   std::vector<std::unique_ptr<ops::ConvWeights>> cw(n);
+  std::vector<float> scratch;
   for (int i = 0; i < n; ++i) {
     if (nodes[i].op != Op::Conv) continue;
-    cw[i] = ops::prepare_conv(nodes[i]);
+    cw[i] = ops::prepare_conv(nodes[i], scratch);
     int j = i + 1, last = i;
     if (j < n && nodes[j].op == Op::BatchNorm && nodes[j].inputs == std::vector<int>{last})
       bn_of[i] = j, fused_into[j] = i, last = j++;

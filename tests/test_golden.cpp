@@ -261,6 +261,44 @@ std::shared_ptr<const Model> golden_model(const std::string& dir) {
   return Model::build(std::move(loaded));
 }
 
+// Convs stored int8 keep their int8 values (Node::float_weight dequantises them when the
+// packed weights are made). A copy of the network given float32 weights dequantised here,
+// by the format's rule (value * the scale of its output channel), must compute the same
+// logits and the same gradients down to the input (the backward packing of every conv),
+// bit for bit.
+TEST(GoldenSet, Int8ConvWeightsComputeAsTheirFloat32Values) {
+  const std::string dir = golden_root() + "/alexnet_bn";
+  Net q;
+  std::string err;
+  ASSERT_TRUE(load_weights_file(dir + "/weights.csw", q, err)) << err;
+  Net f = q;
+  int int8_convs = 0;
+  for (Node& n : f.nodes) {
+    if (n.op != Op::Conv || n.qweight.empty()) continue;
+    ++int8_convs;
+    EXPECT_TRUE(n.weight.empty()) << n.name;
+    const size_t per = n.qweight.size() / static_cast<size_t>(n.cout);
+    for (size_t i = 0; i < n.qweight.size(); ++i)
+      n.weight.push_back(static_cast<float>(n.qweight[i]) * n.qscale[i / per]);
+    n.qweight.clear();
+    n.qscale.clear();
+  }
+  EXPECT_EQ(int8_convs, 5);
+  const std::shared_ptr<const Model> mq = Model::build(std::move(q)),
+                                     mf = Model::build(std::move(f));
+  const Tensor x = tensor_from(load(dir + "/input.npy"));
+  ops::Workspace ws;
+  Activations aq, af;
+  ASSERT_TRUE(mq->forward(x, aq, ws, &err)) << err;
+  ASSERT_TRUE(mf->forward(x, af, ws, &err)) << err;
+  EXPECT_EQ(aq.logits().data, af.logits().data);
+  Gradients gq, gf;
+  mq->backward_to(aq, kGraphInput, gq, ws);
+  mf->backward_to(af, kGraphInput, gf, ws);
+  EXPECT_FALSE(gq.input.empty());
+  EXPECT_EQ(gq.input, gf.input);
+}
+
 // One K-row backward pass equals K separate one-class passes.
 TEST(GoldenSet, BatchedGradientEqualsPerClass) {
   const std::string dir = golden_root() + "/alexnet_bn";

@@ -101,6 +101,15 @@ int Window::out_len(int n, int k, int s, int p0, int p1, int d, bool ceil_mode) 
   return out > (1 << 24) ? 0 : static_cast<int>(out);
 }
 
+const float* Node::float_weight(std::vector<float>& scratch) const {
+  if (qweight.empty()) return weight.data();
+  scratch.resize(qweight.size());
+  const size_t per = qweight.size() / qscale.size();
+  for (size_t o = 0, i = 0; o < qscale.size(); ++o)
+    for (size_t e = 0; e < per; ++e, ++i) scratch[i] = static_cast<float>(qweight[i]) * qscale[o];
+  return scratch.data();
+}
+
 int Net::find(const std::string& name) const {
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].name == name) return static_cast<int>(i);
@@ -212,7 +221,10 @@ bool validate_graph(const Net& net, std::string& error) {
         if (n.cin < 1 || n.cout < 1 || n.groups < 1 || n.cin % n.groups || n.cout % n.groups)
           return fail(n, "channels must be positive and divisible by the groups");
         const size_t want = static_cast<size_t>(n.cout) * (n.cin / n.groups) * w.kh * w.kw;
-        if (n.weight.size() != want) return fail(n, "weight has the wrong size");
+        const bool q = !n.qweight.empty() && !n.depthwise();
+        if (q ? (n.qweight.size() != want || n.qscale.size() != static_cast<size_t>(n.cout))
+              : n.weight.size() != want)
+          return fail(n, "weight has the wrong size");
         if (n.bias.size() != (n.has_bias ? static_cast<size_t>(n.cout) : 0))
           return fail(n, "bias has the wrong size");
         break;

@@ -19,9 +19,14 @@ std::shared_ptr<const Model> Model::build(Net net) {
   m->fused_.assign(n, 0);
   m->fused_bn_.assign(n, -1);
   m->fused_act_.assign(n, -1);
+  size_t most = 0;  // the largest int8 conv weight: one scratch buffer serves every conv
+  for (const Node& nd : nodes)
+    if (nd.op == Op::Conv) most = std::max(most, nd.qweight.size());
+  std::vector<float> scratch;
+  scratch.reserve(most);
   for (size_t i = 0; i < n; ++i) {
     if (nodes[i].op != Op::Conv) continue;
-    m->conv_[i] = ops::prepare_conv(nodes[i]);
+    m->conv_[i] = ops::prepare_conv(nodes[i], scratch);
     // A BatchNorm reading only this conv, then a ReLU/Clip reading only that, right after.
     size_t j = i + 1;
     int last = static_cast<int>(i);

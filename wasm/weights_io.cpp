@@ -612,8 +612,10 @@ class Parser {
         auto it = tensors_.find(l.name + part);
         if (it == tensors_.end()) continue;
         const double count = static_cast<double>(it->second.count);
-        const bool int8 = l.op == Op::Linear && std::string(part) == ".weight" &&
-                          is_large_int8(it->first, Node::kKeepInt8MinWeights);
+        const bool int8 =
+            std::string(part) == ".weight" &&
+            ((l.op == Op::Linear && is_large_int8(it->first, Node::kKeepInt8MinWeights)) ||
+             (l.op == Op::Conv && !l.depthwise() && is_large_int8(it->first, 0)));
         bytes += int8 ? count : 4.0 * count;
         // Packed forward weights (Winograd: 16/9 of them) and, on demand, backward weights.
         if (l.op == Op::Conv && std::string(part) == ".weight")
@@ -638,8 +640,14 @@ class Parser {
         return fail(0, "node " + n + ": channels " + std::to_string(l.cin) + " -> " +
                            std::to_string(l.cout) + " are not divisible by " +
                            std::to_string(l.groups) + " groups");
-      ok = take(n + ".weight", {l.cout, l.cin / l.groups, l.win.kh, l.win.kw}, l.weight) &&
-           (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
+      const std::vector<int> dims{l.cout, l.cin / l.groups, l.win.kh, l.win.kw};
+      // int8 weights stay int8 (Node::float_weight), but a depthwise conv's, which its loops
+      // read as float.
+      if (!l.depthwise() && is_large_int8(n + ".weight", 0))
+        ok = take_int8(n + ".weight", dims, l.qweight, l.qscale);
+      else
+        ok = take(n + ".weight", dims, l.weight);
+      ok = ok && (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
     } else if (l.op == Op::Linear) {
       // Large int8 layers stay int8 (a quarter of the bytes for the GEMVs to read).
       if (is_large_int8(n + ".weight", Node::kKeepInt8MinWeights))

@@ -33,17 +33,19 @@ int group_k(const Node& n) {
 }
 
 void make_backward(const Node& n, const ConvWeights& cw) {
+  std::vector<float> scratch;
+  const float* weight = n.float_weight(scratch);
   if (cw.algo == ConvAlgo::Winograd) {
     // dX = conv3x3_pad1(dY, W') with W'(c, o, ky, kx) = W(o, c, 2 - ky, 2 - kx).
     cw.bwd.resize(kernels::winograd_weight_size(n.cin, n.cout, cw.gemm));
-    kernels::winograd_pack_weights(n.cin, n.cout, n.weight.data() + 8, 9, n.cin * 9, -3, -1,
-                                   cw.bwd.data(), cw.gemm);
+    kernels::winograd_pack_weights(n.cin, n.cout, weight + 8, 9, n.cin * 9, -3, -1, cw.bwd.data(),
+                                   cw.gemm);
   } else if (cw.algo == ConvAlgo::Gemm) {
     const int cog = n.cout / n.groups, kk = group_k(n);
     const size_t per = kernels::packed_a_size(kk, cog, cw.gemm);
     cw.bwd.resize(per * n.groups);
     for (int g = 0; g < n.groups; ++g)
-      kernels::pack_a(kk, cog, n.weight.data() + static_cast<size_t>(g) * cog * kk, 1, kk,
+      kernels::pack_a(kk, cog, weight + static_cast<size_t>(g) * cog * kk, 1, kk,
                       cw.bwd.data() + g * per, cw.gemm);
   }
 }
@@ -154,20 +156,21 @@ ConvAlgo conv_algo(const Node& n) {
   return ConvAlgo::Gemm;
 }
 
-std::unique_ptr<ConvWeights> prepare_conv(const Node& n) {
+std::unique_ptr<ConvWeights> prepare_conv(const Node& n, std::vector<float>& scratch) {
   auto cw = std::make_unique<ConvWeights>();
   cw->algo = conv_algo(n);
   cw->gemm = kernels::config().gemm;
+  const float* weight = n.float_weight(scratch);
   if (cw->algo == ConvAlgo::Winograd) {
     cw->fwd.resize(kernels::winograd_weight_size(n.cout, n.cin, cw->gemm));
-    kernels::winograd_pack_weights(n.cout, n.cin, n.weight.data(), n.cin * 9, 9, 3, 1,
-                                   cw->fwd.data(), cw->gemm);
+    kernels::winograd_pack_weights(n.cout, n.cin, weight, n.cin * 9, 9, 3, 1, cw->fwd.data(),
+                                   cw->gemm);
   } else if (cw->algo == ConvAlgo::Gemm) {
     const int cog = n.cout / n.groups, kk = group_k(n);
     const size_t per = kernels::packed_a_size(cog, kk, cw->gemm);
     cw->fwd.resize(per * n.groups);
     for (int g = 0; g < n.groups; ++g)
-      kernels::pack_a(cog, kk, n.weight.data() + static_cast<size_t>(g) * cog * kk, kk, 1,
+      kernels::pack_a(cog, kk, weight + static_cast<size_t>(g) * cog * kk, kk, 1,
                       cw->fwd.data() + g * per, cw->gemm);
   }
   return cw;

@@ -60,8 +60,10 @@ struct ConvWeights {
 
 // The algorithm for a conv node.
 ConvAlgo conv_algo(const Node& n);
-// Packs the forward weights (and picks the algorithm).
-std::unique_ptr<ConvWeights> prepare_conv(const Node& n);
+// Packs the forward weights (and picks the algorithm). `scratch`: room for int8 weights'
+// float values (Node::float_weight); one buffer for all of a model's convs, sized for the
+// largest first, so that the float copies of int8 weights take fresh memory once.
+std::unique_ptr<ConvWeights> prepare_conv(const Node& n, std::vector<float>& scratch);
 
 // Conv without bias: y = W * x (the plan's epilogue adds the bias).
 void conv_forward(const Node& n, const ConvWeights& cw, const float* x, Shape in, float* y,
