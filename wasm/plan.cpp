@@ -146,9 +146,8 @@ bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<
       if (j != kGraphInput) last[j] = std::max(last[j], i);
   last[n - 1] = n;
   // Buffers from a pool: each node's batch output lives from its node to its last reader.
-  std::vector<std::vector<float>>& pool = ws.batch_outputs;
+  std::vector<std::vector<float>> pool;
   std::vector<int> free_list, buf(n, -1);
-  for (int b = static_cast<int>(pool.size()) - 1; b >= 0; --b) free_list.push_back(b);
   auto take = [&](int i) {
     int b;
     if (free_list.empty()) {
@@ -175,9 +174,9 @@ bool Model::forward_batch(const float* inputs, Shape in, int count, std::vector<
       cut.push_back(j);
     }
   auto trunk = [&](int begin, int end, ops::Workspace& w) {
-    Activations& acts = w.batch_trunk;
+    Activations acts;
     for (int s = begin; s < end; ++s) {
-      Tensor x = std::move(acts.input);  // its buffer again
+      Tensor x;
       x.shape = in;
       x.data.assign(data(kGraphInput, s), data(kGraphInput, s) + in.size());
       forward_nodes(std::move(x), shapes, head, acts, w);

@@ -15,6 +15,16 @@
 
 namespace camscope {
 
+// Everything the forward pass keeps: the input and every node's own output (never
+// overwritten in place), plus max-pool argmax indices for the backward pass.
+struct Activations {
+  Tensor input;
+  std::vector<Tensor> out;                   // out[i]: output of node i
+  std::vector<std::vector<int32_t>> argmax;  // maxpool nodes: input index per output value
+  // The logits (output of the last node).
+  const Tensor& logits() const { return out.back(); }
+};
+
 // Gradients of chosen logits (one row per class in `classes`) with respect to node outputs
 // (and the input), filled from the logits down as far as asked. A node's gradient is the sum
 // over the nodes that read it; each (node, input) edge is sent once, so a later, deeper

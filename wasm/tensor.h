@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <cstdint>
 #include <vector>
 
 namespace camscope {
@@ -26,16 +25,6 @@ struct Tensor {
   std::vector<float> data;
   // A zero tensor of the given shape.
   static Tensor zeros(Shape s) { return Tensor{s, std::vector<float>(s.size(), 0.0f)}; }
-};
-
-// Everything the forward pass keeps: the input and every node's own output (never
-// overwritten in place), plus max-pool argmax indices for the backward pass.
-struct Activations {
-  Tensor input;
-  std::vector<Tensor> out;                   // out[i]: output of node i
-  std::vector<std::vector<int32_t>> argmax;  // maxpool nodes: input index per output value
-  // The logits (output of the last node).
-  const Tensor& logits() const { return out.back(); }
 };
 
 }  // namespace camscope

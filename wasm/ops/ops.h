@@ -11,7 +11,6 @@
 
 #include "graph.h"
 #include "kernels/config.h"
-#include "tensor.h"
 
 namespace camscope {
 namespace ops {
@@ -27,11 +26,6 @@ struct Workspace {
   // Model::forward_batch's other threads' own scratch when it spreads pictures over threads
   // (threaded builds only; empty otherwise).
   std::vector<Workspace> threads;
-  // Model::forward_batch's buffers, kept so that batch after batch reuses them (fresh memory
-  // is paid for in page faults, natively on every call: 3.5 k more per 64 pictures): one
-  // picture's trunk activations, and the batch-wide outputs of the nodes after the trunk.
-  Activations batch_trunk;
-  std::vector<std::vector<float>> batch_outputs;
   // buf grown to at least n floats.
   static float* get(std::vector<float>& buf, size_t n) {
     if (buf.size() < n) buf.resize(n);
