@@ -179,6 +179,14 @@ int Net::default_layer() const {
   return -1;
 }
 
+// True if a conv's or linear layer's weights have `want` values: as float32, or where
+// `int8_allowed` and the node holds int8 values, as those with one scale per output.
+static bool weight_sized(const Node& n, size_t want, bool int8_allowed) {
+  if (int8_allowed && !n.qweight.empty())
+    return n.qweight.size() == want && n.qscale.size() == static_cast<size_t>(n.cout);
+  return n.weight.size() == want;
+}
+
 bool validate_graph(const Net& net, std::string& error) {
   std::set<std::string> names;
   auto fail = [&](const Node& n, const std::string& why) {
@@ -221,10 +229,7 @@ bool validate_graph(const Net& net, std::string& error) {
         if (n.cin < 1 || n.cout < 1 || n.groups < 1 || n.cin % n.groups || n.cout % n.groups)
           return fail(n, "channels must be positive and divisible by the groups");
         const size_t want = static_cast<size_t>(n.cout) * (n.cin / n.groups) * w.kh * w.kw;
-        const bool q = !n.qweight.empty() && !n.depthwise();
-        if (q ? (n.qweight.size() != want || n.qscale.size() != static_cast<size_t>(n.cout))
-              : n.weight.size() != want)
-          return fail(n, "weight has the wrong size");
+        if (!weight_sized(n, want, !n.depthwise())) return fail(n, "weight has the wrong size");
         if (n.bias.size() != (n.has_bias ? static_cast<size_t>(n.cout) : 0))
           return fail(n, "bias has the wrong size");
         break;
@@ -232,10 +237,7 @@ bool validate_graph(const Net& net, std::string& error) {
       case Op::Linear: {
         if (n.cin < 1 || n.cout < 1) return fail(n, "linear sizes must be positive");
         const size_t want = static_cast<size_t>(n.cout) * n.cin;
-        const bool q = !n.qweight.empty();
-        if (q ? (n.qweight.size() != want || n.qscale.size() != static_cast<size_t>(n.cout))
-              : n.weight.size() != want)
-          return fail(n, "weight has the wrong size");
+        if (!weight_sized(n, want, true)) return fail(n, "weight has the wrong size");
         if (n.bias.size() != (n.has_bias ? static_cast<size_t>(n.cout) : 0))
           return fail(n, "bias has the wrong size");
         break;

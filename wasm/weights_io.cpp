@@ -604,6 +604,14 @@ class Parser {
     return it != tensors_.end() && it->second.dtype == "i8" && it->second.count >= n;
   }
 
+  // True if node l's weight tensor `name` stays int8 in memory (Node::qweight): a large
+  // linear layer's (Node::kKeepInt8MinWeights), or a conv's but a depthwise one's, whose
+  // loops read floats (Node::float_weight). The memory estimate and the loader both ask here.
+  bool stays_int8(const Node& l, const std::string& name) const {
+    if (l.op == Op::Linear) return is_large_int8(name, Node::kKeepInt8MinWeights);
+    return l.op == Op::Conv && !l.depthwise() && is_large_int8(name, 0);
+  }
+
   // The memory estimate against max_bytes_ (see load_weights), from the description alone.
   bool fits(const Net& net) {
     double bytes = static_cast<double>(data_size_);
@@ -612,10 +620,7 @@ class Parser {
         auto it = tensors_.find(l.name + part);
         if (it == tensors_.end()) continue;
         const double count = static_cast<double>(it->second.count);
-        const bool int8 =
-            std::string(part) == ".weight" &&
-            ((l.op == Op::Linear && is_large_int8(it->first, Node::kKeepInt8MinWeights)) ||
-             (l.op == Op::Conv && !l.depthwise() && is_large_int8(it->first, 0)));
+        const bool int8 = std::string(part) == ".weight" && stays_int8(l, it->first);
         bytes += int8 ? count : 4.0 * count;
         // Packed forward weights (Winograd: 16/9 of them) and, on demand, backward weights.
         if (l.op == Op::Conv && std::string(part) == ".weight")
@@ -641,16 +646,14 @@ class Parser {
                            std::to_string(l.cout) + " are not divisible by " +
                            std::to_string(l.groups) + " groups");
       const std::vector<int> dims{l.cout, l.cin / l.groups, l.win.kh, l.win.kw};
-      // int8 weights stay int8 (Node::float_weight), but a depthwise conv's, which its loops
-      // read as float.
-      if (!l.depthwise() && is_large_int8(n + ".weight", 0))
+      if (stays_int8(l, n + ".weight"))
         ok = take_int8(n + ".weight", dims, l.qweight, l.qscale);
       else
         ok = take(n + ".weight", dims, l.weight);
       ok = ok && (!l.has_bias || take(n + ".bias", {l.cout}, l.bias));
     } else if (l.op == Op::Linear) {
       // Large int8 layers stay int8 (a quarter of the bytes for the GEMVs to read).
-      if (is_large_int8(n + ".weight", Node::kKeepInt8MinWeights))
+      if (stays_int8(l, n + ".weight"))
         ok = take_int8(n + ".weight", {l.cout, l.cin}, l.qweight, l.qscale);
       else
         ok = take(n + ".weight", {l.cout, l.cin}, l.weight);
